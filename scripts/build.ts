@@ -1,0 +1,37 @@
+/**
+ * `npm run build [-- <canister>... [--force]]`: builds the canisters dfx.json names into
+ * `.azle/<name>/<name>.wasm` and `.did`, offline, skipping those whose inputs did not change.
+ */
+import { buildCanister, CanisterBuildError } from './lib/build';
+import { selectCanisters } from './lib/canisters';
+
+async function main(): Promise<void> {
+    const args = process.argv.slice(2);
+    const force = args.includes('--force');
+    const canisters = selectCanisters(args.filter((a) => a !== '--force'));
+    const started = performance.now();
+    let failed = 0;
+    for (const [i, canister] of canisters.entries()) {
+        process.stdout.write(`[${i + 1}/${canisters.length}] ${canister.name}: building...`);
+        try {
+            const outcome = await buildCanister(canister, { force });
+            const what = outcome.status === 'cached' ? 'up to date' : 'built';
+            process.stdout.write(
+                `\r[${i + 1}/${canisters.length}] ${canister.name}: ${what} in ${(outcome.ms / 1000).toFixed(1)} s, ` +
+                    `${(outcome.wasmBytes / 1e6).toFixed(2)} MB wasm\n`
+            );
+        } catch (error) {
+            failed++;
+            process.stdout.write(`\r[${i + 1}/${canisters.length}] ${canister.name}: FAILED\n`);
+            console.error(error instanceof CanisterBuildError ? error.message : error);
+        }
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`${canisters.length - failed} of ${canisters.length} canister(s) ready in ${seconds} s`);
+    if (failed > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+});

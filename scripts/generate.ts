@@ -1,0 +1,45 @@
+/**
+ * `npm run generate [-- --check]`: writes each canister's `.did` from its service description
+ * (`<dir of main>/service.ts`, export `*Service`) to `<dir of main>/<name>.did`. With `--check` it writes
+ * nothing and fails if a committed `.did` is stale.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+import { Service } from '../src/shared/candid';
+import { type CanisterInfo, readCanisters, ROOT } from './lib/canisters';
+
+/** The service description a canister's `service.ts` exports. */
+export async function loadService(canister: CanisterInfo): Promise<Service<never>> {
+    const module = (await import(canister.servicePath)) as Record<string, unknown>;
+    const services = Object.values(module).filter((v): v is Service<never> => v instanceof Service);
+    if (services.length !== 1) {
+        throw new Error(`${relative(ROOT, canister.servicePath)} must export exactly one service (found ${services.length})`);
+    }
+    return services[0] as Service<never>;
+}
+
+async function main(): Promise<void> {
+    const check = process.argv.includes('--check');
+    let stale = 0;
+    for (const canister of readCanisters()) {
+        const did = (await loadService(canister)).did();
+        const path = relative(ROOT, canister.generatedDidPath);
+        const current = existsSync(canister.generatedDidPath) ? readFileSync(canister.generatedDidPath, 'utf8') : undefined;
+        if (current === did) {
+            console.log(`${path}: up to date`);
+        } else if (check) {
+            stale++;
+            console.error(`${path}: stale; run npm run generate`);
+        } else {
+            writeFileSync(canister.generatedDidPath, did);
+            console.log(`${path}: written`);
+        }
+    }
+    if (stale > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+});

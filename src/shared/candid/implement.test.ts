@@ -1,0 +1,147 @@
+/**
+ * The decorators `implement` derives from a service: they register each method with Azle under the service's
+ * IDL types, check arguments before the body runs, and refuse a mismatch between the class and the service
+ * when the class is defined (which, in a canister, is at build time). Azle is replaced by a recorder, so these
+ * rules are tested without a network.
+ */
+import { IDL } from '@dfinity/candid';
+import * as z from 'zod/mini';
+
+import { c } from './builders';
+import { withValidation } from './client';
+import { type AzleApi, implement } from './implement';
+import { defineService, query, update } from './service';
+import { InvalidArgumentError } from './validate';
+
+type Registration = { kind: string; name: string; params: IDL.Type[]; ret: IDL.Type | undefined; method: (...a: unknown[]) => unknown };
+
+/** An AzleApi that records what each decorator registered, the way Azle's own keeps the method it is given. */
+function recordingAzle(): { azle: AzleApi; registered: Registration[] } {
+    const registered: Registration[] = [];
+    const decorator = (kind: string, params: IDL.Type[] = [], ret?: IDL.Type) =>
+        ((method: (...a: unknown[]) => unknown, context: ClassMethodDecoratorContext) => {
+            registered.push({ kind, name: String(context.name), params, ret, method });
+        }) as ReturnType<AzleApi['update']>;
+    const azle: AzleApi = {
+        IDL,
+        query: (params, ret) => decorator('query', params, ret),
+        update: (params, ret) => decorator('update', params, ret),
+        init: (params) => decorator('init', params),
+        postUpgrade: (params) => decorator('postUpgrade', params)
+    };
+    return { azle, registered };
+}
+
+const Amount = c.nat64().check(z.minimum(1n, { error: 'amount must be at least 1' }));
+const TransferResult = c.variant({ Ok: c.nat(), Err: c.variant({ InvalidArgument: c.text(), TooLarge: c.null() }) });
+
+const bank = defineService({
+    init: [c.record({ cap: c.nat64() })],
+    methods: {
+        balance: query([], c.nat()),
+        transfer: update([Amount], TransferResult, { invalid: (reason) => ({ Err: { InvalidArgument: reason } }) }),
+        burn: update([Amount])
+    }
+});
+
+function bankCanister(azle: AzleApi) {
+    const api = implement(bank, azle);
+    class Bank {
+        total = 0n;
+        @api.init()
+        init(arg: { cap: bigint }): void {
+            this.total = arg.cap;
+        }
+        @api.query('balance')
+        balance(): bigint {
+            return this.total;
+        }
+        @api.update('transfer')
+        transfer(amount: bigint): z.infer<typeof TransferResult> {
+            return amount > this.total ? { Err: { TooLarge: null } } : { Ok: (this.total -= amount) };
+        }
+        @api.update('burn')
+        burn(amount: bigint): void {
+            this.total -= amount;
+        }
+    }
+    return new Bank();
+}
+
+function registration(registered: Registration[], name: string): Registration {
+    const found = registered.find((r) => r.name === name);
+    if (found === undefined) throw new Error(`${name} was not registered`);
+    return found;
+}
+
+describe('implement(service, azle)', () => {
+    it("registers each method with Azle under the service's IDL types", () => {
+        const { azle, registered } = recordingAzle();
+        bankCanister(azle);
+        expect(registered.map((r) => `${r.kind} ${r.name}`).sort()).toEqual(['init init', 'query balance', 'update burn', 'update transfer']);
+        const transfer = registration(registered, 'transfer');
+        expect(transfer.params.map((t) => t.display())).toEqual(['nat64']);
+        expect(transfer.ret?.display()).toBe(bank.idlFactory({ IDL })._fields.find(([n]) => n === 'transfer')?.[1].retTypes[0]?.display());
+        expect(registration(registered, 'init').params[0]?.display()).toBe('record {cap:nat64}');
+    });
+
+    it('runs the body on valid arguments, with `this` bound to the canister', () => {
+        const { azle, registered } = recordingAzle();
+        const canister = bankCanister(azle);
+        registration(registered, 'init').method.call(canister, { cap: 10n });
+        expect(registration(registered, 'transfer').method.call(canister, 3n)).toEqual({ Ok: 7n });
+        expect(canister.total).toBe(7n);
+    });
+
+    it("turns a refused argument into the method's error variant, leaving state as it was", () => {
+        const { azle, registered } = recordingAzle();
+        const canister = bankCanister(azle);
+        canister.total = 10n;
+        expect(registration(registered, 'transfer').method.call(canister, 0n)).toEqual({ Err: { InvalidArgument: 'arg 0: amount must be at least 1' } });
+        expect(canister.total).toBe(10n);
+    });
+
+    it('traps (throws InvalidArgumentError) when the method has no error result', () => {
+        const { azle, registered } = recordingAzle();
+        const canister = bankCanister(azle);
+        canister.total = 10n;
+        expect(() => registration(registered, 'burn').method.call(canister, 0n)).toThrow(
+            new InvalidArgumentError('burn', 'arg 0: amount must be at least 1')
+        );
+        expect(canister.total).toBe(10n);
+    });
+
+    it('refuses a decorator on a method of another name', () => {
+        const { azle } = recordingAzle();
+        const api = implement(bank, azle);
+        expect(() => {
+            class Wrong {
+                @api.query('balance')
+                balanceOf(): bigint {
+                    return 0n;
+                }
+            }
+            return new Wrong();
+        }).toThrow(`@query('balance') decorates a method named "balanceOf": the names must match`);
+    });
+
+    it('refuses a query decorator on an update method, and an unknown name', () => {
+        const { azle } = recordingAzle();
+        const api = implement(bank, azle);
+        expect(() => api.query('transfer' as never)).toThrow(`@query('transfer'): the service declares "transfer" as update`);
+        expect(() => api.update('mint' as never)).toThrow(`@update('mint'): the service has no method "mint"`);
+    });
+});
+
+describe('withValidation(service, actor)', () => {
+    it('refuses a bad argument before sending, and sends a good one', async () => {
+        const sent: unknown[][] = [];
+        const actor = { transfer: (...args: unknown[]) => (sent.push(args), Promise.resolve({ Ok: 1n })), other: 42 };
+        const checked = withValidation(bank, actor);
+        await expect(checked.transfer(0n)).rejects.toThrow(new InvalidArgumentError('transfer', 'arg 0: amount must be at least 1'));
+        expect(sent).toEqual([]);
+        await expect(checked.transfer(5n)).resolves.toEqual({ Ok: 1n });
+        expect(sent).toEqual([[5n]]);
+        expect(checked.other).toBe(42);
+    });
+});

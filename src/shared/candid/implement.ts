@@ -1,0 +1,103 @@
+/**
+ * Azle decorators derived from a service description.
+ *
+ * ```ts
+ * import * as azle from 'azle';
+ * const api = implement(counterService, azle);
+ * export default class {
+ *     @api.update('increment') increment(arg: IncrementArg): IncrementResult { ... }
+ * }
+ * ```
+ *
+ * Each decorator hands Azle the method's IDL types (so Azle's generated `.did` is the service's) and wraps the
+ * method so that its arguments pass their schemas before the body runs. A refused argument becomes the
+ * method's `invalid` result, or a trap with the reason. TypeScript checks the method's parameters and result
+ * against the schemas; the build fails if a decorator names a method the service lacks, or one of another kind.
+ *
+ * This module takes Azle's exports as a parameter instead of importing them, so `src/shared` stays importable
+ * by clients and tests that never load Azle.
+ */
+import { IdlConverter, type IdlNamespace, type IdlType } from './idl';
+import type { ArgsOf, MethodMode, Methods, ResultOf, Service } from './service';
+import { checkArgs, InvalidArgumentError } from './validate';
+import type { AnySchema } from './node';
+
+type Method<This, A extends unknown[], R> = (this: This, ...args: A) => R;
+type AzleDecorator = <This, A extends unknown[], R>(method: Method<This, A, R>, context: ClassMethodDecoratorContext<This, Method<This, A, R>>) => void;
+
+/** The part of Azle's exports this module uses (`import * as azle from 'azle'` has it). */
+export type AzleApi = {
+    readonly IDL: IdlNamespace;
+    readonly query: (params?: IdlType[], ret?: IdlType, options?: { composite?: boolean }) => AzleDecorator;
+    readonly update: (params?: IdlType[], ret?: IdlType) => AzleDecorator;
+    readonly init: (params?: IdlType[]) => AzleDecorator;
+    readonly postUpgrade: (params?: IdlType[]) => AzleDecorator;
+};
+
+type KeysOfMode<M extends Methods, Mode extends MethodMode> = {
+    [K in keyof M]: M[K]['mode'] extends Mode ? K : never;
+}[keyof M] &
+    string;
+
+/** A decorator for a method whose arguments are `A` and whose result is `R` (or a promise of it). */
+export type TypedDecorator<A extends unknown[], R> = <This>(
+    method: Method<This, A, R | Promise<R>>,
+    context: ClassMethodDecoratorContext<This, Method<This, A, R | Promise<R>>>
+) => void;
+
+export type Implementation<M extends Methods, I extends readonly AnySchema[]> = {
+    query<K extends KeysOfMode<M, 'query' | 'composite_query'>>(name: K): TypedDecorator<ArgsOf<M[K]['args']>, ResultOf<M[K]['ret']>>;
+    update<K extends KeysOfMode<M, 'update'>>(name: K): TypedDecorator<ArgsOf<M[K]['args']>, ResultOf<M[K]['ret']>>;
+    /** `@init`: Azle requires init and post-upgrade to take the same arguments; both are the service's `init`. */
+    init(): TypedDecorator<ArgsOf<I>, void>;
+    postUpgrade(): TypedDecorator<ArgsOf<I>, void>;
+};
+
+/** Wraps a method so its arguments are checked first; `onInvalid` decides what a refused call returns. */
+function guarded<This, A extends unknown[], R>(
+    method: Method<This, A, R>,
+    schemas: readonly AnySchema[],
+    methodName: string,
+    onInvalid: ((reason: string) => R) | undefined
+): Method<This, A, R> {
+    return function (this: This, ...args: A): R {
+        const checked = checkArgs(schemas, args);
+        if (checked.ok) return method.apply(this, checked.value as A);
+        if (onInvalid !== undefined) return onInvalid(checked.reason);
+        throw new InvalidArgumentError(methodName, checked.reason);
+    };
+}
+
+export function implement<M extends Methods, I extends readonly AnySchema[]>(service: Service<M, I>, azle: AzleApi): Implementation<M, I> {
+    const converter = new IdlConverter(azle.IDL);
+    const initTypes = converter.types(service.init);
+
+    function method(name: string, kind: 'query' | 'update'): AzleDecorator {
+        const spec = service.methods[name];
+        if (spec === undefined) throw new Error(`@${kind}('${name}'): the service has no method "${name}"`);
+        const specKind = spec.mode === 'update' ? 'update' : 'query';
+        if (specKind !== kind) throw new Error(`@${kind}('${name}'): the service declares "${name}" as ${spec.mode}`);
+        const params = converter.types(spec.args);
+        const ret = spec.ret === undefined ? undefined : converter.type(spec.ret);
+        const register =
+            kind === 'update' ? azle.update(params, ret) : azle.query(params, ret, { composite: spec.mode === 'composite_query' });
+        return (original, context) => {
+            if (context.name !== name) {
+                throw new Error(`@${kind}('${name}') decorates a method named "${String(context.name)}": the names must match`);
+            }
+            register(guarded(original, spec.args, name, spec.invalid as ((reason: string) => never) | undefined), context);
+        };
+    }
+
+    function lifecycle(kind: 'init' | 'postUpgrade'): AzleDecorator {
+        const register = azle[kind](initTypes);
+        return (original, context) => register(guarded(original, service.init, kind, undefined), context);
+    }
+
+    return {
+        query: (name) => method(name, 'query'),
+        update: (name) => method(name, 'update'),
+        init: () => lifecycle('init'),
+        postUpgrade: () => lifecycle('postUpgrade')
+    };
+}
