@@ -11,18 +11,19 @@ async function main(): Promise<void> {
     const canisters = selectCanisters(args.filter((a) => a !== '--force'));
     const started = performance.now();
     let failed = 0;
+    // On a terminal the "building..." line is replaced by its outcome; in a log each outcome is one line.
+    const live = process.stdout.isTTY === true;
     for (const [i, canister] of canisters.entries()) {
-        process.stdout.write(`[${i + 1}/${canisters.length}] ${canister.name}: building...`);
+        const prefix = `[${i + 1}/${canisters.length}] ${canister.name}:`;
+        if (live) process.stdout.write(`${prefix} building...`);
+        const line = (text: string) => process.stdout.write(`${live ? '\r\x1b[K' : ''}${prefix} ${text}\n`);
         try {
             const outcome = await buildCanister(canister, { force });
             const what = outcome.status === 'cached' ? 'up to date' : 'built';
-            process.stdout.write(
-                `\r[${i + 1}/${canisters.length}] ${canister.name}: ${what} in ${(outcome.ms / 1000).toFixed(1)} s, ` +
-                    `${(outcome.wasmBytes / 1e6).toFixed(2)} MB wasm\n`
-            );
+            line(`${what} in ${(outcome.ms / 1000).toFixed(1)} s, ${(outcome.wasmBytes / 1e6).toFixed(2)} MB wasm`);
         } catch (error) {
             failed++;
-            process.stdout.write(`\r[${i + 1}/${canisters.length}] ${canister.name}: FAILED\n`);
+            line('FAILED');
             console.error(error instanceof CanisterBuildError ? error.message : error);
         }
     }

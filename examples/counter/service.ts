@@ -13,14 +13,14 @@ export const CounterInit = c.named(
     'CounterInit',
     c.record({
         /** The largest step one call may add. */
-        max_step: c.nat64().check(z.minimum(1n, { error: 'max_step must be at least 1' }))
+        max_step: c.nat64().check(z.gte(1n, { error: 'max_step must be at least 1' }))
     })
 );
 
 export const IncrementArg = c.named(
     'IncrementArg',
     c.record({
-        by: c.nat64().check(z.minimum(1n, { error: 'by must be at least 1' })),
+        by: c.nat64().check(z.gte(1n, { error: 'by must be at least 1' })),
         memo: c.opt(c.blob().check(z.maxLength(MAX_MEMO_BYTES, { error: `a memo is at most ${MAX_MEMO_BYTES} bytes` })))
     })
 );

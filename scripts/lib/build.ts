@@ -28,7 +28,8 @@ export class CanisterBuildError extends Error {
     override readonly name = 'CanisterBuildError';
 }
 
-const AZLE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules/azle/package.json'), 'utf8')) as { version: string }).version;
+const AZLE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules/azle/package.json'), 'utf8')) as { version: string })
+    .version;
 
 function formatEsbuildMessage(m: Message): string {
     const where = m.location === null ? '' : `${m.location.file}:${m.location.line}:${m.location.column}: `;
@@ -39,8 +40,8 @@ function formatEsbuildMessage(m: Message): string {
 async function bundleInputs(canister: CanisterInfo): Promise<string[]> {
     try {
         const result = await esbuild({
-            entryPoints: [join(ROOT, canister.main)],
-            absWorkingDir: ROOT,
+            entryPoints: [join(canister.root, canister.main)],
+            absWorkingDir: canister.root,
             bundle: true,
             write: false,
             metafile: true,
@@ -64,7 +65,7 @@ export async function cacheKey(canister: CanisterInfo): Promise<string> {
     for (const name of canister.config.custom?.env ?? []) hash.update(`${name}=${process.env[name] ?? ''}\n`);
     for (const file of await bundleInputs(canister)) {
         hash.update(`${file}\n`);
-        hash.update(readFileSync(join(ROOT, file)));
+        hash.update(readFileSync(join(canister.root, file)));
     }
     return hash.digest('hex');
 }
@@ -78,8 +79,8 @@ function runAzle(canister: CanisterInfo): Promise<void> {
     const azleCli = join(ROOT, 'node_modules/azle/src/build.ts');
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [tsx, azleCli, 'build', canister.name], {
-            cwd: ROOT,
-            env: { ...process.env, CANISTER_CANDID_PATH: canister.builtDidPath, AZLE_DFX_ROOT: ROOT },
+            cwd: canister.root,
+            env: { ...process.env, CANISTER_CANDID_PATH: canister.builtDidPath, AZLE_DFX_ROOT: canister.root },
             stdio: ['ignore', 'pipe', 'pipe']
         });
         let output = '';
@@ -88,7 +89,10 @@ function runAzle(canister: CanisterInfo): Promise<void> {
         child.on('error', reject);
         child.on('close', (code) => {
             if (code === 0) resolve();
-            else reject(new CanisterBuildError(`canister "${canister.name}" (${canister.main}): azle build failed:\n${output.trim()}`));
+            else
+                reject(
+                    new CanisterBuildError(`canister "${canister.name}" (${canister.main}): azle build failed:\n${output.trim()}`)
+                );
         });
     });
 }

@@ -10,6 +10,8 @@ type DfxCanister = { type?: string; main?: string; custom?: { env?: string[]; ca
 
 export type CanisterInfo = {
     readonly name: string;
+    /** The project folder: it holds dfx.json, and Azle writes `.azle/` there. */
+    readonly root: string;
     /** The entry point Azle bundles, relative to the project root. */
     readonly main: string;
     /** The folder of `main`: it holds `service.ts` and the generated `<name>.did`. */
@@ -33,6 +35,7 @@ export function readCanisters(root = ROOT): CanisterInfo[] {
             const dir = dirname(config.main);
             return {
                 name,
+                root,
                 main: config.main,
                 dir,
                 config,

@@ -22,16 +22,34 @@ export type Desc = (
 ) & { named?: boolean };
 
 export const PRIMITIVES: readonly PrimitiveKind[] = [
-    'bool', 'text', 'null', 'reserved', 'empty', 'principal', 'nat', 'nat8', 'nat16', 'nat32', 'nat64',
-    'int', 'int8', 'int16', 'int32', 'int64', 'float32', 'float64'
+    'bool',
+    'text',
+    'null',
+    'reserved',
+    'empty',
+    'principal',
+    'nat',
+    'nat8',
+    'nat16',
+    'nat32',
+    'nat64',
+    'int',
+    'int8',
+    'int16',
+    'int32',
+    'int64',
+    'float32',
+    'float64'
 ];
 
 /** Field and tag names: identifiers, Candid keywords (which the `.did` must quote) and non-identifiers. */
-const label = fc.oneof(
-    fc.stringMatching(/^[a-z_][a-z0-9_]{0,7}$/),
-    fc.constantFrom('type', 'record', 'nat', 'service', 'query'),
-    fc.constantFrom('with space', 'dash-ed', 'ünï')
-).filter((s) => s !== '__proto__' && s !== 'constructor');
+const label = fc
+    .oneof(
+        fc.stringMatching(/^[a-z_][a-z0-9_]{0,7}$/),
+        fc.constantFrom('type', 'record', 'nat', 'service', 'query'),
+        fc.constantFrom('with space', 'dash-ed', 'ünï')
+    )
+    .filter((s) => s !== '__proto__' && s !== 'constructor');
 
 const fields = (desc: fc.Arbitrary<Desc>, minLength: number) =>
     fc.uniqueArray(fc.tuple(label, desc), { minLength, maxLength: 4, selector: ([name]) => name });
@@ -167,7 +185,12 @@ function primitiveArb(kind: PrimitiveKind): fc.Arbitrary<unknown> {
 export function valueArb(d: Desc): fc.Arbitrary<unknown> {
     switch (d.kind) {
         case 'opt':
-            return inhabited(d.inner) ? fc.oneof(fc.constant([]), valueArb(d.inner).map((v) => [v])) : fc.constant([]);
+            return inhabited(d.inner)
+                ? fc.oneof(
+                      fc.constant([]),
+                      valueArb(d.inner).map((v) => [v])
+                  )
+                : fc.constant([]);
         case 'vec': {
             if (!inhabited(d.inner)) return fc.constant([]);
             const items = fc.array(valueArb(d.inner), { maxLength: 4 });
@@ -233,7 +256,9 @@ export function decodedForm(d: Desc, v: unknown): unknown {
                   ];
         case 'tree': {
             const t = v as { leaf?: unknown; node?: unknown[] };
-            return 'leaf' in t ? { leaf: decodedForm(d.leaf, t.leaf) } : { node: (t.node as unknown[]).map((x) => decodedForm(d, x)) };
+            return 'leaf' in t
+                ? { leaf: decodedForm(d.leaf, t.leaf) }
+                : { node: (t.node as unknown[]).map((x) => decodedForm(d, x)) };
         }
         default:
             return v;

@@ -91,7 +91,8 @@ export function sameType(a: IDL.Type, b: IDL.Type, assumed = new Set<string>(), 
     const x = unroll(a);
     const y = unroll(b);
     const same = (p: IDL.Type, q: IDL.Type) => sameType(p, q, assumed, ids);
-    const sameList = (p: readonly IDL.Type[], q: readonly IDL.Type[]) => p.length === q.length && p.every((t, i) => same(t, q[i] as IDL.Type));
+    const sameList = (p: readonly IDL.Type[], q: readonly IDL.Type[]) =>
+        p.length === q.length && p.every((t, i) => same(t, q[i] as IDL.Type));
 
     if (x instanceof IDL.FuncClass || y instanceof IDL.FuncClass) {
         return (
@@ -109,7 +110,8 @@ export function sameType(a: IDL.Type, b: IDL.Type, assumed = new Set<string>(), 
     const fx = fieldsOf(x);
     const fy = fieldsOf(y);
     if (fx !== undefined || fy !== undefined) {
-        const kind = (t: IDL.Type) => (t instanceof IDL.VariantClass ? 'variant' : t instanceof IDL.ServiceClass ? 'service' : 'record');
+        const kind = (t: IDL.Type) =>
+            t instanceof IDL.VariantClass ? 'variant' : t instanceof IDL.ServiceClass ? 'service' : 'record';
         if (fx === undefined || fy === undefined || kind(x) !== kind(y) || fx.length !== fy.length) return false;
         const byLabel = new Map(fy.map(([l, t]) => [normalLabel(l), t]));
         return fx.every(([label, t]) => {

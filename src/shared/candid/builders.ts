@@ -89,13 +89,13 @@ function primitive<S extends AnySchema, K extends PrimitiveKind>(schema: S, kind
 function smallInt<K extends SmallIntKind>(kind: K) {
     const [min, max] = SMALL_INT_RANGES[kind];
     const error = `expected ${kind}: an integer from ${min} to ${max}`;
-    return primitive(z.number({ error }).check(z.int({ error }), z.minimum(min, { error }), z.maximum(max, { error })), kind);
+    return primitive(z.int({ error }).check(z.gte(min, { error }), z.lte(max, { error })), kind);
 }
 
 function bigInt<K extends keyof typeof BIG_INT_RANGES>(kind: K) {
     const [min, max] = BIG_INT_RANGES[kind];
     const error = `expected ${kind}: a bigint from ${min} to ${max}`;
-    return primitive(z.bigint({ error }).check(z.minimum(min, { error }), z.maximum(max, { error })), kind);
+    return primitive(z.bigint({ error }).check(z.gte(min, { error }), z.lte(max, { error })), kind);
 }
 
 function float<K extends 'float32' | 'float64'>(kind: K) {
@@ -188,17 +188,19 @@ function variant<const T extends Record<string, AnySchema>>(tags: T): Schema<Var
         return keys.length === 1 && Object.hasOwn(tags, keys[0] as string);
     };
     // First the shape (one known tag), then the payload against that tag's schema, so each failure says which.
-    const schema = z.custom<VariantOut<T>>(isVariantShape, {
-        error: `expected a variant: an object with exactly one of the keys ${names.join(', ')}`
-    }).check(
-        z.superRefine((value, ctx) => {
-            const tag = Object.keys(value)[0] as string;
-            const payload = (tags[tag] as AnySchema).safeParse((value as Record<string, unknown>)[tag]);
-            for (const issue of payload.error?.issues ?? []) {
-                ctx.addIssue({ code: 'custom', message: issue.message, path: [tag, ...issue.path], input: value });
-            }
+    const schema = z
+        .custom<VariantOut<T>>(isVariantShape, {
+            error: `expected a variant: an object with exactly one of the keys ${names.join(', ')}`
         })
-    );
+        .check(
+            z.superRefine((value, ctx) => {
+                const tag = Object.keys(value)[0] as string;
+                const payload = (tags[tag] as AnySchema).safeParse((value as Record<string, unknown>)[tag]);
+                for (const issue of payload.error?.issues ?? []) {
+                    ctx.addIssue({ code: 'custom', message: issue.message, path: [tag, ...issue.path], input: value });
+                }
+            })
+        );
     return annotate(schema, { kind: 'variant', tags }) as unknown as Schema<VariantOut<T>, VariantIn<T>>;
 }
 
@@ -267,7 +269,7 @@ export const c = {
     principal: () => primitive(principalSchema(), 'principal'),
     nat: () =>
         primitive(
-            z.bigint({ error: 'expected nat: a bigint >= 0' }).check(z.minimum(0n, { error: 'expected nat: a bigint >= 0' })),
+            z.bigint({ error: 'expected nat: a bigint >= 0' }).check(z.gte(0n, { error: 'expected nat: a bigint >= 0' })),
             'nat'
         ),
     int: () => primitive(z.bigint({ error: 'expected int: a bigint' }), 'int'),

@@ -52,7 +52,10 @@ describe('the generated .did parses back to the same types', () => {
 
     it('a recursive type, named and unnamed', async () => {
         type Tree = { leaf: bigint } | { node: Tree[] };
-        const Tree: z.ZodMiniType<Tree> = c.named('Tree', c.rec(() => c.variant({ leaf: c.nat(), node: c.vec(Tree) })));
+        const Tree: z.ZodMiniType<Tree> = c.named(
+            'Tree',
+            c.rec(() => c.variant({ leaf: c.nat(), node: c.vec(Tree) }))
+        );
         const List: z.ZodMiniType<unknown> = c.rec(() => c.opt(c.record({ head: c.int(), tail: List })));
         await expectParsesBackToSameTypes(c.record({ tree: Tree, list: List }));
     });
@@ -75,7 +78,9 @@ describe('the generated .did parses back to the same types', () => {
 describe('the .did text', () => {
     it('declares each named type once and refers to it by name', () => {
         const Account = c.named('Account', c.record({ owner: c.principal(), subaccount: c.opt(c.blob()) }));
-        const did = defineService({ methods: { balance_of: query([Account], c.nat()), owner_of: query([c.nat()], c.opt(Account)) } }).did();
+        const did = defineService({
+            methods: { balance_of: query([Account], c.nat()), owner_of: query([c.nat()], c.opt(Account)) }
+        }).did();
         expect(did).toContain('type Account = record { owner : principal; subaccount : opt blob };');
         expect(did.match(/type Account =/g)).toHaveLength(1);
         expect(did).toContain('balance_of : (Account) -> (nat) query;');
@@ -85,7 +90,9 @@ describe('the .did text', () => {
     it('refuses two different types under one name', () => {
         const A = c.named('Same', c.nat());
         const B = c.named('Same', c.text());
-        expect(() => defineService({ methods: { f: query([A], B) } }).did()).toThrow('two different Candid types are both named "Same"');
+        expect(() => defineService({ methods: { f: query([A], B) } }).did()).toThrow(
+            'two different Candid types are both named "Same"'
+        );
     });
 
     it('keeps the name of a refined named type (refinements do not change the Candid type)', () => {

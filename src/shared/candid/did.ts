@@ -6,9 +6,36 @@ import { type AnySchema, type CandidNode, candidMetaOf, type FuncNode } from './
 
 /** Candid's reserved words: a field or tag with one of these names is written quoted. */
 const KEYWORDS = new Set([
-    'type', 'import', 'opt', 'vec', 'record', 'variant', 'func', 'service', 'oneway', 'query', 'composite_query',
-    'blob', 'principal', 'bool', 'text', 'null', 'reserved', 'empty', 'nat', 'nat8', 'nat16', 'nat32', 'nat64',
-    'int', 'int8', 'int16', 'int32', 'int64', 'float32', 'float64'
+    'type',
+    'import',
+    'opt',
+    'vec',
+    'record',
+    'variant',
+    'func',
+    'service',
+    'oneway',
+    'query',
+    'composite_query',
+    'blob',
+    'principal',
+    'bool',
+    'text',
+    'null',
+    'reserved',
+    'empty',
+    'nat',
+    'nat8',
+    'nat16',
+    'nat32',
+    'nat64',
+    'int',
+    'int8',
+    'int16',
+    'int32',
+    'int64',
+    'float32',
+    'float64'
 ]);
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

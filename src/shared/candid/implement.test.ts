@@ -13,7 +13,13 @@ import { type AzleApi, implement } from './implement';
 import { defineService, query, update } from './service';
 import { InvalidArgumentError } from './validate';
 
-type Registration = { kind: string; name: string; params: IDL.Type[]; ret: IDL.Type | undefined; method: (...a: unknown[]) => unknown };
+type Registration = {
+    kind: string;
+    name: string;
+    params: IDL.Type[];
+    ret: IDL.Type | undefined;
+    method: (...a: unknown[]) => unknown;
+};
 
 /** An AzleApi that records what each decorator registered, the way Azle's own keeps the method it is given. */
 function recordingAzle(): { azle: AzleApi; registered: Registration[] } {
@@ -32,7 +38,7 @@ function recordingAzle(): { azle: AzleApi; registered: Registration[] } {
     return { azle, registered };
 }
 
-const Amount = c.nat64().check(z.minimum(1n, { error: 'amount must be at least 1' }));
+const Amount = c.nat64().check(z.gte(1n, { error: 'amount must be at least 1' }));
 const TransferResult = c.variant({ Ok: c.nat(), Err: c.variant({ InvalidArgument: c.text(), TooLarge: c.null() }) });
 
 const bank = defineService({
@@ -78,10 +84,20 @@ describe('implement(service, azle)', () => {
     it("registers each method with Azle under the service's IDL types", () => {
         const { azle, registered } = recordingAzle();
         bankCanister(azle);
-        expect(registered.map((r) => `${r.kind} ${r.name}`).sort()).toEqual(['init init', 'query balance', 'update burn', 'update transfer']);
+        expect(registered.map((r) => `${r.kind} ${r.name}`).sort()).toEqual([
+            'init init',
+            'query balance',
+            'update burn',
+            'update transfer'
+        ]);
         const transfer = registration(registered, 'transfer');
         expect(transfer.params.map((t) => t.display())).toEqual(['nat64']);
-        expect(transfer.ret?.display()).toBe(bank.idlFactory({ IDL })._fields.find(([n]) => n === 'transfer')?.[1].retTypes[0]?.display());
+        expect(transfer.ret?.display()).toBe(
+            bank
+                .idlFactory({ IDL })
+                ._fields.find(([n]) => n === 'transfer')?.[1]
+                .retTypes[0]?.display()
+        );
         expect(registration(registered, 'init').params[0]?.display()).toBe('record {cap:nat64}');
     });
 
@@ -97,7 +113,9 @@ describe('implement(service, azle)', () => {
         const { azle, registered } = recordingAzle();
         const canister = bankCanister(azle);
         canister.total = 10n;
-        expect(registration(registered, 'transfer').method.call(canister, 0n)).toEqual({ Err: { InvalidArgument: 'arg 0: amount must be at least 1' } });
+        expect(registration(registered, 'transfer').method.call(canister, 0n)).toEqual({
+            Err: { InvalidArgument: 'arg 0: amount must be at least 1' }
+        });
         expect(canister.total).toBe(10n);
     });
 
@@ -138,7 +156,9 @@ describe('withValidation(service, actor)', () => {
         const sent: unknown[][] = [];
         const actor = { transfer: (...args: unknown[]) => (sent.push(args), Promise.resolve({ Ok: 1n })), other: 42 };
         const checked = withValidation(bank, actor);
-        await expect(checked.transfer(0n)).rejects.toThrow(new InvalidArgumentError('transfer', 'arg 0: amount must be at least 1'));
+        await expect(checked.transfer(0n)).rejects.toThrow(
+            new InvalidArgumentError('transfer', 'arg 0: amount must be at least 1')
+        );
         expect(sent).toEqual([]);
         await expect(checked.transfer(5n)).resolves.toEqual({ Ok: 1n });
         expect(sent).toEqual([[5n]]);

@@ -23,7 +23,10 @@ import { checkArgs, InvalidArgumentError } from './validate';
 import type { AnySchema } from './node';
 
 type Method<This, A extends unknown[], R> = (this: This, ...args: A) => R;
-type AzleDecorator = <This, A extends unknown[], R>(method: Method<This, A, R>, context: ClassMethodDecoratorContext<This, Method<This, A, R>>) => void;
+type AzleDecorator = <This, A extends unknown[], R>(
+    method: Method<This, A, R>,
+    context: ClassMethodDecoratorContext<This, Method<This, A, R>>
+) => void;
 
 /** The part of Azle's exports this module uses (`import * as azle from 'azle'` has it). */
 export type AzleApi = {
@@ -46,7 +49,9 @@ export type TypedDecorator<A extends unknown[], R> = <This>(
 ) => void;
 
 export type Implementation<M extends Methods, I extends readonly AnySchema[]> = {
-    query<K extends KeysOfMode<M, 'query' | 'composite_query'>>(name: K): TypedDecorator<ArgsOf<M[K]['args']>, ResultOf<M[K]['ret']>>;
+    query<K extends KeysOfMode<M, 'query' | 'composite_query'>>(
+        name: K
+    ): TypedDecorator<ArgsOf<M[K]['args']>, ResultOf<M[K]['ret']>>;
     update<K extends KeysOfMode<M, 'update'>>(name: K): TypedDecorator<ArgsOf<M[K]['args']>, ResultOf<M[K]['ret']>>;
     /** `@init`: Azle requires init and post-upgrade to take the same arguments; both are the service's `init`. */
     init(): TypedDecorator<ArgsOf<I>, void>;
@@ -68,7 +73,10 @@ function guarded<This, A extends unknown[], R>(
     };
 }
 
-export function implement<M extends Methods, I extends readonly AnySchema[]>(service: Service<M, I>, azle: AzleApi): Implementation<M, I> {
+export function implement<M extends Methods, I extends readonly AnySchema[]>(
+    service: Service<M, I>,
+    azle: AzleApi
+): Implementation<M, I> {
     const converter = new IdlConverter(azle.IDL);
     const initTypes = converter.types(service.init);
 
@@ -80,7 +88,9 @@ export function implement<M extends Methods, I extends readonly AnySchema[]>(ser
         const params = converter.types(spec.args);
         const ret = spec.ret === undefined ? undefined : converter.type(spec.ret);
         const register =
-            kind === 'update' ? azle.update(params, ret) : azle.query(params, ret, { composite: spec.mode === 'composite_query' });
+            kind === 'update'
+                ? azle.update(params, ret)
+                : azle.query(params, ret, { composite: spec.mode === 'composite_query' });
         return (original, context) => {
             if (context.name !== name) {
                 throw new Error(`@${kind}('${name}') decorates a method named "${String(context.name)}": the names must match`);

@@ -25,15 +25,38 @@ describe('a valid value round-trips through the generated IDL', () => {
         fc.assert(property({ kind }), { numRuns: 200 });
     });
 
-    it.each(PRIMITIVES.filter((k) => k !== 'empty' && k !== 'reserved'))('vec %s (typed arrays for fixed-width integers)', (kind) => {
-        fc.assert(property({ kind: 'vec', inner: { kind } }), { numRuns: 100 });
-    });
+    it.each(PRIMITIVES.filter((k) => k !== 'empty' && k !== 'reserved'))(
+        'vec %s (typed arrays for fixed-width integers)',
+        (kind) => {
+            fc.assert(property({ kind: 'vec', inner: { kind } }), { numRuns: 100 });
+        }
+    );
 
     it.each([
         ['opt', { kind: 'opt', inner: { kind: 'nat' } }],
         ['opt of empty', { kind: 'opt', inner: { kind: 'empty' } }],
-        ['record', { kind: 'record', fields: [['a', { kind: 'nat8' }], ['type', { kind: 'text' }], ['with space', { kind: 'bool' }]] }],
-        ['variant', { kind: 'variant', fields: [['Ok', { kind: 'nat' }], ['Err', { kind: 'text' }], ['None', { kind: 'null' }]] }],
+        [
+            'record',
+            {
+                kind: 'record',
+                fields: [
+                    ['a', { kind: 'nat8' }],
+                    ['type', { kind: 'text' }],
+                    ['with space', { kind: 'bool' }]
+                ]
+            }
+        ],
+        [
+            'variant',
+            {
+                kind: 'variant',
+                fields: [
+                    ['Ok', { kind: 'nat' }],
+                    ['Err', { kind: 'text' }],
+                    ['None', { kind: 'null' }]
+                ]
+            }
+        ],
         ['tuple', { kind: 'tuple', items: [{ kind: 'principal' }, { kind: 'int64' }] }],
         ['recursive list', { kind: 'list', item: { kind: 'int' } }],
         ['recursive tree', { kind: 'tree', leaf: { kind: 'text' } }],
@@ -60,7 +83,9 @@ describe('the IDL namespace is a parameter', () => {
                 const schema = schemaOf(d);
                 const ours = IDL.encode([toIdl(schema, IDL)], [v]);
                 // The layer is typed against @dfinity/candid's namespace; @icp-sdk/core's has the same shape.
-                const theirType = toIdl(schema, IcpSdkIDL as unknown as typeof IDL) as unknown as InstanceType<typeof IcpSdkIDL.Type>;
+                const theirType = toIdl(schema, IcpSdkIDL as unknown as typeof IDL) as unknown as InstanceType<
+                    typeof IcpSdkIDL.Type
+                >;
                 const theirs = IcpSdkIDL.encode([theirType], [v]);
                 expect(new Uint8Array(theirs)).toEqual(new Uint8Array(ours));
             }),

@@ -13,6 +13,7 @@ import type { AnySchema, FuncMode, FuncNode } from './node';
 export type MethodMode = 'query' | 'composite_query' | 'update';
 
 /** The value a result schema stands for (`void` for a method that returns nothing). */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a method without a result returns void
 export type ResultOf<R extends AnySchema | undefined> = R extends AnySchema ? z.output<R> : void;
 /** The argument values of a list of schemas, as a tuple. */
 export type ArgsOf<A extends readonly AnySchema[]> = { -readonly [K in keyof A]: z.output<A[K]> };
@@ -89,7 +90,9 @@ export class Service<M extends Methods, I extends readonly AnySchema[] = readonl
     did(): string {
         const writer = new DidWriter();
         const init = this.init.map((s) => writer.type(s)).join(', ');
-        const methods = Object.entries(this.methods).map(([name, spec]) => `  ${didLabel(name)} : ${writer.func(funcNode(spec))};`);
+        const methods = Object.entries(this.methods).map(
+            ([name, spec]) => `  ${didLabel(name)} : ${writer.func(funcNode(spec))};`
+        );
         const head = this.init.length > 0 ? `service : (${init}) -> {` : 'service : {';
         return [...writer.declarationLines(), `${head}`, ...methods, '}', ''].join('\n');
     }

@@ -1,0 +1,39 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+    { ignores: ['node_modules/', '.azle/', '.dfx/', 'coverage/'] },
+    js.configs.recommended,
+    ...tseslint.configs.strict,
+    {
+        languageOptions: {
+            globals: { console: 'readonly', process: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable' }
+        },
+        rules: {
+            '@typescript-eslint/no-explicit-any': 'error',
+            '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+            'no-restricted-imports': [
+                'error',
+                {
+                    patterns: [
+                        {
+                            group: ['azle'],
+                            message: 'src/shared must not import azle: take its exports as a parameter (see implement.ts).'
+                        }
+                    ]
+                }
+            ]
+        }
+    },
+    {
+        // Only canisters and their build tooling may import Azle.
+        files: ['examples/**', 'src/canisters/**', 'test/fixtures/**', 'scripts/**', 'test/**'],
+        rules: { 'no-restricted-imports': 'off' }
+    },
+    {
+        files: ['**/*.cjs', 'jest.config.js'],
+        rules: { '@typescript-eslint/no-require-imports': 'off' }
+    }
+);
