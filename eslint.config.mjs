@@ -33,7 +33,7 @@ export default tseslint.config(
         rules: { 'no-restricted-imports': 'off' }
     },
     {
-        files: ['**/*.cjs', 'jest.config.js'],
+        files: ['**/*.cjs', 'jest.config.js', 'test/support/esbuild-jest.js'],
         rules: { '@typescript-eslint/no-require-imports': 'off' }
     }
 );

@@ -10,8 +10,10 @@ import { Service } from '../src/shared/candid';
 import { type CanisterInfo, readCanisters, ROOT } from './lib/canisters';
 
 /** The service description a canister's `service.ts` exports. */
-export async function loadService(canister: CanisterInfo): Promise<Service<never>> {
-    const module = (await import(canister.servicePath)) as Record<string, unknown>;
+export function loadService(canister: CanisterInfo): Service<never> {
+    // require, not import(): scripts run as CommonJS (tsx, Jest), where require loads TypeScript directly.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require(canister.servicePath) as Record<string, unknown>;
     const services = Object.values(module).filter((v): v is Service<never> => v instanceof Service);
     if (services.length !== 1) {
         throw new Error(`${relative(ROOT, canister.servicePath)} must export exactly one service (found ${services.length})`);
@@ -23,7 +25,7 @@ async function main(): Promise<void> {
     const check = process.argv.includes('--check');
     let stale = 0;
     for (const canister of readCanisters()) {
-        const did = (await loadService(canister)).did();
+        const did = loadService(canister).did();
         const path = relative(ROOT, canister.generatedDidPath);
         const current = existsSync(canister.generatedDidPath) ? readFileSync(canister.generatedDidPath, 'utf8') : undefined;
         if (current === did) {
@@ -39,7 +41,9 @@ async function main(): Promise<void> {
     if (stale > 0) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-});
+if (require.main === module) {
+    main().catch((error: unknown) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exitCode = 1;
+    });
+}
