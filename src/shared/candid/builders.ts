@@ -77,6 +77,17 @@ const TYPED_ARRAYS = {
     int64: BigInt64Array
 } as const;
 type TypedArrayKind = keyof typeof TYPED_ARRAYS;
+/** The value types of those vectors (over any buffer: a decoded blob may be a view of a larger one). */
+type TypedArrayOf = {
+    nat8: Uint8Array;
+    nat16: Uint16Array;
+    nat32: Uint32Array;
+    nat64: BigUint64Array;
+    int8: Int8Array;
+    int16: Int16Array;
+    int32: Int32Array;
+    int64: BigInt64Array;
+};
 
 /** The unrefined primitive schemas the builders return: an element refinement is checked only when present. */
 const unrefined = new WeakSet<AnySchema>();
@@ -132,11 +143,7 @@ type In<S extends AnySchema> = z.input<S>;
 type Schema<O, I = O> = z.ZodMiniType<O, I>;
 
 type VecValue<S extends AnySchema> =
-    S extends Kinded<AnySchema, infer K>
-        ? K extends TypedArrayKind
-            ? InstanceType<(typeof TYPED_ARRAYS)[K]>
-            : Out<S>[]
-        : Out<S>[];
+    S extends Kinded<AnySchema, infer K> ? (K extends TypedArrayKind ? TypedArrayOf[K] : Out<S>[]) : Out<S>[];
 
 type VariantOut<T extends Record<string, AnySchema>> = { [K in keyof T]: { [P in K]: Out<T[K]> } }[keyof T];
 type VariantIn<T extends Record<string, AnySchema>> = { [K in keyof T]: { [P in K]: In<T[K]> } }[keyof T];

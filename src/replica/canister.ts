@@ -1,0 +1,324 @@
+/**
+ * One canister: its settings, cycles and memories, its wasm instance, and the execution of one message with
+ * the IC's all-or-nothing semantics. A message that traps leaves no trace: heap pages, stable memory, mutable
+ * globals, certified data, the global timer, accepted and attached cycles and its outgoing calls are all as
+ * they were before it ran.
+ */
+import { Principal } from '@dfinity/principal';
+
+import { CYCLE_PRICES, DEFAULT_SETTINGS, GIB, instructionLimitMessage } from './costs';
+import { CanisterTrap } from './errors';
+import { HeapJournal, StableMemory } from './memory';
+import type { MessageContext } from './message';
+import { systemApi, type SystemApiHost } from './system-api';
+import {
+    BITMAP_WASM_PAGES,
+    COUNTER_EXPORT,
+    INJECTED_MODULE,
+    type Instrumented,
+    TABLE_EXPORT,
+    WASM_PAGE
+} from './wasm/instrument';
+
+export type CanisterStatus = 'running' | 'stopping' | 'stopped';
+
+/** A compiled, instrumented module, shared by every canister that runs the same wasm. */
+export type LoadedModule = {
+    readonly hash: Uint8Array;
+    readonly instrumented: Instrumented;
+    readonly compiled: WebAssembly.Module;
+    /** The export names `canister_query <name>` and so on, for routing calls. */
+    readonly exports: ReadonlySet<string>;
+};
+
+export type CanisterSettings = {
+    controllers: Principal[];
+    freezingThreshold: bigint;
+    computeAllocation: bigint;
+    memoryAllocation: bigint;
+    reservedCyclesLimit: bigint;
+    wasmMemoryLimit: bigint;
+    logVisibility: 'controllers' | 'public';
+};
+
+export type CanisterLogRecord = { readonly idx: bigint; readonly timestampNanos: bigint; readonly content: string };
+
+export type ExecutionOutcome = {
+    /** Set when the message trapped (and was rolled back). */
+    readonly trap: CanisterTrap | undefined;
+    readonly instructions: bigint;
+    readonly message: MessageContext;
+};
+
+export type CanisterSnapshot = {
+    readonly module: LoadedModule | undefined;
+    readonly instance: Instance | undefined;
+    readonly version: bigint;
+    readonly certifiedData: Uint8Array;
+    readonly globalTimer: bigint;
+    /** Puts stable memory back as it was. */
+    readonly stable: () => void;
+};
+
+type Instance = {
+    readonly exports: WebAssembly.Exports;
+    readonly memory: WebAssembly.Memory;
+    readonly table: WebAssembly.Table | undefined;
+    readonly counter: WebAssembly.Global;
+    readonly globals: readonly WebAssembly.Global[];
+    readonly journal: HeapJournal;
+};
+
+/** What a canister asks of the IC it runs on. */
+export interface CanisterEnvironment {
+    time(): bigint;
+    log(canister: Canister, text: string): void;
+}
+
+const NO_MESSAGE = undefined as unknown as MessageContext;
+
+export class Canister implements SystemApiHost {
+    readonly selfId: Uint8Array;
+    settings: CanisterSettings;
+    status: CanisterStatus = 'running';
+    cycles: bigint;
+    version = 0n;
+    certifiedData: Uint8Array = new Uint8Array();
+    globalTimer = 0n;
+    module: LoadedModule | undefined;
+    readonly stable = new StableMemory();
+    readonly chunkStore = new Map<string, Uint8Array>();
+    readonly logs: CanisterLogRecord[] = [];
+    lastInstructions = 0n;
+    message: MessageContext = NO_MESSAGE;
+    private instance: Instance | undefined;
+    private limit = 0n;
+
+    constructor(
+        readonly id: Principal,
+        controllers: Principal[],
+        cycles: bigint,
+        private readonly env: CanisterEnvironment
+    ) {
+        this.selfId = id.toUint8Array();
+        this.cycles = cycles;
+        this.settings = {
+            controllers,
+            freezingThreshold: DEFAULT_SETTINGS.freezingThresholdSeconds,
+            computeAllocation: 0n,
+            memoryAllocation: 0n,
+            reservedCyclesLimit: DEFAULT_SETTINGS.reservedCyclesLimit,
+            wasmMemoryLimit: DEFAULT_SETTINGS.wasmMemoryLimit,
+            logVisibility: 'controllers'
+        };
+    }
+
+    get hasModule(): boolean {
+        return this.instance !== undefined;
+    }
+
+    /** Replaces the wasm instance with a fresh one of `module` (the heap starts over; stable memory is kept). */
+    instantiate(module: LoadedModule): void {
+        const imports: WebAssembly.Imports = {
+            ic0: systemApi(this),
+            [INJECTED_MODULE]: {
+                out_of_instructions: () => {
+                    throw new CanisterTrap(instructionLimitMessage(this.limit), 'IC0522');
+                },
+                journal_page: (page: number) => this.instance?.journal.journalPage(page >>> 0),
+                journal_range: (address: number, length: number) => {
+                    this.instance?.journal.journalRange(address >>> 0, length >>> 0);
+                    this.charge(length >>> 0);
+                }
+            }
+        };
+        const wasm = new WebAssembly.Instance(module.compiled, imports);
+        const exports = wasm.exports;
+        const memory = exports.memory as WebAssembly.Memory;
+        this.instance = {
+            exports,
+            memory,
+            table: exports[TABLE_EXPORT] as WebAssembly.Table | undefined,
+            counter: exports[COUNTER_EXPORT] as WebAssembly.Global,
+            globals: module.instrumented.mutableGlobals.map((name) => exports[name] as WebAssembly.Global),
+            journal: new HeapJournal(memory, module.instrumented.bitmapPage)
+        };
+        this.module = module;
+    }
+
+    /** Removes the code and the heap (uninstall_code). */
+    uninstall(): void {
+        this.instance = undefined;
+        this.module = undefined;
+        this.globalTimer = 0n;
+        this.certifiedData = new Uint8Array();
+    }
+
+    hasExport(name: string): boolean {
+        return this.module?.exports.has(name) ?? false;
+    }
+
+    /** Everything an install or upgrade may change, to put back if one of its hooks traps. */
+    snapshot(): CanisterSnapshot {
+        return {
+            module: this.module,
+            instance: this.instance,
+            version: this.version,
+            certifiedData: this.certifiedData,
+            globalTimer: this.globalTimer,
+            stable: this.stable.checkpoint()
+        };
+    }
+
+    restore(snapshot: CanisterSnapshot): void {
+        this.module = snapshot.module;
+        this.instance = snapshot.instance;
+        this.version = snapshot.version;
+        this.certifiedData = snapshot.certifiedData;
+        this.globalTimer = snapshot.globalTimer;
+        snapshot.stable();
+    }
+
+    /**
+     * Runs one message: `invoke` calls into the instance. On a trap everything the message did is undone.
+     * `rollback: 'always'` (queries) undoes it even when it succeeds; `'heap'` (pre_upgrade) undoes the heap
+     * but keeps stable memory, which is what an upgrade carries to the new code.
+     */
+    run(
+        message: MessageContext,
+        invoke: (exports: WebAssembly.Exports, table: WebAssembly.Table | undefined) => void,
+        rollback: 'on-trap' | 'always' | 'heap' = 'on-trap'
+    ): ExecutionOutcome {
+        const instance = this.instance;
+        if (instance === undefined) throw new Error(`canister ${this.id.toText()} has no code`);
+        const saved = {
+            globals: instance.globals.map((g) => g.value as unknown),
+            certifiedData: this.certifiedData,
+            globalTimer: this.globalTimer
+        };
+        this.message = message;
+        this.limit = message.instructionLimit;
+        instance.counter.value = message.instructionLimit;
+        let trap: CanisterTrap | undefined;
+        try {
+            invoke(instance.exports, instance.table);
+        } catch (error) {
+            trap = asTrap(error);
+        }
+        const instructions = message.instructionLimit - (instance.counter.value as bigint);
+        this.lastInstructions = instructions;
+        this.message = NO_MESSAGE;
+        if (trap !== undefined || rollback === 'always') {
+            instance.journal.rollback();
+            this.stable.rollback();
+            instance.globals.forEach((g, i) => (g.value = saved.globals[i]));
+            this.certifiedData = saved.certifiedData;
+            this.globalTimer = saved.globalTimer;
+            if (message.callContext !== undefined) message.callContext.cyclesAvailable += message.cyclesAccepted;
+        } else if (rollback === 'heap') {
+            instance.journal.rollback();
+            this.stable.commit();
+            instance.globals.forEach((g, i) => (g.value = saved.globals[i]));
+        } else {
+            instance.journal.commit();
+            this.stable.commit();
+            const attached = message.performed.reduce((sum, call) => sum + call.cycles, 0n);
+            this.cycles += message.cyclesAccepted - message.cyclesBurned - attached;
+        }
+        return { trap, instructions, message };
+    }
+
+    // --- SystemApiHost ---
+
+    heap(): Uint8Array {
+        return new Uint8Array((this.instance as Instance).memory.buffer);
+    }
+
+    writeHeap(address: number, bytes: Uint8Array): void {
+        const instance = this.instance as Instance;
+        instance.journal.journalRange(address, bytes.length);
+        new Uint8Array(instance.memory.buffer).set(bytes, address);
+    }
+
+    charge(instructions: number | bigint): void {
+        const counter = (this.instance as Instance).counter;
+        const left = (counter.value as bigint) - BigInt(instructions);
+        counter.value = left;
+        if (left < 0n) throw new CanisterTrap(instructionLimitMessage(this.limit), 'IC0522');
+    }
+
+    instructionsExecuted(): bigint {
+        return this.limit - ((this.instance as Instance).counter.value as bigint);
+    }
+
+    time(): bigint {
+        return this.env.time();
+    }
+
+    cycleBalance(): bigint {
+        const m = this.message;
+        if (m === NO_MESSAGE) return this.cycles;
+        const attached = [...m.performed, ...(m.building ? [m.building] : [])].reduce((sum, call) => sum + call.cycles, 0n);
+        return this.cycles + m.cyclesAccepted - m.cyclesBurned - attached;
+    }
+
+    liquidCycleBalance(): bigint {
+        const liquid = this.cycleBalance() - this.freezingReserve();
+        return liquid > 0n ? liquid : 0n;
+    }
+
+    isController(principal: Uint8Array): boolean {
+        const text = Principal.fromUint8Array(principal).toText();
+        return this.settings.controllers.some((c) => c.toText() === text);
+    }
+
+    canisterVersion(): bigint {
+        return this.version;
+    }
+
+    setCertifiedData(data: Uint8Array): void {
+        this.certifiedData = data;
+    }
+
+    setGlobalTimer(ns: bigint): bigint {
+        const previous = this.globalTimer;
+        this.globalTimer = ns;
+        return previous;
+    }
+
+    debugPrint(text: string): void {
+        this.logs.push({ idx: BigInt(this.logs.length), timestampNanos: this.env.time(), content: text });
+        this.env.log(this, text);
+    }
+
+    costCall(methodNameSize: bigint, payloadSize: bigint): bigint {
+        return CYCLE_PRICES.interCanisterCall + CYCLE_PRICES.interCanisterByte * (methodNameSize + payloadSize);
+    }
+
+    // --- accounting ---
+
+    /** Bytes of memory the canister uses: its heap (without the local IC's bitmap) and its stable memory. */
+    memorySize(): bigint {
+        const heap = this.instance === undefined ? 0 : this.instance.memory.buffer.byteLength - BITMAP_WASM_PAGES * WASM_PAGE;
+        return BigInt(heap + this.stable.sizeInPages * WASM_PAGE);
+    }
+
+    /** Cycles the canister burns per day while idle: storage (and compute allocation, not modelled). */
+    idleCyclesPerDay(): bigint {
+        return (this.memorySize() * CYCLE_PRICES.storagePerGiBSecond * 86_400n) / GIB;
+    }
+
+    /** Cycles that must stay in the canister: the idle burn over the freezing threshold. */
+    freezingReserve(): bigint {
+        return (this.memorySize() * CYCLE_PRICES.storagePerGiBSecond * this.settings.freezingThreshold) / GIB;
+    }
+}
+
+/** Turns what a message threw into the trap the caller sees. */
+function asTrap(error: unknown): CanisterTrap {
+    if (error instanceof CanisterTrap) return error;
+    if (error instanceof WebAssembly.RuntimeError) return new CanisterTrap(`Canister trapped: ${error.message}`, 'IC0502');
+    if (error instanceof RangeError && /call stack/i.test(error.message))
+        return new CanisterTrap('Canister trapped: stack overflow', 'IC0502');
+    return new CanisterTrap(`Canister trapped: ${error instanceof Error ? error.message : String(error)}`, 'IC0502');
+}

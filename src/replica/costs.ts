@@ -1,0 +1,99 @@
+/**
+ * The IC's limits and prices the local IC applies, in one place.
+ *
+ * Sources:
+ * - instruction limits: the IC's `rs/config/src/subnet_config.rs` (application subnets) and the resource-limits
+ *   page of the developer docs;
+ * - system API overheads: `rs/embedders/src/wasmtime_embedder/system_api_complexity.rs`, module `overhead`;
+ * - cycle prices: the developer docs' "Cycles costs" page, 13-node application subnet (2026-08), the prices
+ *   since the 2024 compute repricing.
+ */
+
+/** Instructions one message may execute before it traps. */
+export const INSTRUCTION_LIMITS = {
+    update: 40_000_000_000n,
+    query: 5_000_000_000n,
+    /** install, reinstall and upgrade (pre_upgrade and post_upgrade share it) */
+    install: 300_000_000_000n,
+    inspectMessage: 200_000_000n
+} as const;
+
+/** The replica's message when a message runs out of instructions. */
+export function instructionLimitMessage(limit: bigint): string {
+    return `Canister exceeded the limit of ${limit} instructions for single message execution.`;
+}
+
+/** Fixed instruction cost of each ic0 call; calls that copy bytes also pay one instruction per byte. */
+export const SYSTEM_API_OVERHEAD: Readonly<Record<string, number>> = {
+    accept_message: 500,
+    call_cycles_add128: 500,
+    call_data_append: 500,
+    call_new: 1_500,
+    call_on_cleanup: 500,
+    call_perform: 5_000,
+    call_with_best_effort_response: 500,
+    cycles_burn128: 500,
+    canister_cycle_balance128: 500,
+    canister_liquid_cycle_balance128: 500,
+    canister_self_copy: 500,
+    canister_self_size: 500,
+    canister_status: 500,
+    canister_version: 500,
+    certified_data_set: 500,
+    cost_call: 500,
+    data_certificate_copy: 500,
+    data_certificate_present: 500,
+    data_certificate_size: 500,
+    debug_print: 100,
+    global_timer_set: 500,
+    is_controller: 1_000,
+    in_replicated_execution: 500,
+    msg_arg_data_copy: 500,
+    msg_arg_data_size: 500,
+    msg_caller_copy: 500,
+    msg_caller_size: 500,
+    msg_cycles_accept128: 500,
+    msg_cycles_available128: 500,
+    msg_cycles_refunded128: 500,
+    msg_method_name_copy: 500,
+    msg_method_name_size: 500,
+    msg_reject_code: 500,
+    msg_reject_msg_copy: 500,
+    msg_reject_msg_size: 500,
+    msg_reject: 500,
+    msg_reply_data_append: 500,
+    msg_reply: 500,
+    performance_counter: 200,
+    stable64_grow: 500,
+    stable64_read: 20,
+    stable64_size: 20,
+    stable64_write: 20,
+    time: 500,
+    trap: 500
+};
+
+/** Cycle prices of a 13-node application subnet. */
+export const CYCLE_PRICES = {
+    canisterCreation: 500_000_000_000n,
+    updateMessageBase: 5_000_000n,
+    /** 1 cycle per instruction (`ten_update_instructions_execution_fee = 10` per ten instructions). */
+    perInstruction: 1n,
+    interCanisterCall: 260_000n,
+    interCanisterByte: 1_000n,
+    ingressMessage: 1_200_000n,
+    ingressByte: 2_000n,
+    storagePerGiBSecond: 127_000n
+} as const;
+
+/** Default canister settings (interface specification, `canister_settings`). */
+export const DEFAULT_SETTINGS = {
+    /** 30 days. */
+    freezingThresholdSeconds: 2_592_000n,
+    reservedCyclesLimit: 5_000_000_000_000n,
+    wasmMemoryLimit: 3n * 1024n ** 3n
+} as const;
+
+/** Cycles a new canister gets from `provisional_create_canister_with_cycles` without an amount (as PocketIC). */
+export const DEFAULT_PROVISIONAL_CYCLES = 1_000_000_000_000_000_000n;
+
+export const GIB = 1024n ** 3n;

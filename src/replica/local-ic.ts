@@ -1,0 +1,721 @@
+/**
+ * `LocalIc`: an Internet Computer in the test process. It runs real canister wasm with the IC's execution
+ * semantics and has the API of `PocketIc` from @dfinity/pic 0.23 (same method names, options and results),
+ * so a test runs on either by swapping the factory (see `test/support/ic.ts`).
+ *
+ * Messages run one at a time. An ingress update runs to completion with everything it causes: the calls it
+ * makes are queued and delivered as separate messages, and their responses run the callers' callbacks.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
+
+import { checkArgs } from '../shared/candid';
+import { type Actor, type ActorInterface, createActor, type InterfaceFactory } from './actor';
+import { Canister, type CanisterLogRecord } from './canister';
+import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES, INSTRUCTION_LIMITS } from './costs';
+import { CallRejectedError, RejectCode } from './errors';
+import {
+    type InstallMode,
+    type ManagementHandlers,
+    managementHandlers,
+    type ManagementMethod,
+    statusOf,
+    wasmBytes
+} from './management/handlers';
+import { type CanisterSettingsArg, managementService } from './management/service';
+import { CallContext, type CallResponse, type EntryKind, newMessage, type OutgoingCall } from './message';
+import { loadModule } from './modules';
+
+export const MANAGEMENT_CANISTER_ID = Principal.fromText('aaaaa-aa');
+
+export type LocalIcOptions = {
+    /** Seeds `raw_rand`: the same seed gives the same random bytes. */
+    readonly seed?: string;
+    /** Start time; the wall clock by default. */
+    readonly time?: Date | number;
+    /** Print canister logs (debug_print) to the console as they happen. */
+    readonly showCanisterLogs?: boolean;
+};
+
+export type CreateCanisterOptions = {
+    sender?: Principal;
+    cycles?: bigint;
+    controllers?: Principal[];
+    computeAllocation?: bigint;
+    freezingThreshold?: bigint;
+    memoryAllocation?: bigint;
+    reservedCyclesLimit?: bigint;
+    wasmMemoryLimit?: bigint;
+    targetCanisterId?: Principal;
+};
+export type InstallCodeOptions = { canisterId: Principal; wasm: Uint8Array | string; arg?: Uint8Array; sender?: Principal };
+export type UpgradeCanisterOptions = InstallCodeOptions & {
+    upgradeModeOptions?: {
+        skip_pre_upgrade: [] | [boolean];
+        wasm_memory_persistence?: [] | [{ keep: null } | { replace: null }];
+    };
+};
+export type SetupCanisterOptions = CreateCanisterOptions & {
+    idlFactory: InterfaceFactory;
+    wasm: Uint8Array | string;
+    arg?: Uint8Array;
+};
+export type CanisterFixture<T extends ActorInterface<T>> = { actor: Actor<T>; canisterId: Principal };
+export type CallOptions = { canisterId: Principal; method: string; arg?: Uint8Array; sender?: Principal };
+export type UpdateCanisterSettingsOptions = Omit<CreateCanisterOptions, 'cycles' | 'targetCanisterId'> & {
+    canisterId: Principal;
+};
+
+type Delivery =
+    | { kind: 'request'; from: Canister; context: CallContext; call: OutgoingCall }
+    | { kind: 'response'; to: Canister; context: CallContext; call: OutgoingCall; response: CallResponse; refund: bigint };
+
+/** Deliveries processed per tick at most, so a canister that calls itself forever cannot hang a test. */
+const MAX_DELIVERIES_PER_ROUND = 100_000;
+
+export class LocalIc {
+    private readonly canisters = new Map<string, Canister>();
+    private readonly queue: Delivery[] = [];
+    private readonly management: ManagementHandlers;
+    private readonly managementTypes = managementService.idlFactory({ IDL });
+    private nowNs: bigint;
+    private nextCanisterIndex = 0n;
+    private randomCounter = 0;
+
+    private constructor(private readonly options: LocalIcOptions) {
+        this.nowNs = toNanos(options.time ?? Date.now());
+        this.management = managementHandlers({
+            canister: (id) => this.canisters.get(id.toText()),
+            createCanister: (o) => this.newCanister(o.controllers, o.cycles, o.specifiedId),
+            deleteCanister: (id) => this.canisters.delete(id.toText()),
+            installCode: (canister, mode, wasm, arg, caller, skip) => this.install(canister, mode, wasm, arg, caller, skip),
+            randomBytes: () => this.randomBytes()
+        });
+    }
+
+    static async create(options: LocalIcOptions = {}): Promise<LocalIc> {
+        return new LocalIc(options);
+    }
+
+    async tearDown(): Promise<void> {
+        this.canisters.clear();
+        this.queue.length = 0;
+    }
+
+    // --- canisters (pic: createCanister, installCode, reinstallCode, upgradeCanister, setupCanister) ---
+
+    async createCanister(options: CreateCanisterOptions = {}): Promise<Principal> {
+        const sender = options.sender ?? Principal.anonymous();
+        const { canister_id } = this.callManagement(sender, 'provisional_create_canister_with_cycles', 0n, {
+            amount: [options.cycles ?? DEFAULT_PROVISIONAL_CYCLES],
+            settings: [settingsArg({ ...options, controllers: options.controllers ?? [sender] })],
+            specified_id: options.targetCanisterId === undefined ? [] : [options.targetCanisterId],
+            sender_canister_version: []
+        });
+        return canister_id;
+    }
+
+    async installCode({ canisterId, wasm, arg, sender }: InstallCodeOptions): Promise<void> {
+        this.installVia('install', canisterId, wasm, arg, sender, false);
+    }
+
+    async reinstallCode({ canisterId, wasm, arg, sender }: InstallCodeOptions): Promise<void> {
+        this.installVia('reinstall', canisterId, wasm, arg, sender, false);
+    }
+
+    async upgradeCanister({ canisterId, wasm, arg, sender, upgradeModeOptions }: UpgradeCanisterOptions): Promise<void> {
+        this.installVia('upgrade', canisterId, wasm, arg, sender, upgradeModeOptions?.skip_pre_upgrade[0] ?? false);
+    }
+
+    async setupCanister<T extends ActorInterface<T>>(options: SetupCanisterOptions): Promise<CanisterFixture<T>> {
+        const canisterId = await this.createCanister(options);
+        await this.installCode({ canisterId, wasm: options.wasm, arg: options.arg, sender: options.sender });
+        return { canisterId, actor: this.createActor<T>(options.idlFactory, canisterId) };
+    }
+
+    createActor<T extends ActorInterface<T>>(idlFactory: InterfaceFactory, canisterId: Principal): Actor<T> {
+        return createActor<T>(idlFactory, canisterId, {
+            query: (o) => this.queryCall(o),
+            update: (o) => this.updateCall(o)
+        });
+    }
+
+    // --- settings and status ---
+
+    async updateCanisterSettings(options: UpdateCanisterSettingsOptions): Promise<void> {
+        this.callManagement(options.sender ?? Principal.anonymous(), 'update_settings', 0n, {
+            canister_id: options.canisterId,
+            settings: settingsArg(options),
+            sender_canister_version: []
+        });
+    }
+
+    async canisterStatus({ canisterId, sender }: { canisterId: Principal; sender?: Principal }) {
+        const status = this.callManagement(sender ?? Principal.anonymous(), 'canister_status', 0n, { canister_id: canisterId });
+        return {
+            status: status.status,
+            settings: status.settings,
+            moduleHash: status.module_hash[0] ?? null,
+            memorySize: status.memory_size,
+            cycles: status.cycles,
+            reservedCycles: status.reserved_cycles,
+            idleCyclesBurnedPerDay: status.idle_cycles_burned_per_day
+        };
+    }
+
+    async startCanister({ canisterId, sender }: { canisterId: Principal; sender?: Principal }): Promise<void> {
+        this.callManagement(sender ?? Principal.anonymous(), 'start_canister', 0n, { canister_id: canisterId });
+    }
+
+    async stopCanister({ canisterId, sender }: { canisterId: Principal; sender?: Principal }): Promise<void> {
+        this.callManagement(sender ?? Principal.anonymous(), 'stop_canister', 0n, { canister_id: canisterId });
+    }
+
+    async getControllers(canisterId: Principal): Promise<Principal[]> {
+        return [...this.canister(canisterId).settings.controllers];
+    }
+
+    // --- cycles and stable memory ---
+
+    async getCyclesBalance(canisterId: Principal): Promise<bigint> {
+        return this.canister(canisterId).cycles;
+    }
+
+    async addCycles(canisterId: Principal, amount: bigint): Promise<bigint> {
+        const canister = this.canister(canisterId);
+        canister.cycles += amount;
+        return canister.cycles;
+    }
+
+    async getStableMemory(canisterId: Principal): Promise<Uint8Array> {
+        return this.canister(canisterId).stable.snapshot();
+    }
+
+    async setStableMemory(canisterId: Principal, stableMemory: Uint8Array): Promise<void> {
+        this.canister(canisterId).stable.restore(stableMemory);
+    }
+
+    // --- time ---
+
+    /** The IC's time in milliseconds, as pic-js returns it. */
+    async getTime(): Promise<number> {
+        return Number(this.nowNs / 1_000_000n);
+    }
+
+    async setTime(time: Date | number): Promise<void> {
+        this.nowNs = toNanos(time);
+    }
+
+    async resetTime(): Promise<void> {
+        this.nowNs = toNanos(Date.now());
+    }
+
+    async advanceTime(durationMs: number): Promise<void> {
+        this.nowNs += BigInt(Math.round(durationMs * 1_000_000));
+    }
+
+    /** Executes rounds: timers that are due fire, and queued messages are delivered. */
+    async tick(times = 1): Promise<void> {
+        for (let i = 0; i < times; i++) {
+            this.nowNs += 1n; // each round takes time, as on the IC (1 ns, as PocketIC)
+            for (const canister of this.canisters.values()) this.fireTimer(canister);
+            this.drainQueue();
+        }
+    }
+
+    // --- calls ---
+
+    /** A query call; the canister's state is left as it was. Resolves with the reply, rejects with a CallRejectedError. */
+    async queryCall({
+        canisterId,
+        method,
+        arg = new Uint8Array(IDL.encode([], [])),
+        sender = Principal.anonymous()
+    }: CallOptions): Promise<Uint8Array> {
+        if (canisterId.toText() === MANAGEMENT_CANISTER_ID.toText()) return this.managementRaw(sender, method, arg, 0n);
+        const canister = this.callable(canisterId, method, ['query', 'update']);
+        const exportName = canister.hasExport(`canister_query ${method}`)
+            ? `canister_query ${method}`
+            : `canister_update ${method}`;
+        let response: CallResponse | undefined;
+        const context = new CallContext(sender.toUint8Array(), method, 0n, (r) => (response = r));
+        const message = newMessage({
+            kind: 'query',
+            methodName: method,
+            caller: sender.toUint8Array(),
+            arg,
+            callContext: context,
+            instructionLimit: INSTRUCTION_LIMITS.query,
+            replicated: false
+        });
+        const outcome = canister.run(message, (exports) => (exports[exportName] as () => void)(), 'always');
+        if (outcome.trap !== undefined) throw trapReject(canister, outcome.trap.reason, outcome.trap.errorCode);
+        if (message.response !== undefined) answer(context, message.response);
+        return unwrap(response, canister);
+    }
+
+    /** An ingress update call, run to completion (with the calls it makes). */
+    async updateCall({
+        canisterId,
+        method,
+        arg = new Uint8Array(IDL.encode([], [])),
+        sender = Principal.anonymous()
+    }: CallOptions): Promise<Uint8Array> {
+        if (canisterId.toText() === MANAGEMENT_CANISTER_ID.toText()) return this.managementRaw(sender, method, arg, 0n);
+        const canister = this.callable(canisterId, method, ['update']);
+        this.inspect(canister, method, arg, sender);
+        this.chargeIngress(canister, method, arg);
+        let response: CallResponse | undefined;
+        const context = new CallContext(sender.toUint8Array(), method, 0n, (r) => (response = r));
+        this.executeUpdate(canister, context, method, arg);
+        this.drainQueue();
+        return unwrap(response, canister);
+    }
+
+    // --- beyond pic ---
+
+    /** Instructions the canister's last message executed. */
+    lastInstructions(canisterId: Principal): bigint {
+        return this.canister(canisterId).lastInstructions;
+    }
+
+    /** What the canister printed with debug_print (console.log in Azle), oldest first. */
+    canisterLogs(canisterId: Principal): readonly CanisterLogRecord[] {
+        return this.canister(canisterId).logs;
+    }
+
+    /** The ids of the canisters that exist, in creation order. */
+    canisterIds(): Principal[] {
+        return [...this.canisters.values()].map((c) => c.id);
+    }
+
+    // --- internals ---
+
+    private canister(id: Principal): Canister {
+        const canister = this.canisters.get(id.toText());
+        if (canister === undefined)
+            throw new CallRejectedError(RejectCode.DestinationInvalid, `Canister ${id.toText()} not found`, 'IC0301');
+        return canister;
+    }
+
+    private newCanister(controllers: Principal[], cycles: bigint, specifiedId?: Principal): Canister {
+        let id = specifiedId;
+        if (id === undefined) {
+            do id = canisterIdFromIndex(this.nextCanisterIndex++);
+            while (this.canisters.has(id.toText()));
+        } else if (this.canisters.has(id.toText())) {
+            throw new CallRejectedError(RejectCode.CanisterError, `Canister ${id.toText()} already exists.`, 'IC0515');
+        }
+        const canister = new Canister(id, controllers, cycles, {
+            time: () => this.nowNs,
+            log: (c, text) => {
+                if (this.options.showCanisterLogs === true) console.log(`[${c.id.toText()}] ${text}`);
+            }
+        });
+        this.canisters.set(id.toText(), canister);
+        return canister;
+    }
+
+    /** The canister, if it can take a call to `method` of one of the kinds; otherwise the IC's reject. */
+    private callable(id: Principal, method: string, kinds: readonly ('query' | 'update')[]): Canister {
+        const canister = this.canister(id);
+        if (canister.status !== 'running') {
+            throw new CallRejectedError(RejectCode.CanisterError, `Canister ${id.toText()} is ${canister.status}`, 'IC0508');
+        }
+        if (!canister.hasModule) {
+            throw new CallRejectedError(RejectCode.DestinationInvalid, `Canister ${id.toText()} has no wasm module`, 'IC0537');
+        }
+        if (!kinds.some((kind) => canister.hasExport(`canister_${kind} ${method}`))) {
+            throw new CallRejectedError(
+                RejectCode.DestinationInvalid,
+                `Canister ${id.toText()} has no ${kinds.includes('update') && kinds.length === 1 ? 'update' : 'query'} method '${method}'`,
+                'IC0536'
+            );
+        }
+        return canister;
+    }
+
+    /** canister_inspect_message: runs for ingress updates only, on one replica; it leaves no trace. */
+    private inspect(canister: Canister, method: string, arg: Uint8Array, sender: Principal): void {
+        if (!canister.hasExport('canister_inspect_message')) return;
+        const message = newMessage({
+            kind: 'inspect_message',
+            methodName: method,
+            caller: sender.toUint8Array(),
+            arg,
+            instructionLimit: INSTRUCTION_LIMITS.inspectMessage,
+            replicated: false
+        });
+        const outcome = canister.run(message, (exports) => (exports['canister_inspect_message'] as () => void)(), 'always');
+        if (outcome.trap !== undefined) throw trapReject(canister, outcome.trap.reason, outcome.trap.errorCode);
+        if (!message.accepted) {
+            throw new CallRejectedError(
+                RejectCode.CanisterReject,
+                `Canister ${canister.id.toText()} rejected the message`,
+                'IC0406'
+            );
+        }
+    }
+
+    /** Ingress induction is paid by the canister; a canister that cannot pay above its freezing threshold refuses. */
+    private chargeIngress(canister: Canister, method: string, arg: Uint8Array): void {
+        const cost = CYCLE_PRICES.ingressMessage + CYCLE_PRICES.ingressByte * BigInt(arg.length + method.length);
+        this.requireCycles(canister, cost + executionCost(INSTRUCTION_LIMITS.update));
+        canister.cycles -= cost;
+    }
+
+    private requireCycles(canister: Canister, needed: bigint): void {
+        const available = canister.cycles - canister.freezingReserve();
+        if (available < needed) {
+            throw new CallRejectedError(
+                RejectCode.SysTransient,
+                `Canister ${canister.id.toText()} is out of cycles: please top up the canister with at least ${needed - available} additional cycles`,
+                'IC0207'
+            );
+        }
+    }
+
+    /** Runs an update (ingress or inter-canister) in a call context, and applies its effects. */
+    private executeUpdate(canister: Canister, context: CallContext, method: string, arg: Uint8Array): void {
+        const message = newMessage({
+            kind: 'update',
+            methodName: method,
+            caller: context.caller,
+            arg,
+            callContext: context,
+            instructionLimit: INSTRUCTION_LIMITS.update,
+            replicated: true
+        });
+        this.execute(canister, message, (exports) => (exports[`canister_update ${method}`] as () => void)());
+    }
+
+    /** Executes a replicated message, pays for it, and applies its response and calls (or the trap). */
+    private execute(
+        canister: Canister,
+        message: ReturnType<typeof newMessage>,
+        invoke: (e: WebAssembly.Exports, t: WebAssembly.Table | undefined) => void
+    ): boolean {
+        const outcome = canister.run(message, invoke);
+        canister.cycles -= executionCost(outcome.instructions);
+        const context = message.callContext;
+        if (outcome.trap !== undefined) {
+            if (context !== undefined && context.response === undefined && message.kind === 'update') {
+                answer(context, { reject: trapRejectBody(canister, outcome.trap.reason) });
+            }
+            this.settleIfAbandoned(canister, context);
+            return false;
+        }
+        for (const call of message.performed) {
+            canister.cycles -= canister.costCall(BigInt(call.method.length), BigInt(call.arg.reduce((n, a) => n + a.length, 0)));
+            if (context !== undefined) context.pendingCalls++;
+            this.queue.push({ kind: 'request', from: canister, context: context as CallContext, call });
+        }
+        if (context !== undefined && message.response !== undefined) answer(context, message.response);
+        this.settleIfAbandoned(canister, context);
+        return true;
+    }
+
+    /** A call context with no response and no outstanding call will never be answered: the IC rejects it. */
+    private settleIfAbandoned(canister: Canister, context: CallContext | undefined): void {
+        if (context === undefined || context.response !== undefined || context.pendingCalls > 0) return;
+        if (context.methodName === '<timer>') return;
+        answer(context, {
+            reject: { code: RejectCode.CanisterError, message: `Canister ${canister.id.toText()} did not produce a response` }
+        });
+    }
+
+    private drainQueue(): void {
+        for (let n = 0; n < MAX_DELIVERIES_PER_ROUND && this.queue.length > 0; n++) {
+            this.deliver(this.queue.shift() as Delivery);
+        }
+    }
+
+    private deliver(delivery: Delivery): void {
+        if (delivery.kind === 'request') this.deliverRequest(delivery);
+        else this.deliverResponse(delivery);
+    }
+
+    private deliverRequest({ from, context, call }: Extract<Delivery, { kind: 'request' }>): void {
+        const respond = (response: CallResponse, refund: bigint) =>
+            this.queue.push({ kind: 'response', to: from, context, call, response, refund });
+        const callee = Principal.fromUint8Array(call.callee);
+        const arg = concat(call.arg);
+        if (callee.toText() === MANAGEMENT_CANISTER_ID.toText()) {
+            let accepted = 0n;
+            try {
+                const reply = this.managementRaw(from.id, call.method, arg, call.cycles, (amount) => (accepted += amount));
+                respond({ reply }, call.cycles - accepted);
+            } catch (error) {
+                respond({ reject: rejectOf(error) }, call.cycles);
+            }
+            return;
+        }
+        let target: Canister;
+        try {
+            target = this.callable(callee, call.method, ['update']);
+            this.requireCycles(target, executionCost(INSTRUCTION_LIMITS.update));
+        } catch (error) {
+            respond({ reject: rejectOf(error) }, call.cycles);
+            return;
+        }
+        const calleeContext = new CallContext(from.selfId, call.method, call.cycles, respond);
+        this.executeUpdate(target, calleeContext, call.method, arg);
+    }
+
+    private deliverResponse({ to, context, call, response, refund }: Extract<Delivery, { kind: 'response' }>): void {
+        if (!this.canisters.has(to.id.toText()) || !to.hasModule) return;
+        to.cycles += refund;
+        context.pendingCalls--;
+        const isReply = 'reply' in response;
+        const callback = isReply ? call.reply : call.reject;
+        const message = newMessage({
+            kind: isReply ? 'reply_callback' : 'reject_callback',
+            methodName: context.methodName,
+            caller: context.caller,
+            arg: isReply ? response.reply : new Uint8Array(),
+            callContext: context,
+            reject: isReply ? undefined : response.reject,
+            cyclesRefunded: refund,
+            instructionLimit: INSTRUCTION_LIMITS.update,
+            replicated: true
+        });
+        const ok = this.execute(to, message, (_, table) => callTable(table, callback.fn, callback.env));
+        if (!ok && call.cleanup !== undefined) {
+            const cleanup = call.cleanup;
+            const cleanupMessage = newMessage({
+                kind: 'cleanup',
+                methodName: context.methodName,
+                caller: context.caller,
+                arg: new Uint8Array(),
+                instructionLimit: INSTRUCTION_LIMITS.update,
+                replicated: true
+            });
+            this.execute(to, cleanupMessage, (_, table) => callTable(table, cleanup.fn, cleanup.env));
+        }
+        this.settleIfAbandoned(to, context);
+    }
+
+    /** Fires the canister's global timer if it is due. */
+    private fireTimer(canister: Canister): void {
+        if (canister.globalTimer === 0n || canister.globalTimer > this.nowNs) return;
+        if (canister.status !== 'running' || !canister.hasExport('canister_global_timer')) return;
+        canister.globalTimer = 0n; // a timer fires once; the canister sets it again if it wants
+        const context = new CallContext(canister.selfId, '<timer>', 0n, () => undefined);
+        const message = newMessage({
+            kind: 'timer',
+            methodName: '<timer>',
+            caller: canister.selfId,
+            arg: new Uint8Array(),
+            callContext: context,
+            instructionLimit: INSTRUCTION_LIMITS.update,
+            replicated: true
+        });
+        this.execute(canister, message, (exports) => (exports['canister_global_timer'] as () => void)());
+    }
+
+    private installVia(
+        mode: InstallMode,
+        canisterId: Principal,
+        wasm: Uint8Array | string,
+        arg: Uint8Array | undefined,
+        sender: Principal | undefined,
+        skipPreUpgrade: boolean
+    ): void {
+        const bytes = typeof wasm === 'string' ? new Uint8Array(readFileSync(wasm)) : wasm;
+        this.callManagement(sender ?? Principal.anonymous(), 'install_code', 0n, {
+            mode:
+                mode === 'upgrade'
+                    ? { upgrade: [{ skip_pre_upgrade: [skipPreUpgrade], wasm_memory_persistence: [] }] }
+                    : ({ [mode]: null } as { install: null }),
+            canister_id: canisterId,
+            wasm_module: bytes,
+            arg: arg ?? new Uint8Array(IDL.encode([], [])),
+            sender_canister_version: []
+        });
+    }
+
+    /**
+     * install_code: install, reinstall or upgrade with pre_upgrade and post_upgrade (sharing one instruction
+     * budget). If a hook traps, the canister is left exactly as it was.
+     */
+    private install(
+        canister: Canister,
+        mode: InstallMode,
+        wasm: Uint8Array,
+        arg: Uint8Array,
+        caller: Principal,
+        skipPreUpgrade: boolean
+    ): void {
+        if (mode === 'install' && canister.hasModule) {
+            throw new CallRejectedError(
+                RejectCode.CanisterError,
+                `Canister ${canister.id.toText()} cannot be installed because the canister is not empty. Try installing with mode='reinstall' instead.`,
+                'IC0538'
+            );
+        }
+        const module = loadModule(wasmBytes(wasm));
+        const before = canister.snapshot();
+        let budget = INSTRUCTION_LIMITS.install;
+        const hook = (kind: EntryKind, entry: string, rollback: 'on-trap' | 'heap') => {
+            if (!canister.hasExport(entry)) return;
+            const message = newMessage({
+                kind,
+                methodName: entry,
+                caller: caller.toUint8Array(),
+                arg,
+                instructionLimit: budget,
+                replicated: true
+            });
+            const outcome = canister.run(message, (exports) => (exports[entry] as () => void)(), rollback);
+            canister.cycles -= executionCost(outcome.instructions);
+            budget -= outcome.instructions;
+            if (outcome.trap !== undefined) throw trapReject(canister, outcome.trap.reason, outcome.trap.errorCode);
+        };
+        try {
+            if (mode === 'upgrade' && canister.hasModule && !skipPreUpgrade) hook('pre_upgrade', 'canister_pre_upgrade', 'heap');
+            if (mode !== 'upgrade') canister.stable.clear();
+            canister.instantiate(module);
+            canister.certifiedData = new Uint8Array();
+            canister.globalTimer = 0n;
+            if (module.instrumented.hasStart) hook('start', 'canister_start', 'on-trap');
+            if (mode === 'upgrade') hook('post_upgrade', 'canister_post_upgrade', 'on-trap');
+            else hook('init', 'canister_init', 'on-trap');
+            canister.version += 1n;
+        } catch (error) {
+            canister.restore(before);
+            throw error;
+        }
+    }
+
+    /** Calls a management method with typed arguments (for this class's own API). */
+    private callManagement<K extends ManagementMethod>(
+        caller: Principal,
+        method: K,
+        cycles: bigint,
+        ...args: Parameters<ManagementHandlers[K]> extends [unknown, ...infer A] ? A : never
+    ): ReturnType<ManagementHandlers[K]> {
+        const handler = this.management[method] as (call: unknown, ...a: unknown[]) => ReturnType<ManagementHandlers[K]>;
+        return handler({ caller, cycles, accept: () => undefined }, ...args);
+    }
+
+    /** A management call as bytes (ingress or inter-canister): decode and check the argument, run, encode. */
+    private managementRaw(
+        caller: Principal,
+        method: string,
+        arg: Uint8Array,
+        cycles: bigint,
+        accept: (amount: bigint) => void = () => undefined
+    ): Uint8Array {
+        const func = this.managementTypes._fields.find(([name]) => name === method)?.[1];
+        const spec = (
+            managementService.methods as Record<string, (typeof managementService.methods)[ManagementMethod] | undefined>
+        )[method];
+        if (func === undefined || spec === undefined) {
+            throw new CallRejectedError(RejectCode.DestinationInvalid, `Management canister has no method '${method}'`, 'IC0536');
+        }
+        let decoded: unknown[];
+        try {
+            decoded = IDL.decode(func.argTypes, arg);
+        } catch (error) {
+            throw new CallRejectedError(
+                RejectCode.CanisterError,
+                `Error decoding the argument of ${method}: ${(error as Error).message}`,
+                'IC0503'
+            );
+        }
+        const checked = checkArgs(spec.args, decoded);
+        if (!checked.ok)
+            throw new CallRejectedError(RejectCode.CanisterError, `Invalid argument to ${method}: ${checked.reason}`, 'IC0503');
+        const handler = this.management[method as ManagementMethod] as (call: unknown, ...a: unknown[]) => unknown;
+        const result = handler({ caller, cycles, accept }, ...checked.value);
+        return new Uint8Array(IDL.encode(func.retTypes, func.retTypes.length === 0 ? [] : [result]));
+    }
+
+    private randomBytes(): Uint8Array {
+        const seed = this.options.seed ?? 'local-ic';
+        return new Uint8Array(createHash('sha256').update(`${seed}/${this.randomCounter++}`).digest());
+    }
+}
+
+/** The IC's cost of executing `instructions` in an update-like message. */
+export function executionCost(instructions: bigint): bigint {
+    return CYCLE_PRICES.updateMessageBase + CYCLE_PRICES.perInstruction * instructions;
+}
+
+/** Canister ids are a 64-bit index followed by 0x01 0x01 (interface specification, "Principals"). */
+function canisterIdFromIndex(index: bigint): Principal {
+    const bytes = new Uint8Array(10);
+    new DataView(bytes.buffer).setBigUint64(0, index);
+    bytes[8] = 1;
+    bytes[9] = 1;
+    return Principal.fromUint8Array(bytes);
+}
+
+function toNanos(time: Date | number): bigint {
+    const ms = time instanceof Date ? time.getTime() : time;
+    return BigInt(Math.round(ms)) * 1_000_000n;
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+    return new Uint8Array(Buffer.concat(chunks));
+}
+
+function callTable(table: WebAssembly.Table | undefined, fn: number, env: number): void {
+    const callback = table?.get(fn) as ((env: number) => void) | null | undefined;
+    if (typeof callback !== 'function') throw new WebAssembly.RuntimeError(`callback ${fn} is not in the table`);
+    callback(env);
+}
+
+function answer(context: CallContext, response: CallResponse): void {
+    context.response = response;
+    const refund = context.cyclesAvailable;
+    context.cyclesAvailable = 0n;
+    context.onResponse(response, refund);
+}
+
+function trapRejectBody(canister: Canister, reason: string): { code: RejectCode; message: string } {
+    return { code: RejectCode.CanisterError, message: `Error from Canister ${canister.id.toText()}: ${reason}` };
+}
+
+function trapReject(canister: Canister, reason: string, errorCode: string): CallRejectedError {
+    const { code, message } = trapRejectBody(canister, reason);
+    return new CallRejectedError(code, message, errorCode);
+}
+
+function rejectOf(error: unknown): { code: RejectCode; message: string } {
+    if (error instanceof CallRejectedError) return { code: error.rejectCode, message: error.rejectMessage };
+    throw error;
+}
+
+function unwrap(response: CallResponse | undefined, canister: Canister): Uint8Array {
+    if (response === undefined) {
+        throw new CallRejectedError(
+            RejectCode.CanisterError,
+            `Canister ${canister.id.toText()} did not produce a response`,
+            'IC0506'
+        );
+    }
+    if ('reply' in response) return response.reply;
+    throw new CallRejectedError(response.reject.code, response.reject.message);
+}
+
+function settingsArg(o: Omit<CreateCanisterOptions, 'cycles' | 'targetCanisterId' | 'sender'>): CanisterSettingsArg {
+    const opt = <T>(v: T | undefined): [] | [T] => (v === undefined ? [] : [v]);
+    return {
+        controllers: opt(o.controllers),
+        compute_allocation: opt(o.computeAllocation),
+        memory_allocation: opt(o.memoryAllocation),
+        freezing_threshold: opt(o.freezingThreshold),
+        reserved_cycles_limit: opt(o.reservedCyclesLimit),
+        log_visibility: [],
+        snapshot_visibility: [],
+        wasm_memory_limit: opt(o.wasmMemoryLimit),
+        wasm_memory_threshold: [],
+        environment_variables: []
+    };
+}
+
+export { statusOf };

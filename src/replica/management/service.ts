@@ -1,0 +1,187 @@
+/**
+ * The management canister (`aaaaa-aa`) as the local IC serves it: the methods of the official
+ * `ic-management.did` (interface specification, "The IC management canister") that it implements, with the
+ * official types. A test checks each one against the `.did` that `@icp-sdk/canisters` ships.
+ */
+import * as z from 'zod/mini';
+
+import { c, defineService, query, update } from '../../shared/candid';
+
+const CanisterId = c.named('canister_id', c.principal());
+const SenderCanisterVersion = c.opt(c.nat64());
+
+const Visibility = c.variant({ controllers: c.null(), public: c.null(), allowed_viewers: c.vec(c.principal()) });
+const EnvironmentVariable = c.named('environment_variable', c.record({ name: c.text(), value: c.text() }));
+
+export const CanisterSettings = c.named(
+    'canister_settings',
+    c.record({
+        controllers: c.opt(c.vec(c.principal())),
+        compute_allocation: c.opt(c.nat()),
+        memory_allocation: c.opt(c.nat()),
+        freezing_threshold: c.opt(c.nat()),
+        reserved_cycles_limit: c.opt(c.nat()),
+        log_visibility: c.opt(c.named('log_visibility', Visibility)),
+        snapshot_visibility: c.opt(c.named('snapshot_visibility', Visibility)),
+        wasm_memory_limit: c.opt(c.nat()),
+        wasm_memory_threshold: c.opt(c.nat()),
+        environment_variables: c.opt(c.vec(EnvironmentVariable))
+    })
+);
+
+export const DefiniteCanisterSettings = c.named(
+    'definite_canister_settings',
+    c.record({
+        controllers: c.vec(c.principal()),
+        compute_allocation: c.nat(),
+        memory_allocation: c.nat(),
+        freezing_threshold: c.nat(),
+        reserved_cycles_limit: c.nat(),
+        log_visibility: c.named('log_visibility', Visibility),
+        snapshot_visibility: c.named('snapshot_visibility', Visibility),
+        wasm_memory_limit: c.nat(),
+        wasm_memory_threshold: c.nat(),
+        environment_variables: c.vec(EnvironmentVariable)
+    })
+);
+
+export const InstallMode = c.named(
+    'canister_install_mode',
+    c.variant({
+        install: c.null(),
+        reinstall: c.null(),
+        upgrade: c.opt(
+            c.record({
+                skip_pre_upgrade: c.opt(c.bool()),
+                wasm_memory_persistence: c.opt(c.variant({ keep: c.null(), replace: c.null() }))
+            })
+        )
+    })
+);
+
+const ChunkHash = c.named('chunk_hash', c.record({ hash: c.blob() }));
+const CanisterIdArgs = (name: string) => c.named(name, c.record({ canister_id: CanisterId }));
+
+export const CanisterStatusResult = c.named(
+    'canister_status_result',
+    c.record({
+        status: c.variant({ running: c.null(), stopping: c.null(), stopped: c.null() }),
+        ready_for_migration: c.bool(),
+        version: c.nat64(),
+        settings: DefiniteCanisterSettings,
+        module_hash: c.opt(c.blob()),
+        memory_size: c.nat(),
+        memory_metrics: c.record({
+            wasm_memory_size: c.nat(),
+            stable_memory_size: c.nat(),
+            global_memory_size: c.nat(),
+            wasm_binary_size: c.nat(),
+            custom_sections_size: c.nat(),
+            canister_history_size: c.nat(),
+            wasm_chunk_store_size: c.nat(),
+            snapshots_size: c.nat()
+        }),
+        cycles: c.nat(),
+        reserved_cycles: c.nat(),
+        idle_cycles_burned_per_day: c.nat(),
+        query_stats: c.record({
+            num_calls_total: c.nat(),
+            num_instructions_total: c.nat(),
+            request_payload_bytes_total: c.nat(),
+            response_payload_bytes_total: c.nat()
+        })
+    })
+);
+
+/** The IC's limit on one uploaded chunk: 1 MiB. */
+export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+export const managementService = defineService({
+    methods: {
+        create_canister: update(
+            [
+                c.named(
+                    'create_canister_args',
+                    c.record({ settings: c.opt(CanisterSettings), sender_canister_version: SenderCanisterVersion })
+                )
+            ],
+            c.named('create_canister_result', c.record({ canister_id: CanisterId }))
+        ),
+        provisional_create_canister_with_cycles: update(
+            [
+                c.named(
+                    'provisional_create_canister_with_cycles_args',
+                    c.record({
+                        amount: c.opt(c.nat()),
+                        settings: c.opt(CanisterSettings),
+                        specified_id: c.opt(CanisterId),
+                        sender_canister_version: SenderCanisterVersion
+                    })
+                )
+            ],
+            c.named('provisional_create_canister_with_cycles_result', c.record({ canister_id: CanisterId }))
+        ),
+        provisional_top_up_canister: update([
+            c.named('provisional_top_up_canister_args', c.record({ canister_id: CanisterId, amount: c.nat() }))
+        ]),
+        update_settings: update([
+            c.named(
+                'update_settings_args',
+                c.record({ canister_id: CanisterId, settings: CanisterSettings, sender_canister_version: SenderCanisterVersion })
+            )
+        ]),
+        install_code: update([
+            c.named(
+                'install_code_args',
+                c.record({
+                    mode: InstallMode,
+                    canister_id: CanisterId,
+                    wasm_module: c.named('wasm_module', c.blob()),
+                    arg: c.blob(),
+                    sender_canister_version: SenderCanisterVersion
+                })
+            )
+        ]),
+        upload_chunk: update(
+            [
+                c.named(
+                    'upload_chunk_args',
+                    c.record({
+                        canister_id: CanisterId,
+                        chunk: c.blob().check(z.maxLength(MAX_CHUNK_BYTES, { error: 'a chunk is at most 1 MiB' }))
+                    })
+                )
+            ],
+            c.named('upload_chunk_result', ChunkHash)
+        ),
+        install_chunked_code: update([
+            c.named(
+                'install_chunked_code_args',
+                c.record({
+                    mode: InstallMode,
+                    target_canister: CanisterId,
+                    store_canister: c.opt(CanisterId),
+                    chunk_hashes_list: c.vec(ChunkHash),
+                    wasm_module_hash: c.blob(),
+                    arg: c.blob(),
+                    sender_canister_version: SenderCanisterVersion
+                })
+            )
+        ]),
+        clear_chunk_store: update([CanisterIdArgs('clear_chunk_store_args')]),
+        stored_chunks: update([CanisterIdArgs('stored_chunks_args')], c.named('stored_chunks_result', c.vec(ChunkHash))),
+        uninstall_code: update([
+            c.named('uninstall_code_args', c.record({ canister_id: CanisterId, sender_canister_version: SenderCanisterVersion }))
+        ]),
+        start_canister: update([CanisterIdArgs('start_canister_args')]),
+        stop_canister: update([CanisterIdArgs('stop_canister_args')]),
+        canister_status: query([CanisterIdArgs('canister_status_args')], CanisterStatusResult),
+        delete_canister: update([CanisterIdArgs('delete_canister_args')]),
+        deposit_cycles: update([CanisterIdArgs('deposit_cycles_args')]),
+        raw_rand: update([], c.named('raw_rand_result', c.blob()))
+    }
+});
+
+export type CanisterSettingsArg = z.infer<typeof CanisterSettings>;
+export type InstallModeArg = z.infer<typeof InstallMode>;
+export type CanisterStatusResultValue = z.infer<typeof CanisterStatusResult>;

@@ -1,0 +1,114 @@
+/**
+ * What one message execution sees: its entry point, caller, argument, cycles, the call context a reply goes
+ * to, and the calls it makes. The system API (`system-api.ts`) reads and writes it; the canister
+ * (`canister.ts`) creates one per message and applies or discards what it collected.
+ */
+import type { RejectCode } from './errors';
+
+/** The kinds of entry points, as the interface specification names their contexts. */
+export type EntryKind =
+    | 'start'
+    | 'init'
+    | 'pre_upgrade'
+    | 'post_upgrade'
+    | 'update'
+    | 'query'
+    | 'inspect_message'
+    | 'reply_callback'
+    | 'reject_callback'
+    | 'cleanup'
+    | 'timer';
+
+/** The answer to a call: a reply's bytes, or a reject. */
+export type CallResponse = { reply: Uint8Array } | { reject: { code: RejectCode; message: string } };
+
+/**
+ * A call context: created by an incoming update (or query), it is answered once, by the method itself or by a
+ * callback of one of its outgoing calls.
+ */
+export class CallContext {
+    response: CallResponse | undefined;
+    /** Cycles the caller attached that nobody has accepted yet. */
+    cyclesAvailable: bigint;
+    /** Outgoing calls of this context still waiting for their response. */
+    pendingCalls = 0;
+
+    constructor(
+        readonly caller: Uint8Array,
+        readonly methodName: string,
+        cycles: bigint,
+        /** Called with the response, and the unaccepted cycles to refund, when the context is answered. */
+        readonly onResponse: (response: CallResponse, refund: bigint) => void
+    ) {
+        this.cyclesAvailable = cycles;
+    }
+}
+
+/** An outgoing call as the canister builds it with call_new ... call_perform. */
+export type OutgoingCall = {
+    callee: Uint8Array;
+    method: string;
+    arg: Uint8Array[];
+    cycles: bigint;
+    reply: { fn: number; env: number };
+    reject: { fn: number; env: number };
+    cleanup?: { fn: number; env: number };
+};
+
+export type MessageContext = {
+    readonly kind: EntryKind;
+    readonly methodName: string;
+    readonly caller: Uint8Array;
+    readonly arg: Uint8Array;
+    /** The call context this message may answer, if any (not in init, upgrade hooks, timers). */
+    readonly callContext: CallContext | undefined;
+    /** For a reject callback: the reject it was given. */
+    readonly reject?: { code: RejectCode; message: string };
+    /** For a reply or reject callback: the cycles the callee did not accept. */
+    readonly cyclesRefunded: bigint;
+    readonly instructionLimit: bigint;
+    /** A query from ingress gets a data certificate. */
+    readonly certificate?: Uint8Array;
+    /** Whether the message runs on every replica (updates) or one (queries). */
+    readonly replicated: boolean;
+    /** Reply bytes appended so far. */
+    replyChunks: Uint8Array[];
+    /** The reply or reject this message produced, applied to the call context when it commits. */
+    response: CallResponse | undefined;
+    /** Cycles accepted from the call context by this message. */
+    cyclesAccepted: bigint;
+    /** inspect_message called accept_message. */
+    accepted: boolean;
+    /** The call being built between call_new and call_perform. */
+    building: OutgoingCall | undefined;
+    /** Calls performed; they are sent only if the message commits. */
+    performed: OutgoingCall[];
+    /** Cycles burned by cycles_burn128. */
+    cyclesBurned: bigint;
+};
+
+export function newMessage(fields: {
+    kind: EntryKind;
+    methodName: string;
+    caller: Uint8Array;
+    arg: Uint8Array;
+    callContext?: CallContext;
+    reject?: { code: RejectCode; message: string };
+    cyclesRefunded?: bigint;
+    instructionLimit: bigint;
+    certificate?: Uint8Array;
+    replicated: boolean;
+}): MessageContext {
+    return {
+        ...fields,
+        callContext: fields.callContext,
+        cyclesRefunded: fields.cyclesRefunded ?? 0n,
+        replyChunks: [],
+        response: undefined,
+        cyclesAccepted: 0n,
+        accepted: false,
+        building: undefined,
+        performed: [],
+        cyclesBurned: 0n
+    };
+}

@@ -1,0 +1,216 @@
+/**
+ * The IC's execution semantics, checked on real Azle wasm (the probe fixture) through the test helper, so the
+ * same file runs on PocketIC when POCKET_IC_BIN is set.
+ */
+import { createHash } from 'node:crypto';
+
+import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
+
+import { createIc, localOnly, type TestIc, wasmOf } from '../support/ic';
+import { probeIdlFactory, type ProbeActor } from '../fixtures/probe/interface';
+
+/** A controller other than the anonymous principal, so that "not a controller" can be tested. */
+const controller = Principal.fromUint8Array(new Uint8Array([10, 11, 12, 13, 1]));
+const noArg = new Uint8Array(IDL.encode([], []));
+
+/** Stable memory is megabytes: compare digests, not arrays element by element. */
+const digest = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+let ic: TestIc;
+let wasm: string;
+
+beforeAll(async () => {
+    wasm = await wasmOf('probe', 'fixtures');
+}, 120_000);
+
+beforeEach(async () => {
+    ic = await createIc();
+});
+
+afterEach(async () => {
+    await ic.tearDown();
+});
+
+async function probe(options: { cycles?: bigint } = {}) {
+    const fixture = await ic.setupCanister<ProbeActor>({
+        idlFactory: probeIdlFactory,
+        wasm,
+        arg: noArg,
+        sender: controller,
+        cycles: options.cycles
+    });
+    fixture.actor.setPrincipal(controller);
+    await ic.tick(2); // Azle seeds its randomness in a timer set at init
+    return fixture;
+}
+
+describe('updates and queries', () => {
+    it('keeps the state an update wrote', async () => {
+        const { actor } = await probe();
+        await actor.setHeap('written');
+        await actor.stableSet('k', 'v');
+        expect(await actor.getHeap()).toBe('written');
+        expect(await actor.stableGet('k')).toEqual(['v']);
+    });
+
+    it('discards what a query wrote, to the heap and to stable memory', async () => {
+        const { actor } = await probe();
+        expect(await actor.writeInQuery('from a query')).toBe('from a query');
+        expect(await actor.getHeap()).toBe('initial');
+        expect(await actor.stableGet('query')).toEqual([]);
+    });
+});
+
+describe('a trap', () => {
+    it('rolls back the heap and stable memory, rejects with CANISTER_ERROR, and the canister keeps serving', async () => {
+        const { actor, canisterId } = await probe();
+        await actor.setHeap('before');
+        const stableBefore = digest(await ic.getStableMemory(canisterId));
+        await expect(actor.writeThenTrap('doomed')).rejects.toThrow(/reject code 5\b.*trapped after writing doomed/s);
+        expect(await actor.getHeap()).toBe('before');
+        expect(await actor.stableGet('trap')).toEqual([]);
+        expect(digest(await ic.getStableMemory(canisterId))).toBe(stableBefore);
+        await actor.setHeap('after');
+        expect(await actor.getHeap()).toBe('after');
+    });
+
+    it('on running out of instructions, traps with the IC message and rolls back', async () => {
+        const { actor, canisterId } = await probe();
+        await expect(actor.burn(2_000_000_000)).rejects.toThrow(
+            'Canister exceeded the limit of 40000000000 instructions for single message execution.'
+        );
+        expect(await actor.burn(1000)).toBeGreaterThanOrEqual(0);
+        const local = localOnly(ic);
+        if (local !== undefined) expect(local.lastInstructions(canisterId)).toBeGreaterThan(0n);
+    }, 180_000);
+});
+
+describe('upgrades', () => {
+    it('keeps stable memory, runs pre_upgrade on the old code and post_upgrade on the new, and resets the heap', async () => {
+        const { actor, canisterId } = await probe();
+        await actor.setHeap('heap value');
+        await actor.stableSet('kept', 'yes');
+        await ic.upgradeCanister({ canisterId, wasm, arg: noArg, sender: controller });
+        expect(await actor.stableGet('kept')).toEqual(['yes']);
+        expect(await actor.upgradeCounter('pre')).toEqual([1n]);
+        expect(await actor.upgradeCounter('post')).toEqual([1n]);
+        expect(await actor.upgradeCounter('heapBeforeUpgrade')).toEqual([BigInt('heap value'.length)]);
+        expect(await actor.getHeap()).toBe('initial');
+    });
+
+    it('reinstall wipes the heap and stable memory', async () => {
+        const { actor, canisterId } = await probe();
+        await actor.setHeap('heap value');
+        await actor.stableSet('gone', 'yes');
+        await ic.reinstallCode({ canisterId, wasm, arg: noArg, sender: controller });
+        expect(await actor.stableGet('gone')).toEqual([]);
+        expect(await actor.getHeap()).toBe('initial');
+    });
+});
+
+describe('inter-canister calls', () => {
+    it('carries cycles, and refunds what the callee did not accept', async () => {
+        const sender = await probe();
+        const receiver = await probe();
+        const before = await ic.getCyclesBalance(receiver.canisterId);
+        const refund = await sender.actor.sendCycles(receiver.canisterId, 1_000_000n, 25n);
+        expect(refund).toBe(750_000n);
+        const after = await ic.getCyclesBalance(receiver.canisterId);
+        // the receiver gained the 250_000 it accepted, less what its execution cost
+        expect(after - before).toBeLessThan(250_000n);
+        expect(after - before + 100_000_000n).toBeGreaterThan(250_000n);
+    });
+
+    it("delivers a callee's trap to the caller as a reject, with the callee rolled back and the caller's state kept", async () => {
+        const caller = await probe();
+        const callee = await probe();
+        const outcome = await caller.actor.callTrapper(callee.canisterId, 'boom');
+        expect(outcome).toEqual({ Err: expect.stringMatching(/^CallRejected 5: .*trapped after writing boom/s) });
+        expect(await caller.actor.getHeap()).toBe('caller wrote boom');
+        expect(await callee.actor.getHeap()).toBe('initial');
+        expect(await callee.actor.stableGet('trap')).toEqual([]);
+    });
+
+    it('rejects a call to a missing canister and to a missing method', async () => {
+        const { canisterId } = await probe();
+        await expect(
+            ic.updateCall({ canisterId: Principal.fromText('aaaaa-aa'), method: 'no_such_method', arg: noArg })
+        ).rejects.toThrow(/no method/);
+        const missing = Principal.fromUint8Array(new Uint8Array([255, 255, 255, 255, 255, 255, 255, 255, 1, 1]));
+        await expect(ic.updateCall({ canisterId: missing, method: 'setHeap', arg: noArg })).rejects.toThrow(/not found/);
+        await expect(ic.updateCall({ canisterId, method: 'noSuchMethod', arg: noArg })).rejects.toThrow(
+            /has no update method 'noSuchMethod'/
+        );
+    });
+});
+
+describe('timers', () => {
+    it('fire when time advances past them and a round runs', async () => {
+        const { actor } = await probe();
+        await actor.setTimerIn(60);
+        await ic.advanceTime(59_000);
+        await ic.tick();
+        expect(await actor.timerCount()).toBe(0);
+        await ic.advanceTime(1_000);
+        await ic.tick(2);
+        expect(await actor.timerCount()).toBe(1);
+    });
+});
+
+describe('inspect_message', () => {
+    it('refuses an ingress update the canister does not accept, before it runs', async () => {
+        const { actor } = await probe();
+        await expect(actor.refusedByInspect()).rejects.toThrow(/rejected the message/);
+    });
+});
+
+describe('controllers', () => {
+    it('only a controller can upgrade, change settings or stop a canister', async () => {
+        const { canisterId } = await probe();
+        const stranger = Principal.fromUint8Array(new Uint8Array([1, 2, 3, 4, 5]));
+        await expect(ic.upgradeCanister({ canisterId, wasm, arg: noArg, sender: stranger })).rejects.toThrow(
+            /Only controllers of canister/
+        );
+        await expect(ic.updateCanisterSettings({ canisterId, sender: stranger, freezingThreshold: 1n })).rejects.toThrow(
+            /Only controllers/
+        );
+        await expect(ic.stopCanister({ canisterId, sender: stranger })).rejects.toThrow(/Only controllers/);
+        expect((await ic.getControllers(canisterId)).map((p) => p.toText())).toEqual([controller.toText()]);
+    });
+
+    it('a stopped canister refuses calls until it is started', async () => {
+        const { actor, canisterId } = await probe();
+        await ic.stopCanister({ canisterId, sender: controller });
+        await expect(actor.setHeap('x')).rejects.toThrow(/is stopped/);
+        await ic.startCanister({ canisterId, sender: controller });
+        await actor.setHeap('x');
+        expect(await actor.getHeap()).toBe('x');
+    });
+});
+
+describe('cycles', () => {
+    it('an update costs the canister cycles; a query does not', async () => {
+        const { actor, canisterId } = await probe();
+        const start = await ic.getCyclesBalance(canisterId);
+        await actor.getHeap();
+        expect(await ic.getCyclesBalance(canisterId)).toBe(start);
+        await actor.setHeap('paid');
+        expect(await ic.getCyclesBalance(canisterId)).toBeLessThan(start - 5_000_000n);
+    });
+
+    it('below its freezing threshold a canister refuses updates but still answers queries', async () => {
+        const { actor, canisterId } = await probe({ cycles: 100_000_000_000n });
+        await ic.updateCanisterSettings({ canisterId, sender: controller, freezingThreshold: 10n * 365n * 86_400n });
+        await expect(actor.setHeap('frozen?')).rejects.toThrow(/out of cycles/);
+        expect(await actor.getHeap()).toBe('initial');
+        await ic.updateCanisterSettings({ canisterId, sender: controller, freezingThreshold: 0n });
+        await actor.setHeap('thawed');
+        expect(await actor.getHeap()).toBe('thawed');
+    });
+
+    it('canister_cycle_balance128 tells the canister its balance', async () => {
+        const { actor, canisterId } = await probe();
+        expect(await actor.balance()).toBe(await ic.getCyclesBalance(canisterId));
+    });
+});

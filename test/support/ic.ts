@@ -1,0 +1,68 @@
+/**
+ * The IC a canister test runs on: the local IC by default, or a real PocketIC (through @dfinity/pic) when
+ * `POCKET_IC_BIN` names a PocketIC binary. Both have the API the tests use; `localOnly` marks the checks that
+ * need what only the local IC offers (instruction counts, captured logs).
+ */
+import { join } from 'node:path';
+
+import { buildCanister } from '../../scripts/lib/build';
+import { readCanisters, ROOT } from '../../scripts/lib/canisters';
+import { LocalIc } from '../../src/replica';
+
+/** The methods both ICs have, with the local IC's types. */
+export type TestIc = Pick<
+    LocalIc,
+    | 'setupCanister'
+    | 'createCanister'
+    | 'installCode'
+    | 'reinstallCode'
+    | 'upgradeCanister'
+    | 'createActor'
+    | 'queryCall'
+    | 'updateCall'
+    | 'tick'
+    | 'advanceTime'
+    | 'setTime'
+    | 'getTime'
+    | 'getCyclesBalance'
+    | 'addCycles'
+    | 'getStableMemory'
+    | 'setStableMemory'
+    | 'canisterStatus'
+    | 'updateCanisterSettings'
+    | 'startCanister'
+    | 'stopCanister'
+    | 'getControllers'
+    | 'tearDown'
+>;
+
+export const onPocketIc = process.env.POCKET_IC_BIN !== undefined && process.env.POCKET_IC_BIN !== '';
+
+export async function createIc(): Promise<TestIc> {
+    if (!onPocketIc) return LocalIc.create();
+    const { PocketIc, PocketIcServer } = await import('@dfinity/pic');
+    const server = await PocketIcServer.start({ binPath: process.env.POCKET_IC_BIN });
+    const pic = await PocketIc.create(server.getUrl());
+    const tearDown = pic.tearDown.bind(pic);
+    return Object.assign(pic, {
+        tearDown: async () => {
+            await tearDown();
+            await server.stop();
+        }
+    }) as unknown as TestIc;
+}
+
+/** The local IC, for checks that only it can make; undefined on PocketIC. */
+export function localOnly(ic: TestIc): LocalIc | undefined {
+    return ic instanceof LocalIc ? ic : undefined;
+}
+
+const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+/** Builds (or reuses) a canister of the project (`dfx.json`) or of `test/fixtures/dfx.json`; returns its wasm path. */
+export async function wasmOf(name: string, project: 'suite' | 'fixtures' = 'suite'): Promise<string> {
+    const canister = readCanisters(project === 'suite' ? ROOT : FIXTURES).find((c) => c.name === name);
+    if (canister === undefined) throw new Error(`no canister "${name}" in the ${project} dfx.json`);
+    await buildCanister(canister);
+    return canister.wasmPath;
+}
