@@ -8,7 +8,7 @@ import { Principal } from '@dfinity/principal';
 
 import { CYCLE_PRICES, DEFAULT_SETTINGS, GIB, instructionLimitMessage } from './costs';
 import { CanisterTrap } from './errors';
-import { HeapJournal, StableMemory } from './memory';
+import { HeapShadow, StableMemory } from './memory';
 import type { MessageContext } from './message';
 import { systemApi, type SystemApiHost } from './system-api';
 import {
@@ -66,7 +66,7 @@ type Instance = {
     readonly table: WebAssembly.Table | undefined;
     readonly counter: WebAssembly.Global;
     readonly globals: readonly WebAssembly.Global[];
-    readonly journal: HeapJournal;
+    readonly journal: HeapShadow;
 };
 
 /** What a canister asks of the IC it runs on. */
@@ -125,9 +125,8 @@ export class Canister implements SystemApiHost {
                 out_of_instructions: () => {
                     throw new CanisterTrap(instructionLimitMessage(this.limit), 'IC0522');
                 },
-                journal_page: (page: number) => this.instance?.journal.journalPage(page >>> 0),
                 journal_range: (address: number, length: number) => {
-                    this.instance?.journal.journalRange(address >>> 0, length >>> 0);
+                    this.instance?.journal.markRange(address >>> 0, length >>> 0);
                     this.charge(length >>> 0);
                 }
             }
@@ -141,7 +140,7 @@ export class Canister implements SystemApiHost {
             table: exports[TABLE_EXPORT] as WebAssembly.Table | undefined,
             counter: exports[COUNTER_EXPORT] as WebAssembly.Global,
             globals: module.instrumented.mutableGlobals.map((name) => exports[name] as WebAssembly.Global),
-            journal: new HeapJournal(memory, module.instrumented.bitmapPage)
+            journal: new HeapShadow(memory, module.instrumented.bitmapPage)
         };
         this.module = module;
     }
@@ -236,7 +235,7 @@ export class Canister implements SystemApiHost {
 
     writeHeap(address: number, bytes: Uint8Array): void {
         const instance = this.instance as Instance;
-        instance.journal.journalRange(address, bytes.length);
+        instance.journal.markRange(address, bytes.length);
         new Uint8Array(instance.memory.buffer).set(bytes, address);
     }
 

@@ -1,21 +1,26 @@
 /**
- * A canister's memories and the journal that lets a message be rolled back.
+ * A canister's memories and how a message is committed or rolled back.
  *
- * The heap is the wasm instance's memory. The instrumented code marks a 4 KiB page in the bitmap (placed
- * past the module's initial memory) and calls `journalPage` before its first write to it in a message; the
- * old contents are saved then, so a rollback restores exactly the pages the message wrote, and a commit just
- * clears their marks. Stable memory is held here as sparse 64 KiB pages with a journal of its own.
+ * The heap is the wasm instance's memory. The instrumented code marks each 4 KiB page it writes in a bitmap
+ * placed past the module's initial memory (one byte per page, `BITMAP_WASM_PAGES` wasm pages). The host keeps
+ * a shadow copy of the heap as of the last commit; at the end of a message it scans the bitmap over the heap's
+ * current size and copies only the marked pages: heap to shadow to commit, shadow to heap to roll back. The work
+ * per message is proportional to the pages it wrote (plus a scan of about 1 byte per 4 KiB of heap). Stable
+ * memory is held here as sparse 64 KiB pages with a journal of its own.
  */
 import { BITMAP_WASM_PAGES, JOURNAL_PAGE_SHIFT, WASM_PAGE } from './wasm/instrument';
 
-const JOURNAL_PAGE = 1 << JOURNAL_PAGE_SHIFT;
+const PAGE = 1 << JOURNAL_PAGE_SHIFT;
+const BITMAP_BYTES = BITMAP_WASM_PAGES * WASM_PAGE;
 
 /** The IC's stable memory limit: 500 GiB (interface specification, "Resource limits"). */
 export const MAX_STABLE_PAGES = (500 * 1024 ** 3) / WASM_PAGE;
 
-export class HeapJournal {
-    private readonly saved = new Map<number, Uint8Array>();
+export class HeapShadow {
     private readonly bitmapAddress: number;
+    private shadow: Uint8Array;
+    /** Pages written by the current message, found by the last scan (for tests and figures). */
+    lastDirtyPages = 0;
 
     constructor(
         private readonly memory: WebAssembly.Memory,
@@ -26,58 +31,65 @@ export class HeapJournal {
         if (grown !== bitmapPage) {
             throw new Error(`the heap had ${grown} pages at instantiation, the instrumentation expected ${bitmapPage}`);
         }
+        this.shadow = new Uint8Array(memory.buffer).slice();
     }
 
-    /** The number of 4 KiB pages written by the current message. */
-    get dirtyPages(): number {
-        return this.saved.size;
+    /** Marks the pages of a range the host writes, or a bulk memory instruction is about to write. */
+    markRange(address: number, length: number): void {
+        if (length <= 0) return;
+        const heap = new Uint8Array(this.memory.buffer);
+        const last = (address + length - 1) >>> JOURNAL_PAGE_SHIFT;
+        for (let page = address >>> JOURNAL_PAGE_SHIFT; page <= last && page < BITMAP_BYTES; page++)
+            heap[this.bitmapAddress + page] = 1;
+    }
+
+    /** Keeps what the message wrote. */
+    commit(): void {
+        const heap = new Uint8Array(this.memory.buffer);
+        if (heap.length > this.shadow.length) {
+            const grown = new Uint8Array(heap.length);
+            grown.set(this.shadow);
+            this.shadow = grown;
+        }
+        this.forEachDirtyPage(heap, (start, end) => this.shadow.set(heap.subarray(start, end), start));
+    }
+
+    /** Restores every page the message wrote. */
+    rollback(): void {
+        const heap = new Uint8Array(this.memory.buffer);
+        this.forEachDirtyPage(heap, (start, end) => {
+            if (start >= this.shadow.length)
+                heap.fill(0, start, end); // grown by the message: zero again
+            else heap.set(this.shadow.subarray(start, Math.min(end, this.shadow.length)), start);
+        });
     }
 
     /**
-     * Saves the page and the next one (a store that starts on a page may end on the next) before the first
-     * write to either in this message.
+     * Calls `f` with the byte range of every marked page and the page after it (a store that starts on a page
+     * may end on the next), then clears the marks.
      */
-    journalPage(page: number): void {
-        this.save(page);
-        this.save(page + 1);
-    }
-
-    journalRange(address: number, length: number): void {
-        if (length <= 0) return;
-        const first = address >>> JOURNAL_PAGE_SHIFT;
-        const last = (address + length - 1) >>> JOURNAL_PAGE_SHIFT;
-        for (let page = first; page <= last + 1; page++) this.save(page);
-    }
-
-    private save(page: number): void {
-        if (this.saved.has(page)) return;
-        const heap = new Uint8Array(this.memory.buffer);
-        const start = page * JOURNAL_PAGE;
-        if (start >= this.bitmapAddress && start < this.bitmapAddress + BITMAP_WASM_PAGES * WASM_PAGE) return;
-        this.saved.set(page, start < heap.length ? heap.slice(start, start + JOURNAL_PAGE) : new Uint8Array(0));
-        if (page < BITMAP_WASM_PAGES * WASM_PAGE) heap[this.bitmapAddress + page] = 1;
-    }
-
-    commit(): void {
-        this.clearMarks();
-        this.saved.clear();
-    }
-
-    rollback(): void {
-        const heap = new Uint8Array(this.memory.buffer);
-        for (const [page, bytes] of this.saved) {
-            const start = page * JOURNAL_PAGE;
-            if (bytes.length > 0) heap.set(bytes, start);
-            // a page past the heap's end when saved was grown into by the message: it is zero again
-            else if (start < heap.length) heap.fill(0, start, start + JOURNAL_PAGE);
+    private forEachDirtyPage(heap: Uint8Array, f: (start: number, end: number) => void): void {
+        const pages = Math.min(Math.ceil(heap.length / PAGE), BITMAP_BYTES);
+        const words = new BigUint64Array(heap.buffer, this.bitmapAddress, Math.ceil(pages / 8));
+        const bitmapStart = this.bitmapAddress;
+        const bitmapEnd = this.bitmapAddress + BITMAP_BYTES;
+        let dirty = 0;
+        let lastCopied = -1;
+        for (let w = 0; w < words.length; w++) {
+            if (words[w] === 0n) continue;
+            for (let page = w * 8; page < w * 8 + 8; page++) {
+                if (heap[bitmapStart + page] === 0) continue;
+                heap[bitmapStart + page] = 0;
+                dirty++;
+                for (const p of [page, page + 1]) {
+                    const start = p * PAGE;
+                    if (p <= lastCopied || start >= heap.length || (start >= bitmapStart && start < bitmapEnd)) continue;
+                    f(start, Math.min(start + PAGE, heap.length));
+                    lastCopied = p;
+                }
+            }
         }
-        this.clearMarks();
-        this.saved.clear();
-    }
-
-    private clearMarks(): void {
-        const heap = new Uint8Array(this.memory.buffer);
-        for (const page of this.saved.keys()) heap[this.bitmapAddress + page] = 0;
+        this.lastDirtyPages = dirty;
     }
 }
 

@@ -45,6 +45,8 @@ export type Instruction = {
     readonly funcIndex?: number;
     /** For stores: the static offset of the memory argument. */
     readonly offset?: number;
+    /** For br, br_if and br_table: the relative depths of the branch targets. */
+    readonly labels?: readonly number[];
 };
 
 /** The value type and width of each store instruction. */
@@ -98,6 +100,7 @@ export function readInstruction(r: ByteReader): Instruction {
             return done();
         case 0x0c:
         case 0x0d:
+            return done({ labels: [r.u32()] });
         case 0x20:
         case 0x21:
         case 0x22:
@@ -110,8 +113,9 @@ export function readInstruction(r: ByteReader): Instruction {
             return done();
         case 0x0e: {
             const n = r.u32();
-            for (let i = 0; i <= n; i++) r.u32();
-            return done();
+            const labels: number[] = [];
+            for (let i = 0; i <= n; i++) labels.push(r.u32());
+            return done({ labels });
         }
         case 0x10:
         case 0x12:

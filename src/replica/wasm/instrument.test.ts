@@ -2,9 +2,9 @@
  * The instrumentation on small hand-assembled modules: instruction metering follows the replica's rules to
  * the instruction, the limit traps, and writes are journaled so a rollback restores memory exactly.
  */
-import { HeapJournal } from '../memory';
+import { HeapShadow } from '../memory';
 import { ByteWriter } from './bytes';
-import { COUNTER_EXPORT, instrument, INJECTED_MODULE, JOURNAL_PAGE_SHIFT } from './instrument';
+import { COUNTER_EXPORT, instrument, INJECTED_MODULE, JOURNAL_PAGE_SHIFT, WASM_PAGE } from './instrument';
 
 const I32 = 0x7f;
 
@@ -46,29 +46,29 @@ const fill = { name: 'fill', params: 2, body: [0x20, 0, 0x41, 0xab, 0x01, 0x20, 
 
 function load(wasm: Uint8Array) {
     const instrumented = instrument(wasm);
-    const calls = { outOfInstructions: 0, pages: [] as number[], ranges: [] as [number, number][] };
-    const journalOf: { current?: HeapJournal } = {};
+    const calls = { outOfInstructions: 0, ranges: [] as [number, number][] };
+    const journalOf: { current?: HeapShadow } = {};
     const instance = new WebAssembly.Instance(new WebAssembly.Module(instrumented.wasm), {
         [INJECTED_MODULE]: {
             out_of_instructions: () => {
                 calls.outOfInstructions++;
                 throw new Error('out of instructions');
             },
-            journal_page: (page: number) => {
-                calls.pages.push(page);
-                journalOf.current?.journalPage(page);
-            },
             journal_range: (address: number, length: number) => {
                 calls.ranges.push([address, length]);
-                journalOf.current?.journalRange(address, length);
+                journalOf.current?.markRange(address, length);
             }
         }
     });
     const memory = instance.exports.memory as WebAssembly.Memory;
-    const journal = (journalOf.current = new HeapJournal(memory, instrumented.bitmapPage));
+    const journal = (journalOf.current = new HeapShadow(memory, instrumented.bitmapPage));
+    const marked = () => {
+        const bitmap = new Uint8Array(memory.buffer, instrumented.bitmapPage * WASM_PAGE, 64);
+        return [...bitmap.keys()].filter((page) => bitmap[page] === 1);
+    };
     const counter = instance.exports[COUNTER_EXPORT] as WebAssembly.Global;
     const fn = (name: string) => instance.exports[name] as (...args: number[]) => void;
-    return { fn, counter, memory, journal, calls };
+    return { fn, counter, memory, journal, calls, marked };
 }
 
 describe('instruction metering', () => {
@@ -89,16 +89,16 @@ describe('instruction metering', () => {
 });
 
 describe('write journaling', () => {
-    it("asks the host to journal a page on the message's first write to it, and only then", () => {
-        const { fn, counter, calls, journal } = load(moduleWith([store]));
+    it('marks the page of every store in the bitmap, and a commit clears the marks', () => {
+        const { fn, counter, journal, marked } = load(moduleWith([store]));
         counter.value = 1_000_000n;
         fn('store')(5000, 1);
         fn('store')(5004, 2);
         fn('store')(100, 3);
-        expect(calls.pages).toEqual([5000 >> JOURNAL_PAGE_SHIFT, 0]);
+        expect(marked()).toEqual([0, 5000 >> JOURNAL_PAGE_SHIFT]);
         journal.commit();
-        fn('store')(5008, 4);
-        expect(calls.pages).toEqual([1, 0, 1]);
+        expect(marked()).toEqual([]);
+        expect(journal.lastDirtyPages).toBe(2);
     });
 
     it('restores exactly the bytes a rolled-back message wrote, including a write across a page boundary', () => {

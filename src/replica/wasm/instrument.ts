@@ -6,26 +6,24 @@
  *   starts each message at the message's limit and is decremented by the static cost of every basic block
  *   when the block starts; function entries and loop headers then check it and call `out_of_instructions`
  *   when it is negative. Bulk memory instructions are charged their length at run time.
- * - Write journaling: before every store, the instrumented code reads the page's byte in a dirty-page bitmap
- *   that the host appends to linear memory (`BITMAP_WASM_PAGES` wasm pages at `bitmapPage`), and calls
- *   `journal_page` only on the first write to a 4 KiB page in a message, so the host saves that page's old
- *   contents and can restore exactly the pages a trapped message touched. Bulk memory writes call
- *   `journal_range` with their range.
+ * - Write tracking: before every store, the instrumented code marks the 4 KiB page it writes in a dirty-page
+ *   bitmap that the host appends to linear memory (`BITMAP_WASM_PAGES` wasm pages at `bitmapPage`): one byte
+ *   store, no branch and no call, so the canister's own code stays fast. The host commits or rolls back
+ *   exactly the marked pages (see `memory.ts`). Bulk memory writes call `journal_range` with their range.
  * - The function table and every mutable global are exported (the host calls callbacks through the table and
  *   saves and restores the globals); a start function is exported as `canister_start` instead of running at
  *   instantiation, as the replica does.
  *
- * The three injected functions are imported first (module `__local_ic`), so every function index of the
- * module shifts by three.
+ * The injected functions are imported first (module `__local_ic`), so every function index of the module
+ * shifts by their number.
  */
 import { ByteReader, ByteWriter, WasmFormatError } from './bytes';
 import { instructionCost, Op, readInstruction, STORES, type Instruction } from './instructions';
 
 export const INJECTED_MODULE = '__local_ic';
-export const INJECTED_IMPORTS = ['out_of_instructions', 'journal_page', 'journal_range'] as const;
+export const INJECTED_IMPORTS = ['out_of_instructions', 'journal_range'] as const;
 const OUT_OF_INSTRUCTIONS = 0;
-const JOURNAL_PAGE = 1;
-const JOURNAL_RANGE = 2;
+const JOURNAL_RANGE = 1;
 const SHIFT = INJECTED_IMPORTS.length;
 
 export const COUNTER_EXPORT = '__local_ic_instruction_counter';
@@ -129,7 +127,6 @@ export function instrument(wasm: Uint8Array): Instrumented {
     }
     const injectedTypes = [
         [[], []],
-        [[I32], []],
         [[I32, I32], []]
     ] as const;
     const newTypes = new ByteWriter().u32(typeCount + injectedTypes.length).bytes(typeWriter.toBytes());
@@ -395,6 +392,7 @@ function meteringPoints(code: readonly Instruction[]): Injection[] {
 }
 
 const BULK_WRITES = new Set<number>([Op.memoryInit, Op.memoryCopy, Op.memoryFill]);
+const CALLS = new Set<number>([Op.call, Op.callIndirect, Op.returnCall, Op.returnCallIndirect]);
 
 function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext): Uint8Array {
     const localGroups: [number, number][] = vec(body, (r) => [r.u32(), r.byte()]);
@@ -403,51 +401,66 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
 
     const needsTemps = code.some((ins) => STORES[ins.op] !== undefined || BULK_WRITES.has(ins.op));
     const base = paramCount + localGroups.reduce((sum, [n]) => sum + n, 0);
-    // Temporaries: address, page, length and an i32 value; then an i64, an f32 and an f64 value.
+    // Temporaries: address, length and an i32 value; then an i64, an f32 and an f64 value.
     const A = base;
-    const P = base + 1;
-    const N = base + 2;
-    const valueLocal = { i32: base + 3, i64: base + 4, f32: base + 5, f64: base + 6 } as const;
+    const N = base + 1;
+    const valueLocal = { i32: base + 2, i64: base + 3, f32: base + 4, f64: base + 5 } as const;
+    /** The cost of the basic blocks run since the last flush, kept in a local (a register) rather than the global. */
+    const C = needsTemps ? base + 6 : base;
 
     const w = new ByteWriter(body.end - body.pos + code.length * 8);
-    const groups = needsTemps
+    const temps: [number, number][] = needsTemps
         ? [
-              ...localGroups,
-              [4, I32] as [number, number],
-              [1, I64] as [number, number],
-              [1, F32] as [number, number],
-              [1, F64] as [number, number]
+              [3, I32],
+              [1, I64],
+              [1, F32],
+              [1, F64]
           ]
-        : localGroups;
+        : [];
+    const groups: [number, number][] = [...localGroups, ...temps, [1, I64]];
     w.u32(groups.length);
     groups.forEach(([n, t]) => w.u32(n).byte(t));
 
+    const G = ctx.counterGlobal;
+    // counter -= pending; pending = 0
+    const flush = () => w.byte(0x23).u32(G).byte(0x20).u32(C).byte(0x7d).byte(0x24).u32(G).byte(0x42).sleb(0n).byte(0x21).u32(C);
     const points = meteringPoints(code);
     let next = 0;
+    let depth = 0; // blocks open inside the function body; a branch to label `depth` leaves the function
     const src = body.bytes;
     for (let i = 0; i < code.length; i++) {
         while (next < points.length && (points[next] as Injection).position === i) {
             const point = points[next++] as Injection;
-            w.byte(0x23).u32(ctx.counterGlobal).byte(0x42).sleb(BigInt(point.cost)).byte(0x7d).byte(0x24).u32(ctx.counterGlobal);
             if (point.reentrant) {
-                // if (counter < 0) out_of_instructions()
-                w.byte(0x23).u32(ctx.counterGlobal).byte(0x42).sleb(0n).byte(0x53).byte(0x04).byte(0x40);
+                // counter -= cost + pending; pending = 0; if (counter < 0) out_of_instructions()
+                w.byte(0x23).u32(G).byte(0x42).sleb(BigInt(point.cost)).byte(0x7d).byte(0x20).u32(C).byte(0x7d).byte(0x24).u32(G);
+                w.byte(0x42).sleb(0n).byte(0x21).u32(C);
+                w.byte(0x23).u32(G).byte(0x42).sleb(0n).byte(0x53).byte(0x04).byte(0x40);
                 w.byte(Op.call).u32(OUT_OF_INSTRUCTIONS).byte(Op.end);
+            } else {
+                // pending += cost
+                w.byte(0x20).u32(C).byte(0x42).sleb(BigInt(point.cost)).byte(0x7c).byte(0x21).u32(C);
             }
         }
         const ins = code[i] as Instruction;
+        // The counter must be exact wherever it can be read (calls into the system API), and the pending cost
+        // must not be lost when control leaves the function.
+        const leavesFunction =
+            ins.op === Op.return ||
+            i === code.length - 1 ||
+            (ins.labels !== undefined && ins.labels.some((label) => label === depth));
+        if (CALLS.has(ins.op) || BULK_WRITES.has(ins.op) || leavesFunction) flush();
         const store = STORES[ins.op];
         if (store !== undefined) {
-            // value -> V, address -> A; if (!bitmap[(A + offset) >> 12]) journal_page(page); then store A, V.
+            // value -> V, address -> A; bitmap[(A + offset) >> 12] = 1 (no branch, no call); then store A, V.
             const V = valueLocal[store.type];
             w.byte(0x21).u32(V).byte(0x22).u32(A);
             if (ins.offset !== undefined && ins.offset !== 0)
                 w.byte(0x41)
                     .sleb(BigInt(ins.offset | 0))
                     .byte(0x6a);
-            w.byte(0x41).sleb(BigInt(JOURNAL_PAGE_SHIFT)).byte(0x76).byte(0x22).u32(P);
-            w.byte(0x2d).u32(0).u32(ctx.bitmapAddress).byte(0x45);
-            w.byte(0x04).byte(0x40).byte(0x20).u32(P).byte(Op.call).u32(JOURNAL_PAGE).byte(Op.end);
+            w.byte(0x41).sleb(BigInt(JOURNAL_PAGE_SHIFT)).byte(0x76);
+            w.byte(0x41).sleb(1n).byte(0x3a).u32(0).u32(ctx.bitmapAddress);
             w.byte(0x20).u32(A).byte(0x20).u32(V);
         } else if (BULK_WRITES.has(ins.op)) {
             // (dst, x, len): journal_range(dst, len) saves the pages and charges len instructions.
@@ -457,6 +470,8 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
         }
         if (ins.funcIndex !== undefined) w.byte(ins.op).u32(ins.funcIndex + SHIFT);
         else w.bytes(src.subarray(ins.start, ins.end));
+        if (ins.op === Op.block || ins.op === Op.loop || ins.op === Op.if) depth++;
+        else if (ins.op === Op.end) depth--;
     }
     return w.toBytes();
 }

@@ -1,0 +1,186 @@
+/**
+ * What the local IC's bookkeeping costs. In one run, on `examples/counter`:
+ * - install: instrumenting the wasm (cold), and installing it again (instrumented module cached by hash);
+ * - update calls per second through `LocalIc.updateCall` with everything on (metering, write journaling,
+ *   rollback, cycles, call contexts), against the same calls on the bare wasm under a do-nothing host (no
+ *   instrumentation, no journal, no accounting);
+ * - instructions per call, as the replica would count them.
+ */
+import { readFileSync } from 'node:fs';
+
+import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
+
+import { counterService } from '../../examples/counter/service';
+import { LocalIc } from './local-ic';
+import { StableMemory } from './memory';
+import { CallContext, type MessageContext, newMessage } from './message';
+import { systemApi, type SystemApiHost } from './system-api';
+import { instrument } from './wasm/instrument';
+
+export type LocalIcFigures = {
+    wasmBytes: number;
+    instrumentMs: number;
+    firstInstallMs: number;
+    cachedInstallMs: number;
+    initInstructions: bigint;
+    calls: number;
+    fullCallsPerSecond: number;
+    bareCallsPerSecond: number;
+    /** 1 − full speed / bare speed, the median over the rounds. */
+    bookkeepingCost: number;
+    incrementInstructions: bigint;
+    getInstructions: bigint;
+};
+
+/** The bare wasm under a host that does only what a call needs: no metering, journal, rollback or accounting. */
+class BareHost implements SystemApiHost {
+    readonly selfId = Principal.fromText('rwlgt-iiaaa-aaaaa-aaaaa-cai').toUint8Array();
+    readonly stable = new StableMemory();
+    message: MessageContext = newMessage({
+        kind: 'init',
+        methodName: '',
+        caller: new Uint8Array(),
+        arg: new Uint8Array(),
+        instructionLimit: 0n,
+        replicated: true
+    });
+    exports: WebAssembly.Exports;
+
+    constructor(wasm: Uint8Array<ArrayBuffer>) {
+        this.exports = new WebAssembly.Instance(new WebAssembly.Module(wasm), { ic0: systemApi(this) }).exports;
+    }
+
+    run(message: MessageContext, entry: string): void {
+        this.message = message;
+        (this.exports[entry] as () => void)();
+        this.stable.commit();
+    }
+
+    heap(): Uint8Array {
+        return new Uint8Array((this.exports.memory as WebAssembly.Memory).buffer);
+    }
+    writeHeap(address: number, bytes: Uint8Array): void {
+        this.heap().set(bytes, address);
+    }
+    charge(): void {}
+    instructionsExecuted(): bigint {
+        return 0n;
+    }
+    time(): bigint {
+        return 1_700_000_000_000_000_000n;
+    }
+    cycleBalance(): bigint {
+        return 10n ** 15n;
+    }
+    liquidCycleBalance(): bigint {
+        return 10n ** 15n;
+    }
+    isController(): boolean {
+        return true;
+    }
+    canisterVersion(): bigint {
+        return 1n;
+    }
+    setCertifiedData(): void {}
+    setGlobalTimer(): bigint {
+        return 0n;
+    }
+    debugPrint(): void {}
+    costCall(): bigint {
+        return 0n;
+    }
+}
+
+const ROUNDS = 10;
+
+function perSecond(calls: number, run: () => void): number {
+    const started = performance.now();
+    for (let i = 0; i < calls; i++) run();
+    return calls / ((performance.now() - started) / 1000);
+}
+
+export async function benchLocalIc(wasmPath: string, calls: number, progress: (text: string) => void): Promise<LocalIcFigures> {
+    const wasm = new Uint8Array(readFileSync(wasmPath));
+    const initArg = counterService.encodeInit(IDL, [{ max_step: 1_000n }]);
+    const incrementType = counterService.idlFactory({ IDL })._fields.find(([name]) => name === 'increment')?.[1];
+    if (incrementType === undefined) throw new Error('the counter has no increment');
+    const incrementArg = new Uint8Array(IDL.encode(incrementType.argTypes, [{ by: 1n, memo: [] }]));
+    const noArg = new Uint8Array(IDL.encode([], []));
+
+    progress('instrumenting (cold)');
+    let started = performance.now();
+    instrument(wasm);
+    const instrumentMs = performance.now() - started;
+
+    progress('installing');
+    const ic = await LocalIc.create();
+    started = performance.now();
+    const canisterId = await ic.createCanister();
+    await ic.installCode({ canisterId, wasm, arg: initArg });
+    const firstInstallMs = performance.now() - started;
+    const initInstructions = ic.lastInstructions(canisterId);
+    started = performance.now();
+    const second = await ic.createCanister();
+    await ic.installCode({ canisterId: second, wasm, arg: initArg });
+    const cachedInstallMs = performance.now() - started;
+    await ic.tick(2);
+
+    // warm both paths before timing
+    for (let i = 0; i < 20; i++) await ic.updateCall({ canisterId, method: 'increment', arg: incrementArg });
+    const bare = new BareHost(wasm);
+    const caller = Principal.anonymous().toUint8Array();
+    bare.run(
+        newMessage({ kind: 'init', methodName: 'canister_init', caller, arg: initArg, instructionLimit: 0n, replicated: true }),
+        'canister_init'
+    );
+    const bareCall = () => {
+        const context = new CallContext(caller, 'increment', 0n, () => undefined);
+        const message = newMessage({
+            kind: 'update',
+            methodName: 'increment',
+            caller,
+            arg: incrementArg,
+            callContext: context,
+            instructionLimit: 0n,
+            replicated: true
+        });
+        bare.run(message, 'canister_update increment');
+        if (message.response === undefined) throw new Error('the bare counter did not reply');
+    };
+    for (let i = 0; i < 20; i++) bareCall();
+
+    // Interleave the two paths in rounds, so machine noise falls on both alike; the cost is the median of the
+    // rounds' ratios (one slow round on a shared machine does not decide it).
+    progress(`timing ${calls} updates on each path in ${ROUNDS} rounds`);
+    let fullTotal = 0;
+    let bareTotal = 0;
+    const ratios: number[] = [];
+    const perRound = Math.max(1, Math.floor(calls / ROUNDS));
+    for (let round = 0; round < ROUNDS; round++) {
+        started = performance.now();
+        for (let i = 0; i < perRound; i++) await ic.updateCall({ canisterId, method: 'increment', arg: incrementArg });
+        const fullMs = performance.now() - started;
+        const bareMs = (perRound / perSecond(perRound, bareCall)) * 1000;
+        fullTotal += fullMs;
+        bareTotal += bareMs;
+        ratios.push(bareMs / fullMs);
+    }
+    ratios.sort((a, b) => a - b);
+    const incrementInstructions = ic.lastInstructions(canisterId);
+    await ic.queryCall({ canisterId, method: 'get', arg: noArg });
+    const getInstructions = ic.lastInstructions(canisterId);
+    return {
+        wasmBytes: wasm.length,
+        instrumentMs,
+        firstInstallMs,
+        cachedInstallMs,
+        initInstructions,
+        calls: perRound * ROUNDS,
+        fullCallsPerSecond: (perRound * ROUNDS) / (fullTotal / 1000),
+        bareCallsPerSecond: (perRound * ROUNDS) / (bareTotal / 1000),
+        bookkeepingCost: 1 - (ratios[Math.floor(ROUNDS / 2)] as number),
+        incrementInstructions,
+        getInstructions
+    };
+}
