@@ -31,6 +31,9 @@ import { loadModule } from './modules';
 
 export const MANAGEMENT_CANISTER_ID = Principal.fromText('aaaaa-aa');
 
+/** An empty Candid argument list (`DIDL\0\0`): what a call or install without an argument sends. */
+const EMPTY_ARGS = new Uint8Array(IDL.encode([], []));
+
 export type LocalIcOptions = {
     /** Seeds `raw_rand`: the same seed gives the same random bytes. */
     readonly seed?: string;
@@ -229,12 +232,7 @@ export class LocalIc {
     // --- calls ---
 
     /** A query call; the canister's state is left as it was. Resolves with the reply, rejects with a CallRejectedError. */
-    async queryCall({
-        canisterId,
-        method,
-        arg = new Uint8Array(IDL.encode([], [])),
-        sender = Principal.anonymous()
-    }: CallOptions): Promise<Uint8Array> {
+    async queryCall({ canisterId, method, arg = EMPTY_ARGS, sender = Principal.anonymous() }: CallOptions): Promise<Uint8Array> {
         if (canisterId.toText() === MANAGEMENT_CANISTER_ID.toText()) return this.managementRaw(sender, method, arg, 0n);
         const canister = this.callable(canisterId, method, ['query', 'update']);
         const exportName = canister.hasExport(`canister_query ${method}`)
@@ -258,12 +256,7 @@ export class LocalIc {
     }
 
     /** An ingress update call, run to completion (with the calls it makes). */
-    async updateCall({
-        canisterId,
-        method,
-        arg = new Uint8Array(IDL.encode([], [])),
-        sender = Principal.anonymous()
-    }: CallOptions): Promise<Uint8Array> {
+    async updateCall({ canisterId, method, arg = EMPTY_ARGS, sender = Principal.anonymous() }: CallOptions): Promise<Uint8Array> {
         if (canisterId.toText() === MANAGEMENT_CANISTER_ID.toText()) return this.managementRaw(sender, method, arg, 0n);
         const canister = this.callable(canisterId, method, ['update']);
         this.inspect(canister, method, arg, sender);
@@ -532,7 +525,7 @@ export class LocalIc {
                     : ({ [mode]: null } as { install: null }),
             canister_id: canisterId,
             wasm_module: bytes,
-            arg: arg ?? new Uint8Array(IDL.encode([], [])),
+            arg: arg ?? EMPTY_ARGS,
             sender_canister_version: []
         });
     }

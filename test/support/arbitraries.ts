@@ -6,7 +6,7 @@ import { Principal } from '@dfinity/principal';
 import fc from 'fast-check';
 
 import { type AnySchema, c } from '../../src/shared/candid';
-import type { PrimitiveKind } from '../../src/shared/candid/node';
+import { PRIMITIVE_KINDS, type PrimitiveKind } from '../../src/shared/candid/node';
 
 export type Desc = (
     | { kind: PrimitiveKind }
@@ -21,26 +21,7 @@ export type Desc = (
     | { kind: 'service' }
 ) & { named?: boolean };
 
-export const PRIMITIVES: readonly PrimitiveKind[] = [
-    'bool',
-    'text',
-    'null',
-    'reserved',
-    'empty',
-    'principal',
-    'nat',
-    'nat8',
-    'nat16',
-    'nat32',
-    'nat64',
-    'int',
-    'int8',
-    'int16',
-    'int32',
-    'int64',
-    'float32',
-    'float64'
-];
+export const PRIMITIVES: readonly PrimitiveKind[] = PRIMITIVE_KINDS;
 
 /** Field and tag names: identifiers, Candid keywords (which the `.did` must quote) and non-identifiers. */
 const label = fc

@@ -2,40 +2,12 @@
  * Schema → `.did` text. Named schemas (`c.named`) become `type Name = ...;` declarations; a recursive type
  * without a name gets `rec_0`, `rec_1`, ... (a recursive type needs a name in Candid's grammar).
  */
-import { type AnySchema, type CandidNode, candidMetaOf, type FuncNode } from './node';
+import { type AnySchema, type CandidNode, candidMetaOf, type FuncNode, PRIMITIVE_KINDS } from './node';
 
 /** Candid's reserved words: a field or tag with one of these names is written quoted. */
-const KEYWORDS = new Set([
-    'type',
-    'import',
-    'opt',
-    'vec',
-    'record',
-    'variant',
-    'func',
-    'service',
-    'oneway',
-    'query',
-    'composite_query',
-    'blob',
-    'principal',
-    'bool',
-    'text',
-    'null',
-    'reserved',
-    'empty',
-    'nat',
-    'nat8',
-    'nat16',
-    'nat32',
-    'nat64',
-    'int',
-    'int8',
-    'int16',
-    'int32',
-    'int64',
-    'float32',
-    'float64'
+const KEYWORDS = new Set<string>([
+    ...['type', 'import', 'opt', 'vec', 'record', 'variant', 'func', 'service', 'oneway', 'query', 'composite_query', 'blob'],
+    ...PRIMITIVE_KINDS
 ]);
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -8,25 +8,27 @@
 import type * as z from 'zod/mini';
 
 /** The Candid primitive types, by their name in the Candid grammar. */
-export type PrimitiveKind =
-    | 'bool'
-    | 'text'
-    | 'null'
-    | 'reserved'
-    | 'empty'
-    | 'principal'
-    | 'nat'
-    | 'nat8'
-    | 'nat16'
-    | 'nat32'
-    | 'nat64'
-    | 'int'
-    | 'int8'
-    | 'int16'
-    | 'int32'
-    | 'int64'
-    | 'float32'
-    | 'float64';
+export const PRIMITIVE_KINDS = [
+    'bool',
+    'text',
+    'null',
+    'reserved',
+    'empty',
+    'principal',
+    'nat',
+    'nat8',
+    'nat16',
+    'nat32',
+    'nat64',
+    'int',
+    'int8',
+    'int16',
+    'int32',
+    'int64',
+    'float32',
+    'float64'
+] as const;
+export type PrimitiveKind = (typeof PRIMITIVE_KINDS)[number];
 
 /** A schema of the layer: any Zod schema; the layer reads its Candid type from {@link candidRegistry}. */
 export type AnySchema = z.ZodMiniType;
