@@ -15,6 +15,7 @@ import { Principal } from '@dfinity/principal';
 import { checkArgs } from '../shared/candid';
 import { type Actor, type ActorInterface, createActor, type InterfaceFactory } from './actor';
 import { Canister, type CanisterLogRecord } from './canister';
+import { certifiedDataTree, SubnetKey } from './certification';
 import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES, INSTRUCTION_LIMITS } from './costs';
 import { CallRejectedError, RejectCode } from './errors';
 import {
@@ -85,11 +86,13 @@ export class LocalIc {
     private readonly management: ManagementHandlers;
     private readonly managementTypes = managementService.idlFactory({ IDL });
     private nowNs: bigint;
+    private readonly subnetKey: SubnetKey;
     private nextCanisterIndex = 0n;
     private randomCounter = 0;
 
     private constructor(private readonly options: LocalIcOptions) {
         this.nowNs = toNanos(options.time ?? Date.now());
+        this.subnetKey = new SubnetKey(options.seed ?? 'local-ic');
         this.management = managementHandlers({
             canister: (id) => this.canisters.get(id.toText()),
             createCanister: (o) => this.newCanister(o.controllers, o.cycles, o.specifiedId),
@@ -240,6 +243,7 @@ export class LocalIc {
             : `canister_update ${method}`;
         let response: CallResponse | undefined;
         const context = new CallContext(sender.toUint8Array(), method, 0n, (r) => (response = r));
+        let certificate: Uint8Array | undefined;
         const message = newMessage({
             kind: 'query',
             methodName: method,
@@ -247,7 +251,9 @@ export class LocalIc {
             arg,
             callContext: context,
             instructionLimit: INSTRUCTION_LIMITS.query,
-            replicated: false
+            replicated: false,
+            certificate: () =>
+                (certificate ??= this.subnetKey.certify(certifiedDataTree(canister.selfId, canister.certifiedData, this.nowNs)))
         });
         const outcome = canister.run(message, (exports) => (exports[exportName] as () => void)(), 'always');
         if (outcome.trap !== undefined) throw trapReject(canister, outcome.trap.reason, outcome.trap.errorCode);
@@ -269,6 +275,11 @@ export class LocalIc {
     }
 
     // --- beyond pic ---
+
+    /** The root key certificates verify with, DER-encoded (what an agent gets from /api/v2/status). */
+    async getRootKey(): Promise<Uint8Array> {
+        return this.subnetKey.derPublicKey;
+    }
 
     /** Instructions the canister's last message executed. */
     lastInstructions(canisterId: Principal): bigint {

@@ -67,8 +67,8 @@ export type MessageContext = {
     /** For a reply or reject callback: the cycles the callee did not accept. */
     readonly cyclesRefunded: bigint;
     readonly instructionLimit: bigint;
-    /** A query from ingress gets a data certificate. */
-    readonly certificate?: Uint8Array;
+    /** A query from ingress gets a data certificate, built when the canister first asks for it (signing is slow). */
+    readonly certificate?: () => Uint8Array;
     /** Whether the message runs on every replica (updates) or one (queries). */
     readonly replicated: boolean;
     /** Reply bytes appended so far. */
@@ -96,7 +96,7 @@ export function newMessage(fields: {
     reject?: { code: RejectCode; message: string };
     cyclesRefunded?: bigint;
     instructionLimit: bigint;
-    certificate?: Uint8Array;
+    certificate?: () => Uint8Array;
     replicated: boolean;
 }): MessageContext {
     return {

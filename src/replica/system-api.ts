@@ -232,12 +232,12 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         data_certificate_present: () => (charge('data_certificate_present'), host.message.certificate === undefined ? 0 : 1),
         data_certificate_size: () => {
             charge('data_certificate_size');
-            const certificate = host.message.certificate;
-            return certificate === undefined ? trap('ic0.data_certificate_size: no certificate is present') : certificate.length;
+            const certificate = host.message.certificate ?? trap('ic0.data_certificate_size: no certificate is present');
+            return certificate().length;
         },
         data_certificate_copy: (dst: number, offset: number, size: number) => {
             const certificate = host.message.certificate ?? trap('ic0.data_certificate_copy: no certificate is present');
-            copyOut('data_certificate_copy', dst, certificate, offset, size);
+            copyOut('data_certificate_copy', dst, certificate(), offset, size);
         },
         cycles_burn128: (high: bigint, low: bigint, dst: number) => {
             charge('cycles_burn128');

@@ -4,9 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 
+import { Certificate, lookupResultToBuffer } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
+import { LocalIc } from '../../src/replica';
 import { createIc, localOnly, type TestIc, wasmOf } from '../support/ic';
 import { probeIdlFactory, type ProbeActor } from '../fixtures/probe/interface';
 
@@ -212,5 +214,25 @@ describe('cycles', () => {
     it('canister_cycle_balance128 tells the canister its balance', async () => {
         const { actor, canisterId } = await probe();
         expect(await actor.balance()).toBe(await ic.getCyclesBalance(canisterId));
+    });
+});
+
+describe('certified data', () => {
+    it('a query gets a data certificate that @dfinity/agent verifies with the root key', async () => {
+        const local = localOnly(ic);
+        if (local === undefined) return; // PocketIC's root key comes from its topology, not getRootKey
+        const { actor, canisterId } = await probe();
+        const data = Uint8Array.from([1, 2, 3, 4]);
+        await actor.certify(data);
+        const [certificate] = await actor.certificate();
+        if (certificate === undefined) throw new Error('the query got no data certificate');
+        const verified = await Certificate.create({ certificate, rootKey: await local.getRootKey(), canisterId });
+        const certified = lookupResultToBuffer(verified.lookup_path(['canister', canisterId.toUint8Array(), 'certified_data']));
+        expect(certified).toEqual(data);
+
+        const otherSubnet = await LocalIc.create({ seed: 'another subnet' });
+        await expect(Certificate.create({ certificate, rootKey: await otherSubnet.getRootKey(), canisterId })).rejects.toThrow(
+            /signature/i
+        );
     });
 });

@@ -1,0 +1,88 @@
+/**
+ * Certificates as the IC issues them (interface specification, "Certification"): a hash tree of the state,
+ * signed with BLS12-381 by the subnet's key, CBOR-encoded. The local IC's root key is derived from its seed;
+ * a client verifies a certificate with it, as it would with the IC's root key.
+ */
+import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
+import { bls12_381 } from '@noble/curves/bls12-381';
+import { sha256 } from '@noble/hashes/sha2';
+
+/** A hash tree: empty, fork, labeled, leaf, or pruned (its hash). */
+export type HashTree = [0] | [1, HashTree, HashTree] | [2, Uint8Array, HashTree] | [3, Uint8Array] | [4, Uint8Array];
+
+/** The DER prefix of a BLS12-381 G2 public key, as the IC encodes its root key. */
+const DER_PREFIX = Uint8Array.from(
+    Buffer.from('308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100', 'hex')
+);
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+function domainSeparator(name: string): Uint8Array {
+    const bytes = utf8(name);
+    return Uint8Array.from([bytes.length, ...bytes]);
+}
+
+function hashOf(...parts: Uint8Array[]): Uint8Array {
+    return sha256(Buffer.concat(parts));
+}
+
+/** The root hash of a tree (`reconstruct` in the specification). */
+export function rootHash(tree: HashTree): Uint8Array {
+    switch (tree[0]) {
+        case 0:
+            return hashOf(domainSeparator('ic-hashtree-empty'));
+        case 1:
+            return hashOf(domainSeparator('ic-hashtree-fork'), rootHash(tree[1]), rootHash(tree[2]));
+        case 2:
+            return hashOf(domainSeparator('ic-hashtree-labeled'), tree[1], rootHash(tree[2]));
+        case 3:
+            return hashOf(domainSeparator('ic-hashtree-leaf'), tree[1]);
+        case 4:
+            return tree[1];
+    }
+}
+
+/** Unsigned LEB128, as the state tree encodes `/time`. */
+function leb128(value: bigint): Uint8Array {
+    const out: number[] = [];
+    let v = value;
+    do {
+        const byte = Number(v & 0x7fn);
+        v >>= 7n;
+        out.push(v === 0n ? byte : byte | 0x80);
+    } while (v !== 0n);
+    return Uint8Array.from(out);
+}
+
+/** A subnet's signing key. */
+export class SubnetKey {
+    private readonly secret: Uint8Array;
+    /** The public key in G2, 96 bytes. */
+    readonly publicKey: Uint8Array;
+
+    constructor(seed: string) {
+        const scalar =
+            BigInt(`0x${Buffer.from(sha256(utf8(`local-ic root key/${seed}`))).toString('hex')}`) % bls12_381.fields.Fr.ORDER;
+        this.secret = Uint8Array.from(Buffer.from(scalar.toString(16).padStart(64, '0'), 'hex'));
+        this.publicKey = bls12_381.getPublicKeyForShortSignatures(this.secret);
+    }
+
+    /** The root key as the IC's status endpoint and agents give it: DER-encoded. */
+    get derPublicKey(): Uint8Array {
+        return Uint8Array.from([...DER_PREFIX, ...this.publicKey]);
+    }
+
+    /** A certificate of `tree`: its root hash signed under the `ic-state-root` domain. */
+    certify(tree: HashTree): Uint8Array {
+        const message = Buffer.concat([domainSeparator('ic-state-root'), rootHash(tree)]);
+        const signature = bls12_381.signShortSignature(message, this.secret) as Uint8Array; // 48 bytes: a point in G1
+        return encodeWithSelfDescribedTag({ tree, signature });
+    }
+}
+
+/** The state tree a canister's data certificate covers: its certified data, and the time. */
+export function certifiedDataTree(canisterId: Uint8Array, certifiedData: Uint8Array, timeNs: bigint): HashTree {
+    const canister: HashTree = [2, utf8('canister'), [2, canisterId, [2, utf8('certified_data'), [3, certifiedData]]]];
+    const time: HashTree = [2, utf8('time'), [3, leb128(timeNs)]];
+    return [1, canister, time];
+}
