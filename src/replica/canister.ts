@@ -90,6 +90,8 @@ export class Canister implements SystemApiHost {
     readonly chunkStore = new Map<string, Uint8Array>();
     readonly logs: CanisterLogRecord[] = [];
     lastInstructions = 0n;
+    /** Storage owed but not yet charged, in cycles × GiB × 1e9 (whole cycles are charged as they accrue). */
+    private storageOwed = 0n;
     message: MessageContext = NO_MESSAGE;
     private instance: Instance | undefined;
     private limit = 0n;
@@ -300,6 +302,23 @@ export class Canister implements SystemApiHost {
     memorySize(): bigint {
         const heap = this.instance === undefined ? 0 : this.instance.memory.buffer.byteLength - BITMAP_WASM_PAGES * WASM_PAGE;
         return BigInt(heap + this.stable.sizeInPages * WASM_PAGE);
+    }
+
+    /**
+     * Charges the storage the canister held for `elapsedNs` (memory × price per GiB per second). Returns false
+     * when the canister ran out of cycles: the IC then uninstalls its code, and so does the caller.
+     */
+    chargeStorage(elapsedNs: bigint): boolean {
+        this.storageOwed += this.memorySize() * CYCLE_PRICES.storagePerGiBSecond * elapsedNs;
+        const unit = GIB * 1_000_000_000n;
+        const due = this.storageOwed / unit;
+        this.storageOwed %= unit;
+        if (due <= this.cycles) {
+            this.cycles -= due;
+            return true;
+        }
+        this.cycles = 0n;
+        return false;
     }
 
     /** Cycles the canister burns per day while idle: storage (and compute allocation, not modelled). */

@@ -212,21 +212,21 @@ export class LocalIc {
     }
 
     async setTime(time: Date | number): Promise<void> {
-        this.nowNs = toNanos(time);
+        this.moveTimeTo(toNanos(time));
     }
 
     async resetTime(): Promise<void> {
-        this.nowNs = toNanos(Date.now());
+        this.moveTimeTo(toNanos(Date.now()));
     }
 
     async advanceTime(durationMs: number): Promise<void> {
-        this.nowNs += BigInt(Math.round(durationMs * 1_000_000));
+        this.moveTimeTo(this.nowNs + BigInt(Math.round(durationMs * 1_000_000)));
     }
 
     /** Executes rounds: timers that are due fire, and queued messages are delivered. */
     async tick(times = 1): Promise<void> {
         for (let i = 0; i < times; i++) {
-            this.nowNs += 1n; // each round takes time, as on the IC (1 ns, as PocketIC)
+            this.moveTimeTo(this.nowNs + 1n); // each round takes time, as on the IC (1 ns, as PocketIC)
             for (const canister of this.canisters.values()) this.fireTimer(canister);
             this.drainQueue();
         }
@@ -297,6 +297,20 @@ export class LocalIc {
     }
 
     // --- internals ---
+
+    /** Moves the clock; time that passes is paid for by every canister's storage. */
+    private moveTimeTo(ns: bigint): void {
+        const elapsed = ns - this.nowNs;
+        this.nowNs = ns;
+        if (elapsed <= 0n) return;
+        for (const canister of this.canisters.values()) {
+            // out of cycles: the IC uninstalls the code and clears the canister's memories
+            if (!canister.chargeStorage(elapsed) && canister.hasModule) {
+                canister.uninstall();
+                canister.stable.clear();
+            }
+        }
+    }
 
     private canister(id: Principal): Canister {
         const canister = this.canisters.get(id.toText());

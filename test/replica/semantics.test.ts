@@ -211,6 +211,24 @@ describe('cycles', () => {
         expect(await actor.getHeap()).toBe('thawed');
     });
 
+    it('storage is paid for as time passes, and a canister that runs out is uninstalled', async () => {
+        const local = localOnly(ic);
+        if (local === undefined) return; // PocketIC's storage price depends on its subnet configuration
+        const { actor, canisterId } = await probe({ cycles: 200_000_000_000n });
+        await ic.updateCanisterSettings({ canisterId, sender: controller, freezingThreshold: 0n });
+        const memory = (await ic.canisterStatus({ canisterId, sender: controller })).memorySize;
+        const before = await ic.getCyclesBalance(canisterId);
+        await ic.advanceTime(3_600_000); // one hour
+        const paid = before - (await ic.getCyclesBalance(canisterId));
+        // 127,000 cycles per GiB per second (13-node subnet); the fraction of a cycle owed from earlier ticks
+        // may add one
+        const expected = (memory * 127_000n * 3_600n) / 1024n ** 3n;
+        expect(paid - expected >= 0n && paid - expected <= 1n).toBe(true);
+        await ic.advanceTime(365 * 24 * 3_600_000);
+        expect(await ic.getCyclesBalance(canisterId)).toBe(0n);
+        await expect(actor.getHeap()).rejects.toThrow(/has no wasm module/);
+    });
+
     it('canister_cycle_balance128 tells the canister its balance', async () => {
         const { actor, canisterId } = await probe();
         expect(await actor.balance()).toBe(await ic.getCyclesBalance(canisterId));
