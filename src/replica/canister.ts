@@ -77,6 +77,9 @@ export interface CanisterEnvironment {
 
 const NO_MESSAGE = undefined as unknown as MessageContext;
 
+/** How many host-charged instructions may wait before they are taken from the counter and the limit checked. */
+const HOST_CHARGE_BATCH = 1_000_000;
+
 export class Canister implements SystemApiHost {
     readonly selfId: Uint8Array;
     settings: CanisterSettings;
@@ -95,6 +98,12 @@ export class Canister implements SystemApiHost {
     message: MessageContext = NO_MESSAGE;
     private instance: Instance | undefined;
     private limit = 0n;
+    /**
+     * Instructions the host charged (system API overheads, bytes copied) and not yet taken from the wasm
+     * counter: a plain number, so most charges allocate nothing. Applied at the end of the message, when the
+     * canister reads its counter, and every HOST_CHARGE_BATCH instructions (so the limit still holds).
+     */
+    private hostCharged = 0;
 
     constructor(
         readonly id: Principal,
@@ -200,11 +209,16 @@ export class Canister implements SystemApiHost {
         this.message = message;
         this.limit = message.instructionLimit;
         instance.counter.value = message.instructionLimit;
+        this.hostCharged = 0;
         let trap: CanisterTrap | undefined;
         try {
             invoke(instance.exports, instance.table);
+            this.applyHostCharges();
+            // the instrumented code checks the budget at loop headers; a message that ends over it still traps
+            if ((instance.counter.value as bigint) < 0n) throw new CanisterTrap(instructionLimitMessage(this.limit), 'IC0522');
         } catch (error) {
             trap = asTrap(error);
+            this.hostCharged = 0; // what the trap left uncharged is not counted, as for a trap inside the wasm
         }
         const instructions = message.instructionLimit - (instance.counter.value as bigint);
         this.lastInstructions = instructions;
@@ -242,13 +256,22 @@ export class Canister implements SystemApiHost {
     }
 
     charge(instructions: number | bigint): void {
+        this.hostCharged += Number(instructions);
+        if (this.hostCharged >= HOST_CHARGE_BATCH) this.applyHostCharges();
+    }
+
+    /** Takes the pending host charges from the counter; traps if the message is then over its limit. */
+    private applyHostCharges(): void {
+        if (this.hostCharged === 0) return;
         const counter = (this.instance as Instance).counter;
-        const left = (counter.value as bigint) - BigInt(instructions);
+        const left = (counter.value as bigint) - BigInt(this.hostCharged);
+        this.hostCharged = 0;
         counter.value = left;
         if (left < 0n) throw new CanisterTrap(instructionLimitMessage(this.limit), 'IC0522');
     }
 
     instructionsExecuted(): bigint {
+        this.applyHostCharges();
         return this.limit - ((this.instance as Instance).counter.value as bigint);
     }
 

@@ -65,30 +65,45 @@ export class HeapShadow {
     }
 
     /**
-     * Calls `f` with the byte range of every marked page and the page after it (a store that starts on a page
-     * may end on the next), then clears the marks.
+     * Calls `f` with the byte ranges of the marked pages, each page extended by the next (a store that starts
+     * on a page may end on the next) and adjacent pages merged into one range, then clears the marks.
      */
     private forEachDirtyPage(heap: Uint8Array, f: (start: number, end: number) => void): void {
         const pages = Math.min(Math.ceil(heap.length / PAGE), BITMAP_BYTES);
-        const words = new BigUint64Array(heap.buffer, this.bitmapAddress, Math.ceil(pages / 8));
+        // 32-bit words: reading them makes small integers, where 64-bit words would allocate a BigInt each
+        const words = new Uint32Array(heap.buffer, this.bitmapAddress, Math.ceil(pages / 4));
         const bitmapStart = this.bitmapAddress;
-        const bitmapEnd = this.bitmapAddress + BITMAP_BYTES;
+        const bitmapPages = [bitmapStart / PAGE, (bitmapStart + BITMAP_BYTES) / PAGE];
         let dirty = 0;
-        let lastCopied = -1;
+        let runStart = -1; // the current run of pages to copy: [runStart, runEnd)
+        let runEnd = -1;
+        const flush = () => {
+            if (runStart < 0) return;
+            // never copy the bitmap itself, nor past the heap
+            const from = runStart * PAGE;
+            const to = Math.min(runEnd * PAGE, heap.length);
+            if (runEnd <= (bitmapPages[0] as number) || runStart >= (bitmapPages[1] as number)) f(from, to);
+            else {
+                if (from < bitmapStart) f(from, bitmapStart);
+                if (to > bitmapStart + BITMAP_BYTES) f(bitmapStart + BITMAP_BYTES, to);
+            }
+            runStart = -1;
+        };
         for (let w = 0; w < words.length; w++) {
-            if (words[w] === 0n) continue;
-            for (let page = w * 8; page < w * 8 + 8; page++) {
+            if (words[w] === 0) continue;
+            for (let page = w * 4; page < w * 4 + 4; page++) {
                 if (heap[bitmapStart + page] === 0) continue;
                 heap[bitmapStart + page] = 0;
                 dirty++;
-                for (const p of [page, page + 1]) {
-                    const start = p * PAGE;
-                    if (p <= lastCopied || start >= heap.length || (start >= bitmapStart && start < bitmapEnd)) continue;
-                    f(start, Math.min(start + PAGE, heap.length));
-                    lastCopied = p;
+                if (page <= runEnd) runEnd = Math.max(runEnd, page + 2);
+                else {
+                    flush();
+                    runStart = page;
+                    runEnd = page + 2;
                 }
             }
         }
+        flush();
         this.lastDirtyPages = dirty;
     }
 }

@@ -2,10 +2,13 @@
  * Instruments a canister's wasm module the way the replica does, plus the write tracking the local IC needs to
  * roll a message back.
  *
- * - Instruction metering (as `inject_metering` in the IC's `instrumentation.rs`): an exported i64 counter
- *   starts each message at the message's limit and is decremented by the static cost of every basic block
- *   when the block starts; function entries and loop headers then check it and call `out_of_instructions`
- *   when it is negative. Bulk memory instructions are charged their length at run time.
+ * - Instruction metering, with the replica's costs and block boundaries (`inject_metering` in the IC's
+ *   `instrumentation.rs`): an exported i64 counter starts each message at the message's limit and ends it
+ *   lowered by the static cost of every basic block executed. Within a function the costs are summed in a
+ *   local (a register) and subtracted from the counter where it can be observed: before calls to imports and
+ *   indirect calls, at loop headers (which then check the limit and call `out_of_instructions`) and when the
+ *   function returns. The host checks the counter again when the message ends. Bulk memory instructions are
+ *   also charged their length at run time.
  * - Write tracking: before every store, the instrumented code marks the 4 KiB page it writes in a dirty-page
  *   bitmap that the host appends to linear memory (`BITMAP_WASM_PAGES` wasm pages at `bitmapPage`): one byte
  *   store, no branch and no call, so the canister's own code stays fast. The host commits or rolls back
@@ -138,6 +141,7 @@ export function instrument(wasm: Uint8Array): Instrumented {
 
     // Imports: the injected functions first, then the module's.
     let importedGlobals: boolean[] = [];
+    let importedFuncs = 0;
     const importSection = find(SECTION.import);
     const newImports = new ByteWriter();
     const importEntries: Uint8Array[] = [];
@@ -151,6 +155,7 @@ export function instrument(wasm: Uint8Array): Instrumented {
             const kind = r.byte();
             if (kind === KIND.func) {
                 r.u32();
+                importedFuncs++;
             } else if (kind === KIND.table) {
                 r.byte();
                 readLimits(r);
@@ -300,6 +305,7 @@ export function instrument(wasm: Uint8Array): Instrumented {
                     section.id,
                     instrumentCode(section.content, {
                         paramCounts: funcTypeIndices.map((t) => types[t]?.params ?? 0),
+                        importedFuncs,
                         counterGlobal,
                         bitmapAddress
                     })
@@ -340,7 +346,7 @@ function shiftElements(content: Uint8Array): Uint8Array {
     return w.toBytes();
 }
 
-type CodeContext = { paramCounts: readonly number[]; counterGlobal: number; bitmapAddress: number };
+type CodeContext = { paramCounts: readonly number[]; importedFuncs: number; counterGlobal: number; bitmapAddress: number };
 
 function instrumentCode(content: Uint8Array, ctx: CodeContext): Uint8Array {
     const r = new ByteReader(content);
@@ -392,7 +398,6 @@ function meteringPoints(code: readonly Instruction[]): Injection[] {
 }
 
 const BULK_WRITES = new Set<number>([Op.memoryInit, Op.memoryCopy, Op.memoryFill]);
-const CALLS = new Set<number>([Op.call, Op.callIndirect, Op.returnCall, Op.returnCallIndirect]);
 
 function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext): Uint8Array {
     const localGroups: [number, number][] = vec(body, (r) => [r.u32(), r.byte()]);
@@ -431,25 +436,32 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
     for (let i = 0; i < code.length; i++) {
         while (next < points.length && (points[next] as Injection).position === i) {
             const point = points[next++] as Injection;
-            if (point.reentrant) {
-                // counter -= cost + pending; pending = 0; if (counter < 0) out_of_instructions()
+            if (point.reentrant && point.position > 0) {
+                // a loop header: counter -= cost + pending; pending = 0; if (counter < 0) out_of_instructions()
                 w.byte(0x23).u32(G).byte(0x42).sleb(BigInt(point.cost)).byte(0x7d).byte(0x20).u32(C).byte(0x7d).byte(0x24).u32(G);
                 w.byte(0x42).sleb(0n).byte(0x21).u32(C);
                 w.byte(0x23).u32(G).byte(0x42).sleb(0n).byte(0x53).byte(0x04).byte(0x40);
                 w.byte(Op.call).u32(OUT_OF_INSTRUCTIONS).byte(Op.end);
             } else {
-                // pending += cost
+                // pending += cost (also at function entry: the callee's budget check comes at its first loop)
                 w.byte(0x20).u32(C).byte(0x42).sleb(BigInt(point.cost)).byte(0x7c).byte(0x21).u32(C);
             }
         }
         const ins = code[i] as Instruction;
-        // The counter must be exact wherever it can be read (calls into the system API), and the pending cost
-        // must not be lost when control leaves the function.
+        // The counter must be exact wherever it can be read: in the system API (calls to imports, and indirect
+        // calls, which may reach one), and the pending cost must not be lost when control leaves the function.
+        // Direct calls between the module's own functions need no flush: the callee keeps its own pending cost.
         const leavesFunction =
             ins.op === Op.return ||
+            ins.op === Op.returnCall ||
             i === code.length - 1 ||
             (ins.labels !== undefined && ins.labels.some((label) => label === depth));
-        if (CALLS.has(ins.op) || BULK_WRITES.has(ins.op) || leavesFunction) flush();
+        const reachesHost =
+            ins.op === Op.callIndirect ||
+            ins.op === Op.returnCallIndirect ||
+            BULK_WRITES.has(ins.op) ||
+            (ins.op === Op.call && ins.funcIndex !== undefined && ins.funcIndex < ctx.importedFuncs);
+        if (reachesHost || leavesFunction) flush();
         const store = STORES[ins.op];
         if (store !== undefined) {
             // value -> V, address -> A; bitmap[(A + offset) >> 12] = 1 (no branch, no call); then store A, V.
