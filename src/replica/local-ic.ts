@@ -20,6 +20,7 @@ import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES, INSTRUCTION_LIMITS } from './
 import { CallRejectedError, RejectCode } from './errors';
 import {
     type InstallMode,
+    type InstallRequest,
     type ManagementHandlers,
     managementHandlers,
     type ManagementMethod,
@@ -97,7 +98,7 @@ export class LocalIc {
             canister: (id) => this.canisters.get(id.toText()),
             createCanister: (o) => this.newCanister(o.controllers, o.cycles, o.specifiedId),
             deleteCanister: (id) => this.canisters.delete(id.toText()),
-            installCode: (canister, mode, wasm, arg, caller, skip) => this.install(canister, mode, wasm, arg, caller, skip),
+            installCode: (request) => this.install(request),
             randomBytes: () => this.randomBytes()
         });
     }
@@ -559,14 +560,7 @@ export class LocalIc {
      * install_code: install, reinstall or upgrade with pre_upgrade and post_upgrade (sharing one instruction
      * budget). If a hook traps, the canister is left exactly as it was.
      */
-    private install(
-        canister: Canister,
-        mode: InstallMode,
-        wasm: Uint8Array,
-        arg: Uint8Array,
-        caller: Principal,
-        skipPreUpgrade: boolean
-    ): void {
+    private install({ canister, mode, wasm, arg, caller, skipPreUpgrade }: InstallRequest): void {
         if (mode === 'install' && canister.hasModule) {
             throw new CallRejectedError(
                 RejectCode.CanisterError,

@@ -22,20 +22,23 @@ export type ManagementHandlers = { [K in ManagementMethod]: Handler<K> };
 
 export type InstallMode = 'install' | 'reinstall' | 'upgrade';
 
+/** An install_code request, once decoded and authorised. */
+export type InstallRequest = {
+    readonly canister: Canister;
+    readonly mode: InstallMode;
+    readonly wasm: Uint8Array;
+    readonly arg: Uint8Array;
+    readonly caller: Principal;
+    readonly skipPreUpgrade: boolean;
+};
+
 /** What the handlers need from the IC they run on. */
 export interface ManagementHost {
     canister(id: Principal): Canister | undefined;
     createCanister(options: { controllers: Principal[]; cycles: bigint; specifiedId?: Principal }): Canister;
     deleteCanister(id: Principal): void;
     /** Installs code with the IC's semantics; throws a reject when a hook traps (the canister is unchanged). */
-    installCode(
-        canister: Canister,
-        mode: InstallMode,
-        wasm: Uint8Array,
-        arg: Uint8Array,
-        caller: Principal,
-        skipPreUpgrade: boolean
-    ): void;
+    installCode(request: InstallRequest): void;
     randomBytes(): Uint8Array;
 }
 
@@ -111,7 +114,7 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
         install_code: ({ caller }, { mode, canister_id, wasm_module, arg }) => {
             const canister = controlled(canister_id, caller, 'install_code');
             const { mode: kind, skipPreUpgrade } = modeOf(mode);
-            host.installCode(canister, kind, wasmBytes(wasm_module), arg, caller, skipPreUpgrade);
+            host.installCode({ canister, mode: kind, wasm: wasmBytes(wasm_module), arg, caller, skipPreUpgrade });
         },
         upload_chunk: ({ caller }, { canister_id, chunk }) => {
             const canister = controlled(canister_id, caller, 'upload_chunk');
@@ -142,7 +145,7 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
                 );
             }
             const { mode: kind, skipPreUpgrade } = modeOf(mode);
-            host.installCode(canister, kind, wasmBytes(module), arg, caller, skipPreUpgrade);
+            host.installCode({ canister, mode: kind, wasm: wasmBytes(module), arg, caller, skipPreUpgrade });
         },
         clear_chunk_store: ({ caller }, { canister_id }) => {
             controlled(canister_id, caller, 'clear_chunk_store').chunkStore.clear();
