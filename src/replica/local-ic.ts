@@ -439,8 +439,8 @@ export class LocalIc {
 
     /** A call context with no response and no outstanding call will never be answered: the IC rejects it. */
     private settleIfAbandoned(canister: Canister, context: CallContext | undefined): void {
-        if (context === undefined || context.response !== undefined || context.pendingCalls > 0) return;
-        if (context.methodName === '<timer>') return;
+        if (context === undefined || !context.awaitsResponse || context.response !== undefined || context.pendingCalls > 0)
+            return;
         answer(context, {
             reject: { code: RejectCode.CanisterError, message: `Canister ${canister.id.toText()} did not produce a response` }
         });
@@ -522,7 +522,7 @@ export class LocalIc {
         if (canister.globalTimer === 0n || canister.globalTimer > this.nowNs) return;
         if (canister.status !== 'running' || !canister.hasExport('canister_global_timer')) return;
         canister.globalTimer = 0n; // a timer fires once; the canister sets it again if it wants
-        const context = new CallContext(canister.selfId, '<timer>', 0n, () => undefined);
+        const context = new CallContext(canister.selfId, '<timer>', 0n, () => undefined, false);
         const message = newMessage({
             kind: 'timer',
             methodName: '<timer>',

@@ -38,7 +38,9 @@ export class CallContext {
         readonly methodName: string,
         cycles: bigint,
         /** Called with the response, and the unaccepted cycles to refund, when the context is answered. */
-        readonly onResponse: (response: CallResponse, refund: bigint) => void
+        readonly onResponse: (response: CallResponse, refund: bigint) => void,
+        /** False for a timer's context: it makes calls, but nobody awaits an answer from it. */
+        readonly awaitsResponse = true
     ) {
         this.cyclesAvailable = cycles;
     }
