@@ -6,8 +6,10 @@
  *   `instrumentation.rs`): an exported i64 counter starts each message at the message's limit and ends it
  *   lowered by the static cost of every basic block executed. Within a function the costs are summed in a
  *   local (a register) and subtracted from the counter where it can be observed: before calls to imports and
- *   indirect calls, at loop headers (which then check the limit and call `out_of_instructions`) and when the
- *   function returns. The host checks the counter again when the message ends. Bulk memory instructions are
+ *   indirect calls, and when the function returns. Loop headers compare the pending cost with the budget the
+ *   function last read from the counter (registers only) and call `out_of_instructions` when it is exceeded;
+ *   the budget can be stale after a direct call, which only delays stopping a runaway loop, and the host
+ *   checks the counter again when the message ends, so a message over its limit always traps. Bulk memory instructions are
  *   also charged their length at run time.
  * - Write tracking: before every store, the instrumented code marks the 4 KiB page it writes in a dirty-page
  *   bitmap that the host appends to linear memory (`BITMAP_WASM_PAGES` wasm pages at `bitmapPage`): one byte
@@ -412,6 +414,8 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
     const valueLocal = { i32: base + 2, i64: base + 3, f32: base + 4, f64: base + 5 } as const;
     /** The cost of the basic blocks run since the last flush, kept in a local (a register) rather than the global. */
     const C = needsTemps ? base + 6 : base;
+    /** The budget left as this function last saw the counter (read at entry and at each flush). */
+    const B = C + 1;
 
     const w = new ByteWriter(body.end - body.pos + code.length * 8);
     const temps: [number, number][] = needsTemps
@@ -422,13 +426,27 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
               [1, F64]
           ]
         : [];
-    const groups: [number, number][] = [...localGroups, ...temps, [1, I64]];
+    const groups: [number, number][] = [...localGroups, ...temps, [2, I64]];
     w.u32(groups.length);
     groups.forEach(([n, t]) => w.u32(n).byte(t));
 
     const G = ctx.counterGlobal;
-    // counter -= pending; pending = 0
-    const flush = () => w.byte(0x23).u32(G).byte(0x20).u32(C).byte(0x7d).byte(0x24).u32(G).byte(0x42).sleb(0n).byte(0x21).u32(C);
+    // counter -= pending; budget = counter; pending = 0
+    const flush = () =>
+        w
+            .byte(0x23)
+            .u32(G)
+            .byte(0x20)
+            .u32(C)
+            .byte(0x7d)
+            .byte(0x22)
+            .u32(B)
+            .byte(0x24)
+            .u32(G)
+            .byte(0x42)
+            .sleb(0n)
+            .byte(0x21)
+            .u32(C);
     const points = meteringPoints(code);
     let next = 0;
     let depth = 0; // blocks open inside the function body; a branch to label `depth` leaves the function
@@ -437,13 +455,12 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
         while (next < points.length && (points[next] as Injection).position === i) {
             const point = points[next++] as Injection;
             if (point.reentrant && point.position > 0) {
-                // a loop header: counter -= cost + pending; pending = 0; if (counter < 0) out_of_instructions()
-                w.byte(0x23).u32(G).byte(0x42).sleb(BigInt(point.cost)).byte(0x7d).byte(0x20).u32(C).byte(0x7d).byte(0x24).u32(G);
-                w.byte(0x42).sleb(0n).byte(0x21).u32(C);
-                w.byte(0x23).u32(G).byte(0x42).sleb(0n).byte(0x53).byte(0x04).byte(0x40);
-                w.byte(Op.call).u32(OUT_OF_INSTRUCTIONS).byte(Op.end);
+                // a loop header: pending += cost; if (pending > budget) out_of_instructions() (registers only)
+                w.byte(0x20).u32(C).byte(0x42).sleb(BigInt(point.cost)).byte(0x7c).byte(0x22).u32(C);
+                w.byte(0x20).u32(B).byte(0x55).byte(0x04).byte(0x40).byte(Op.call).u32(OUT_OF_INSTRUCTIONS).byte(Op.end);
             } else {
-                // pending += cost (also at function entry: the callee's budget check comes at its first loop)
+                // function entry: budget = counter; then (and at every block) pending += cost
+                if (point.reentrant) w.byte(0x23).u32(G).byte(0x21).u32(B);
                 w.byte(0x20).u32(C).byte(0x42).sleb(BigInt(point.cost)).byte(0x7c).byte(0x21).u32(C);
             }
         }
