@@ -13,10 +13,10 @@ import { Principal } from '@dfinity/principal';
 
 import { counterService } from '../../examples/counter/service';
 import { LocalIc } from './local-ic';
-import { StableMemory } from './memory';
+import { HeapShadow, StableMemory } from './memory';
 import { CallContext, type MessageContext, newMessage } from './message';
 import { systemApi, type SystemApiHost } from './system-api';
-import { instrument } from './wasm/instrument';
+import { COUNTER_EXPORT, instrument, INJECTED_MODULE, type InstrumentOptions } from './wasm/instrument';
 
 export type LocalIcFigures = {
     wasmBytes: number;
@@ -33,7 +33,10 @@ export type LocalIcFigures = {
     getInstructions: bigint;
 };
 
-/** The bare wasm under a host that does only what a call needs: no metering, journal, rollback or accounting. */
+/**
+ * A wasm module under a host that does only what a call needs: no journal, rollback or accounting. With
+ * `options`, the module is instrumented first (the injected code runs; the host ignores what it records).
+ */
 class BareHost implements SystemApiHost {
     readonly selfId = Principal.fromText('rwlgt-iiaaa-aaaaa-aaaaa-cai').toUint8Array();
     readonly stable = new StableMemory();
@@ -47,8 +50,16 @@ class BareHost implements SystemApiHost {
     });
     exports: WebAssembly.Exports;
 
-    constructor(wasm: Uint8Array<ArrayBuffer>) {
-        this.exports = new WebAssembly.Instance(new WebAssembly.Module(wasm), { ic0: systemApi(this) }).exports;
+    constructor(wasm: Uint8Array<ArrayBuffer>, options?: InstrumentOptions) {
+        const instrumented = options === undefined ? undefined : instrument(wasm, options);
+        const imports: WebAssembly.Imports = { ic0: systemApi(this) };
+        if (instrumented !== undefined)
+            imports[INJECTED_MODULE] = { out_of_instructions: () => undefined, journal_range: () => undefined };
+        this.exports = new WebAssembly.Instance(new WebAssembly.Module(instrumented?.wasm ?? wasm), imports).exports;
+        if (instrumented !== undefined) {
+            new HeapShadow(this.exports.memory as WebAssembly.Memory, instrumented.bitmapPage); // places the bitmap
+            (this.exports[COUNTER_EXPORT] as WebAssembly.Global).value = 2n ** 62n;
+        }
     }
 
     run(message: MessageContext, entry: string): void {
@@ -98,6 +109,71 @@ function perSecond(calls: number, run: () => void): number {
     const started = performance.now();
     for (let i = 0; i < calls; i++) run();
     return calls / ((performance.now() - started) / 1000);
+}
+
+export type InstrumentationFigures = { variant: string; callsPerSecond: number; costVsRaw: number }[];
+
+/**
+ * Where the instrumentation's cost goes: the counter's `increment` on the raw wasm and on instrumented
+ * variants, all under the trivial host, interleaved in rounds; each variant's cost is 1 − its speed / raw.
+ */
+export function benchInstrumentation(wasmPath: string, calls: number, progress: (text: string) => void): InstrumentationFigures {
+    const wasm = new Uint8Array(readFileSync(wasmPath));
+    const variants: { variant: string; options?: InstrumentOptions }[] = [
+        { variant: 'raw wasm' },
+        { variant: 'rewritten, nothing injected', options: { metering: false, writeTracking: false } },
+        { variant: 'write tracking only', options: { metering: false, writeTracking: true } },
+        { variant: 'metering only', options: { metering: true, writeTracking: false } },
+        { variant: 'metering and write tracking (the local IC)', options: {} }
+    ];
+    progress(`instrumenting ${variants.length - 1} variants`);
+    const runners = variants.map(({ options }) => counterRunner(new BareHost(wasm, options)));
+    runners.forEach((run) => {
+        for (let i = 0; i < 20; i++) run();
+    });
+    progress(`timing ${calls} updates on each variant in ${ROUNDS} rounds`);
+    const totals = runners.map(() => 0);
+    const perRound = Math.max(1, Math.floor(calls / ROUNDS));
+    for (let round = 0; round < ROUNDS; round++) {
+        runners.forEach((run, i) => {
+            const started = performance.now();
+            for (let n = 0; n < perRound; n++) run();
+            totals[i] = (totals[i] as number) + performance.now() - started;
+        });
+    }
+    const rawMs = totals[0] as number;
+    return variants.map(({ variant }, i) => ({
+        variant,
+        callsPerSecond: (perRound * ROUNDS) / ((totals[i] as number) / 1000),
+        costVsRaw: 1 - rawMs / (totals[i] as number)
+    }));
+}
+
+/** Initialises the counter on a bare host and returns a function that makes one `increment` call. */
+function counterRunner(host: BareHost): () => void {
+    const caller = Principal.anonymous().toUint8Array();
+    const initArg = counterService.encodeInit(IDL, [{ max_step: 1_000n }]);
+    host.run(
+        newMessage({ kind: 'init', methodName: 'canister_init', caller, arg: initArg, instructionLimit: 0n, replicated: true }),
+        'canister_init'
+    );
+    const incrementType = counterService.idlFactory({ IDL })._fields.find(([name]) => name === 'increment')?.[1];
+    if (incrementType === undefined) throw new Error('the counter has no increment');
+    const arg = new Uint8Array(IDL.encode(incrementType.argTypes, [{ by: 1n, memo: [] }]));
+    return () => {
+        const context = new CallContext(caller, 'increment', 0n, () => undefined);
+        const message = newMessage({
+            kind: 'update',
+            methodName: 'increment',
+            caller,
+            arg,
+            callContext: context,
+            instructionLimit: 0n,
+            replicated: true
+        });
+        host.run(message, 'canister_update increment');
+        if (message.response === undefined) throw new Error('the counter did not reply');
+    };
 }
 
 export async function benchLocalIc(wasmPath: string, calls: number, progress: (text: string) => void): Promise<LocalIcFigures> {

@@ -109,7 +109,15 @@ function copyConstExpr(r: ByteReader, w: ByteWriter): void {
     }
 }
 
-export function instrument(wasm: Uint8Array): Instrumented {
+/**
+ * What to inject. Both are on for a canister; the benchmark turns them off one at a time to measure what
+ * each costs.
+ */
+export type InstrumentOptions = { readonly metering?: boolean; readonly writeTracking?: boolean };
+
+export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): Instrumented {
+    const metering = options.metering ?? true;
+    const writeTracking = options.writeTracking ?? true;
     const sections = readSections(wasm);
     const find = (id: number) => sections.find((s) => s.id === id);
 
@@ -309,6 +317,8 @@ export function instrument(wasm: Uint8Array): Instrumented {
                         paramCounts: funcTypeIndices.map((t) => types[t]?.params ?? 0),
                         importedFuncs,
                         counterGlobal,
+                        metering,
+                        writeTracking,
                         bitmapAddress
                     })
                 );
@@ -348,7 +358,14 @@ function shiftElements(content: Uint8Array): Uint8Array {
     return w.toBytes();
 }
 
-type CodeContext = { paramCounts: readonly number[]; importedFuncs: number; counterGlobal: number; bitmapAddress: number };
+type CodeContext = {
+    paramCounts: readonly number[];
+    importedFuncs: number;
+    counterGlobal: number;
+    bitmapAddress: number;
+    metering: boolean;
+    writeTracking: boolean;
+};
 
 function instrumentCode(content: Uint8Array, ctx: CodeContext): Uint8Array {
     const r = new ByteReader(content);
@@ -447,7 +464,7 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
             .sleb(0n)
             .byte(0x21)
             .u32(C);
-    const points = meteringPoints(code);
+    const points = ctx.metering ? meteringPoints(code) : [];
     let next = 0;
     let depth = 0; // blocks open inside the function body; a branch to label `depth` leaves the function
     const src = body.bytes;
@@ -478,9 +495,9 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
             ins.op === Op.returnCallIndirect ||
             BULK_WRITES.has(ins.op) ||
             (ins.op === Op.call && ins.funcIndex !== undefined && ins.funcIndex < ctx.importedFuncs);
-        if (reachesHost || leavesFunction) flush();
+        if (ctx.metering && (reachesHost || leavesFunction)) flush();
         const store = STORES[ins.op];
-        if (store !== undefined) {
+        if (store !== undefined && ctx.writeTracking) {
             // value -> V, address -> A; bitmap[(A + offset) >> 12] = 1 (no branch, no call); then store A, V.
             const V = valueLocal[store.type];
             w.byte(0x21).u32(V).byte(0x22).u32(A);
