@@ -448,22 +448,14 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
     groups.forEach(([n, t]) => w.u32(n).byte(t));
 
     const G = ctx.counterGlobal;
-    // counter -= pending; budget = counter; pending = 0
-    const flush = () =>
-        w
-            .byte(0x23)
-            .u32(G)
-            .byte(0x20)
-            .u32(C)
-            .byte(0x7d)
-            .byte(0x22)
-            .u32(B)
-            .byte(0x24)
-            .u32(G)
-            .byte(0x42)
-            .sleb(0n)
-            .byte(0x21)
-            .u32(C);
+    // Only loop headers read the budget: a function without loops neither reads nor refreshes it.
+    const hasLoops = code.some((ins) => ins.op === Op.loop);
+    // counter -= pending; [budget = counter;] pending = 0
+    const flush = () => {
+        w.byte(0x23).u32(G).byte(0x20).u32(C).byte(0x7d);
+        if (hasLoops) w.byte(0x22).u32(B);
+        w.byte(0x24).u32(G).byte(0x42).sleb(0n).byte(0x21).u32(C);
+    };
     const points = ctx.metering ? meteringPoints(code) : [];
     let next = 0;
     let depth = 0; // blocks open inside the function body; a branch to label `depth` leaves the function
@@ -477,7 +469,7 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
                 w.byte(0x20).u32(B).byte(0x55).byte(0x04).byte(0x40).byte(Op.call).u32(OUT_OF_INSTRUCTIONS).byte(Op.end);
             } else {
                 // function entry: budget = counter; then (and at every block) pending += cost
-                if (point.reentrant) w.byte(0x23).u32(G).byte(0x21).u32(B);
+                if (point.reentrant && hasLoops) w.byte(0x23).u32(G).byte(0x21).u32(B);
                 w.byte(0x20).u32(C).byte(0x42).sleb(BigInt(point.cost)).byte(0x7c).byte(0x21).u32(C);
             }
         }
