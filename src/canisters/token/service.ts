@@ -1,0 +1,80 @@
+/**
+ * The token's public interface: every method of DFINITY's ICRC ledger (`icrc_ledger.did`, IC commit 606cab7),
+ * with its types and init argument, so deployment scripts and clients written for that ledger work unchanged.
+ * The implementation (`index.ts`) comes with issue 4; a test already checks this interface against the
+ * official file, method by method.
+ */
+import { c, defineService, query, update } from '../../shared/candid';
+import {
+    Account,
+    Allowance,
+    AllowanceArgs,
+    ApproveArgs,
+    ApproveResult,
+    ArchiveInfo,
+    BlockType,
+    ConsentMessageRequest,
+    ConsentMessageResponse,
+    DataCertificate,
+    GetAllowancesArgs,
+    GetAllowancesResponse,
+    GetArchivesArgs,
+    GetArchivesResult,
+    GetBlocksArgs,
+    GetBlocksResponse,
+    GetBlocksResult,
+    GetIndexPrincipalResult,
+    GetTransactionsRequest,
+    GetTransactionsResponse,
+    ICRC3DataCertificate,
+    LedgerArg,
+    Metadata,
+    StandardRecord,
+    Tokens,
+    TransferArg,
+    TransferFromArgs,
+    TransferFromResult,
+    TransferResult
+} from '../../shared/icrc/ledger';
+
+export const tokenService = defineService({
+    init: [LedgerArg],
+    methods: {
+        archives: query([], c.vec(ArchiveInfo)),
+        get_transactions: query([GetTransactionsRequest], GetTransactionsResponse),
+        get_blocks: query([GetBlocksArgs], GetBlocksResponse),
+        get_data_certificate: query([], DataCertificate),
+
+        icrc1_name: query([], c.text()),
+        icrc1_symbol: query([], c.text()),
+        icrc1_decimals: query([], c.nat8()),
+        icrc1_metadata: query([], Metadata),
+        icrc1_total_supply: query([], Tokens),
+        icrc1_fee: query([], Tokens),
+        icrc1_minting_account: query([], c.opt(Account)),
+        icrc1_balance_of: query([Account], Tokens),
+        icrc1_transfer: update([TransferArg], TransferResult, {
+            invalid: (message) => ({ Err: { GenericError: { error_code: 0n, message } } })
+        }),
+        icrc1_supported_standards: query([], c.vec(StandardRecord)),
+
+        icrc2_approve: update([ApproveArgs], ApproveResult, {
+            invalid: (message) => ({ Err: { GenericError: { error_code: 0n, message } } })
+        }),
+        icrc2_allowance: query([AllowanceArgs], Allowance),
+        icrc2_transfer_from: update([TransferFromArgs], TransferFromResult, {
+            invalid: (message) => ({ Err: { GenericError: { error_code: 0n, message } } })
+        }),
+
+        icrc3_get_archives: query([GetArchivesArgs], GetArchivesResult),
+        icrc3_get_tip_certificate: query([], c.opt(ICRC3DataCertificate)),
+        icrc3_get_blocks: query([c.vec(GetBlocksArgs)], GetBlocksResult),
+        icrc3_supported_block_types: query([], c.vec(BlockType)),
+
+        icrc21_canister_call_consent_message: update([ConsentMessageRequest], ConsentMessageResponse),
+        icrc10_supported_standards: query([], c.vec(c.record({ name: c.text(), url: c.text() }))),
+        icrc103_get_allowances: query([GetAllowancesArgs], GetAllowancesResponse),
+        icrc106_get_index_principal: query([], GetIndexPrincipalResult),
+        is_ledger_ready: query([], c.bool())
+    }
+});
