@@ -60,7 +60,7 @@ the rounds' ratios (wall-clock noise on a shared machine moves single rounds by 
 
 | path | updates per second |
 |---|---|
-| \`LocalIc.updateCall\`: metering, write journaling, rollback, cycles, call contexts | ${fmt(ic.fullCallsPerSecond)} |
+| \`LocalIc.updateCall\`: metering, write tracking, rollback, cycles, call contexts | ${fmt(ic.fullCallsPerSecond)} |
 | bare wasm, do-nothing host (no instrumentation) | ${fmt(ic.bareCallsPerSecond)} |
 | **bookkeeping cost** (1 − full / bare, median round) | **${fmt(overhead * 100, 1)} %** (target: at most 30 %) |
 

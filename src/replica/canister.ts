@@ -66,7 +66,7 @@ type Instance = {
     readonly table: WebAssembly.Table | undefined;
     readonly counter: WebAssembly.Global;
     readonly globals: readonly WebAssembly.Global[];
-    readonly journal: HeapShadow;
+    readonly shadow: HeapShadow;
 };
 
 /** What a canister asks of the IC it runs on. */
@@ -136,8 +136,8 @@ export class Canister implements SystemApiHost {
                 out_of_instructions: () => {
                     throw new CanisterTrap(instructionLimitMessage(this.limit), 'IC0522');
                 },
-                journal_range: (address: number, length: number) => {
-                    this.instance?.journal.markRange(address >>> 0, length >>> 0);
+                mark_range: (address: number, length: number) => {
+                    this.instance?.shadow.markRange(address >>> 0, length >>> 0);
                     this.charge(length >>> 0);
                 }
             }
@@ -151,7 +151,7 @@ export class Canister implements SystemApiHost {
             table: exports[TABLE_EXPORT] as WebAssembly.Table | undefined,
             counter: exports[COUNTER_EXPORT] as WebAssembly.Global,
             globals: module.instrumented.mutableGlobals.map((name) => exports[name] as WebAssembly.Global),
-            journal: new HeapShadow(memory, module.instrumented.bitmapPage)
+            shadow: new HeapShadow(memory, module.instrumented.bitmapPage)
         };
         this.module = module;
     }
@@ -224,18 +224,18 @@ export class Canister implements SystemApiHost {
         this.lastInstructions = instructions;
         this.message = NO_MESSAGE;
         if (trap !== undefined || rollback === 'always') {
-            instance.journal.rollback();
+            instance.shadow.rollback();
             this.stable.rollback();
             instance.globals.forEach((g, i) => (g.value = saved.globals[i]));
             this.certifiedData = saved.certifiedData;
             this.globalTimer = saved.globalTimer;
             if (message.callContext !== undefined) message.callContext.cyclesAvailable += message.cyclesAccepted;
         } else if (rollback === 'heap') {
-            instance.journal.rollback();
+            instance.shadow.rollback();
             this.stable.commit();
             instance.globals.forEach((g, i) => (g.value = saved.globals[i]));
         } else {
-            instance.journal.commit();
+            instance.shadow.commit();
             this.stable.commit();
             const attached = message.performed.reduce((sum, call) => sum + call.cycles, 0n);
             this.cycles += message.cyclesAccepted - message.cyclesBurned - attached;
@@ -251,7 +251,7 @@ export class Canister implements SystemApiHost {
 
     writeHeap(address: number, bytes: Uint8Array): void {
         const instance = this.instance as Instance;
-        instance.journal.markRange(address, bytes.length);
+        instance.shadow.markRange(address, bytes.length);
         new Uint8Array(instance.memory.buffer).set(bytes, address);
     }
 

@@ -1,7 +1,7 @@
 /**
  * What the local IC's bookkeeping costs. In one run, on `examples/counter`:
  * - install: instrumenting the wasm (cold), and installing it again (instrumented module cached by hash);
- * - update calls per second through `LocalIc.updateCall` with everything on (metering, write journaling,
+ * - update calls per second through `LocalIc.updateCall` with everything on (metering, write tracking,
  *   rollback, cycles, call contexts), against the same calls on the bare wasm under a do-nothing host (no
  *   instrumentation, no journal, no accounting);
  * - instructions per call, as the replica would count them.
@@ -54,7 +54,7 @@ class BareHost implements SystemApiHost {
         const instrumented = options === undefined ? undefined : instrument(wasm, options);
         const imports: WebAssembly.Imports = { ic0: systemApi(this) };
         if (instrumented !== undefined)
-            imports[INJECTED_MODULE] = { out_of_instructions: () => undefined, journal_range: () => undefined };
+            imports[INJECTED_MODULE] = { out_of_instructions: () => undefined, mark_range: () => undefined };
         this.exports = new WebAssembly.Instance(new WebAssembly.Module(instrumented?.wasm ?? wasm), imports).exports;
         if (instrumented !== undefined) {
             new HeapShadow(this.exports.memory as WebAssembly.Memory, instrumented.bitmapPage); // places the bitmap

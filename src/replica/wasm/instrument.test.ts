@@ -1,6 +1,6 @@
 /**
  * The instrumentation on small hand-assembled modules: instruction metering follows the replica's rules to
- * the instruction, the limit traps, and writes are journaled so a rollback restores memory exactly.
+ * the instruction, the limit traps, and writes are tracked so a rollback restores memory exactly.
  */
 import { HeapShadow } from '../memory';
 import { ByteWriter } from './bytes';
@@ -54,7 +54,7 @@ function load(wasm: Uint8Array) {
                 calls.outOfInstructions++;
                 throw new Error('out of instructions');
             },
-            journal_range: (address: number, length: number) => {
+            mark_range: (address: number, length: number) => {
                 calls.ranges.push([address, length]);
                 journalOf.current?.markRange(address, length);
             }
@@ -88,7 +88,7 @@ describe('instruction metering', () => {
     });
 });
 
-describe('write journaling', () => {
+describe('write tracking', () => {
     it('marks the page of every store in the bitmap, and a commit clears the marks', () => {
         const { fn, counter, journal, marked } = load(moduleWith([store]));
         counter.value = 1_000_000n;
@@ -121,7 +121,7 @@ describe('write journaling', () => {
         fn('fill')(1000, 300);
         expect(calls.ranges).toEqual([[1000, 300]]);
         // entry 1 + local.get 1 + i32.const 1 + local.get 1 + memory.fill 100; the 300 bytes are charged by the
-        // host's journal_range (Canister does; this stub does not)
+        // host's mark_range (Canister does; this stub does not)
         expect(1_000_000n - (counter.value as bigint)).toBe(104n);
     });
 });

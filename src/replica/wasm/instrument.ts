@@ -14,7 +14,7 @@
  * - Write tracking: before every store, the instrumented code marks the 4 KiB page it writes in a dirty-page
  *   bitmap that the host appends to linear memory (`BITMAP_WASM_PAGES` wasm pages at `bitmapPage`): one byte
  *   store, no branch and no call, so the canister's own code stays fast. The host commits or rolls back
- *   exactly the marked pages (see `memory.ts`). Bulk memory writes call `journal_range` with their range.
+ *   exactly the marked pages (see `memory.ts`). Bulk memory writes call `mark_range` with their range.
  * - The function table and every mutable global are exported (the host calls callbacks through the table and
  *   saves and restores the globals); a start function is exported as `canister_start` instead of running at
  *   instantiation, as the replica does.
@@ -26,9 +26,9 @@ import { ByteReader, ByteWriter, WasmFormatError } from './bytes';
 import { instructionCost, Op, readInstruction, STORES, type Instruction } from './instructions';
 
 export const INJECTED_MODULE = '__local_ic';
-export const INJECTED_IMPORTS = ['out_of_instructions', 'journal_range'] as const;
+export const INJECTED_IMPORTS = ['out_of_instructions', 'mark_range'] as const;
 const OUT_OF_INSTRUCTIONS = 0;
-const JOURNAL_RANGE = 1;
+const MARK_RANGE = 1;
 const SHIFT = INJECTED_IMPORTS.length;
 
 export const COUNTER_EXPORT = '__local_ic_instruction_counter';
@@ -501,9 +501,9 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
             w.byte(0x41).sleb(1n).byte(0x3a).u32(0).u32(ctx.bitmapAddress);
             w.byte(0x20).u32(A).byte(0x20).u32(V);
         } else if (BULK_WRITES.has(ins.op)) {
-            // (dst, x, len): journal_range(dst, len) saves the pages and charges len instructions.
+            // (dst, x, len): mark_range(dst, len) marks the pages and charges len instructions.
             w.byte(0x21).u32(N).byte(0x21).u32(valueLocal.i32).byte(0x22).u32(A);
-            w.byte(0x20).u32(N).byte(Op.call).u32(JOURNAL_RANGE);
+            w.byte(0x20).u32(N).byte(Op.call).u32(MARK_RANGE);
             w.byte(0x20).u32(A).byte(0x20).u32(valueLocal.i32).byte(0x20).u32(N);
         }
         if (ins.funcIndex !== undefined) w.byte(ins.op).u32(ins.funcIndex + SHIFT);
