@@ -94,6 +94,17 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         host.writeHeap(dst, source.subarray(offset, offset + size));
     };
     const writeU128 = (dst: number, value: bigint) => host.writeHeap(dst, u128Bytes(value));
+    /** Charges a stable memory read or write and checks its range; returns its length. */
+    const stableAccess = (name: string, offset: bigint, size: bigint): number => {
+        const n = Number(size);
+        charge(name, n);
+        if (!host.stable.inBounds(Number(offset), n)) {
+            trap(
+                `ic0.${name}: offset=${offset} + length=${size} exceeds the stable memory size=${host.stable.sizeInPages * WASM_PAGE}`
+            );
+        }
+        return n;
+    };
     const callContext = (name: string) => {
         const context = host.message.callContext;
         if (context === undefined) return trap(`"ic0_${name}" cannot be executed in ${host.message.kind} mode`);
@@ -310,23 +321,11 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
             return BigInt(host.stable.grow(Number(pages)));
         },
         stable64_write: (offset: bigint, src: bigint, size: bigint) => {
-            const n = Number(size);
-            charge('stable64_write', n);
-            if (!host.stable.inBounds(Number(offset), n)) {
-                trap(
-                    `ic0.stable64_write: offset=${offset} + length=${size} exceeds the stable memory size=${host.stable.sizeInPages * WASM_PAGE}`
-                );
-            }
+            const n = stableAccess('stable64_write', offset, size);
             host.stable.write(Number(offset), read('stable64_write', Number(src), n));
         },
         stable64_read: (dst: bigint, offset: bigint, size: bigint) => {
-            const n = Number(size);
-            charge('stable64_read', n);
-            if (!host.stable.inBounds(Number(offset), n)) {
-                trap(
-                    `ic0.stable64_read: offset=${offset} + length=${size} exceeds the stable memory size=${host.stable.sizeInPages * WASM_PAGE}`
-                );
-            }
+            const n = stableAccess('stable64_read', offset, size);
             if (Number(dst) + n > host.heap().length)
                 trap(`ic0.stable64_read: dst=${dst} + length=${size} exceeds the heap size`);
             host.writeHeap(Number(dst), host.stable.read(Number(offset), n));

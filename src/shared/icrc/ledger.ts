@@ -28,31 +28,30 @@ export const Metadata = c.vec(c.tuple(c.text(), MetadataValue));
 
 // --- ICRC-1 ---
 
-export const TransferArg = c.named(
-    'TransferArg',
-    c.record({
-        from_subaccount: c.opt(Subaccount),
-        to: Account,
-        amount: Tokens,
-        fee: c.opt(Tokens),
-        memo: c.opt(c.blob()),
-        created_at_time: c.opt(Timestamp)
-    })
-);
+/** What a transfer and a transfer_from both say: where to, how much, the fee, the memo, when. */
+const transferFields = {
+    to: Account,
+    amount: Tokens,
+    fee: c.opt(Tokens),
+    memo: c.opt(c.blob()),
+    created_at_time: c.opt(Timestamp)
+};
 
-export const TransferError = c.named(
-    'TransferError',
-    c.variant({
-        BadFee: c.record({ expected_fee: Tokens }),
-        BadBurn: c.record({ min_burn_amount: Tokens }),
-        InsufficientFunds: c.record({ balance: Tokens }),
-        TooOld: c.null(),
-        CreatedInFuture: c.record({ ledger_time: Timestamp }),
-        TemporarilyUnavailable: c.null(),
-        Duplicate: c.record({ duplicate_of: BlockIndex }),
-        GenericError
-    })
-);
+export const TransferArg = c.named('TransferArg', c.record({ from_subaccount: c.opt(Subaccount), ...transferFields }));
+
+/** The errors of a transfer; a transfer_from can also lack the allowance. */
+const transferErrors = {
+    BadFee: c.record({ expected_fee: Tokens }),
+    BadBurn: c.record({ min_burn_amount: Tokens }),
+    InsufficientFunds: c.record({ balance: Tokens }),
+    TooOld: c.null(),
+    CreatedInFuture: c.record({ ledger_time: Timestamp }),
+    TemporarilyUnavailable: c.null(),
+    Duplicate: c.record({ duplicate_of: BlockIndex }),
+    GenericError
+};
+
+export const TransferError = c.named('TransferError', c.variant(transferErrors));
 export const TransferResult = c.named('TransferResult', c.variant({ Ok: BlockIndex, Err: TransferError }));
 export const StandardRecord = c.named('StandardRecord', c.record({ url: c.text(), name: c.text() }));
 
@@ -90,29 +89,11 @@ export const AllowanceArgs = c.named('AllowanceArgs', c.record({ account: Accoun
 export const Allowance = c.named('Allowance', c.record({ allowance: c.nat(), expires_at: c.opt(Timestamp) }));
 export const TransferFromArgs = c.named(
     'TransferFromArgs',
-    c.record({
-        spender_subaccount: c.opt(Subaccount),
-        from: Account,
-        to: Account,
-        amount: Tokens,
-        fee: c.opt(Tokens),
-        memo: c.opt(c.blob()),
-        created_at_time: c.opt(Timestamp)
-    })
+    c.record({ spender_subaccount: c.opt(Subaccount), from: Account, ...transferFields })
 );
 export const TransferFromError = c.named(
     'TransferFromError',
-    c.variant({
-        BadFee: c.record({ expected_fee: Tokens }),
-        BadBurn: c.record({ min_burn_amount: Tokens }),
-        InsufficientFunds: c.record({ balance: Tokens }),
-        InsufficientAllowance: c.record({ allowance: Tokens }),
-        TooOld: c.null(),
-        CreatedInFuture: c.record({ ledger_time: Timestamp }),
-        Duplicate: c.record({ duplicate_of: BlockIndex }),
-        TemporarilyUnavailable: c.null(),
-        GenericError
-    })
+    c.variant({ ...transferErrors, InsufficientAllowance: c.record({ allowance: Tokens }) })
 );
 export const TransferFromResult = c.named('TransferFromResult', c.variant({ Ok: BlockIndex, Err: TransferFromError }));
 
