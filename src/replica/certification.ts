@@ -7,6 +7,8 @@ import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
 import { bls12_381 } from '@noble/curves/bls12-381';
 import { sha256 } from '@noble/hashes/sha2';
 
+import { leb128 } from '../shared/leb128';
+
 /** A hash tree: empty, fork, labeled, leaf, or pruned (its hash). */
 export type HashTree = [0] | [1, HashTree, HashTree] | [2, Uint8Array, HashTree] | [3, Uint8Array] | [4, Uint8Array];
 
@@ -40,18 +42,6 @@ export function rootHash(tree: HashTree): Uint8Array {
         case 4:
             return tree[1];
     }
-}
-
-/** Unsigned LEB128, as the state tree encodes `/time`. */
-function leb128(value: bigint): Uint8Array {
-    const out: number[] = [];
-    let v = value;
-    do {
-        const byte = Number(v & 0x7fn);
-        v >>= 7n;
-        out.push(v === 0n ? byte : byte | 0x80);
-    } while (v !== 0n);
-    return Uint8Array.from(out);
 }
 
 /** A subnet's signing key. */

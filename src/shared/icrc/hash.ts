@@ -1,0 +1,50 @@
+/**
+ * ICRC-3's representation-independent hash of a value (ICRC-3 standard, "Value" and "Hashing"): the hash of a
+ * block, and of a transaction for deduplication. Plain code over @noble/hashes' SHA-256, so that the token
+ * (each block's hash and `phash`) and clients that verify blocks can share it.
+ *
+ * - Nat: SHA-256 of its unsigned LEB128 encoding; Int: of its signed LEB128 encoding;
+ * - Text: of its UTF-8 bytes; Blob: of its bytes;
+ * - Array: of the concatenation of the elements' hashes, in order;
+ * - Map: of the concatenation, sorted bytewise, of each entry's hash(key) ‖ hash(value).
+ *
+ * The legacy `Nat64` value hashes as a Nat.
+ */
+import { sha256 } from '@noble/hashes/sha2';
+
+import { leb128, sleb128 } from '../leb128';
+import type { ICRC3Value, Value } from './ledger';
+
+const utf8 = new TextEncoder();
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+    }
+    return out;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+        const d = (a[i] as number) - (b[i] as number);
+        if (d !== 0) return d;
+    }
+    return a.length - b.length;
+}
+
+/** The 32-byte representation-independent hash of an ICRC-3 value (or a legacy `Value`). */
+export function hashValue(value: ICRC3Value | Value): Uint8Array {
+    if ('Nat' in value) return sha256(leb128(value.Nat));
+    if ('Nat64' in value) return sha256(leb128(value.Nat64));
+    if ('Int' in value) return sha256(sleb128(value.Int));
+    if ('Text' in value) return sha256(utf8.encode(value.Text));
+    if ('Blob' in value) return sha256(value.Blob);
+    if ('Array' in value) return sha256(concat(value.Array.map((v) => hashValue(v))));
+    const entries = value.Map.map(([key, v]) => concat([sha256(utf8.encode(key)), hashValue(v)]));
+    entries.sort(compareBytes);
+    return sha256(concat(entries));
+}
