@@ -5,6 +5,8 @@
  */
 import { join } from 'node:path';
 
+import type * as Pic from '@dfinity/pic';
+
 import { buildCanister } from '../../scripts/lib/build';
 import { readCanisters, ROOT } from '../../scripts/lib/canisters';
 import { LocalIc } from '../../src/replica';
@@ -36,12 +38,20 @@ export type TestIc = Pick<
     | 'tearDown'
 >;
 
-export const onPocketIc = process.env.POCKET_IC_BIN !== undefined && process.env.POCKET_IC_BIN !== '';
+/** The PocketIC binary to test on, if `POCKET_IC_BIN` names one (read when an IC is created). */
+function pocketIcBin(): string | undefined {
+    const bin = process.env.POCKET_IC_BIN;
+    return bin === undefined || bin === '' ? undefined : bin;
+}
 
 export async function createIc(): Promise<TestIc> {
-    if (!onPocketIc) return LocalIc.create();
-    const { PocketIc, PocketIcServer } = await import('@dfinity/pic');
-    const server = await PocketIcServer.start({ binPath: process.env.POCKET_IC_BIN });
+    const binPath = pocketIcBin();
+    if (binPath === undefined) return LocalIc.create();
+    // require, not import(): Jest runs these tests as CommonJS, where import() is unavailable; @dfinity/pic
+    // ships CommonJS. It is loaded only here, so the default path never needs it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { PocketIc, PocketIcServer } = require('@dfinity/pic') as typeof Pic;
+    const server = await PocketIcServer.start({ binPath });
     const pic = await PocketIc.create(server.getUrl());
     const tearDown = pic.tearDown.bind(pic);
     return Object.assign(pic, {
