@@ -1,11 +1,11 @@
 /**
  * A canister's memories and how a message is committed or rolled back.
  *
- * The heap is the wasm instance's memory. The instrumented code marks each 4 KiB page it writes in a bitmap
+ * The heap is the wasm instance's memory. The instrumented code marks each 1 KiB page it writes in a bitmap
  * placed past the module's initial memory (one byte per page, `BITMAP_WASM_PAGES` wasm pages). The host keeps
  * a shadow copy of the heap as of the last commit; at the end of a message it scans the bitmap over the heap's
  * current size and copies only the marked pages: heap to shadow to commit, shadow to heap to roll back. The work
- * per message is proportional to the pages it wrote (plus a scan of about 1 byte per 4 KiB of heap). Stable
+ * per message is proportional to the pages it wrote (plus a scan of about 1 byte per 1 KiB of heap). Stable
  * memory is held here as sparse 64 KiB pages with a journal of its own.
  */
 import { BITMAP_WASM_PAGES, JOURNAL_PAGE_SHIFT, WASM_PAGE } from './wasm/instrument';
