@@ -39,7 +39,7 @@ export type LocalIcFigures = {
  */
 class BareHost implements SystemApiHost {
     readonly selfId = Principal.fromText('rwlgt-iiaaa-aaaaa-aaaaa-cai').toUint8Array();
-    readonly stable = new StableMemory();
+    readonly stable = new StableMemory(false); // no journal: a do-nothing host keeps no undo information
     message: MessageContext = newMessage({
         kind: 'init',
         methodName: '',

@@ -108,11 +108,21 @@ export class HeapShadow {
     }
 }
 
-/** Stable memory: sparse 64 KiB pages, journaled per page. */
+/** The part of a stable page the journal saves before its first write in a message. */
+const STABLE_JOURNAL_CHUNK = 4096;
+
+/**
+ * Stable memory: sparse 64 KiB pages. Journaled by default: before a message first writes a 4 KiB piece of a
+ * page, the piece is saved, so a rollback restores exactly what the message wrote.
+ */
 export class StableMemory {
     private pages: (Uint8Array | undefined)[] = [];
     private size = 0;
-    private journal: { size: number; pages: Map<number, Uint8Array | undefined> } | undefined;
+    /** Per page written in this message: whether it existed, and the saved 4 KiB pieces by index. */
+    private journal: { size: number; pages: Map<number, { existed: boolean; pieces: Map<number, Uint8Array> }> } | undefined;
+
+    /** `journaled: false` gives a plain memory (no rollback), for a benchmark's do-nothing host. */
+    constructor(private readonly journaled = true) {}
 
     get sizeInPages(): number {
         return this.size;
@@ -139,11 +149,27 @@ export class StableMemory {
     write(offset: number, data: Uint8Array): void {
         this.begin();
         this.forEachChunk(offset, data.length, (page, pageOffset, dataOffset, n) => {
-            const journal = this.journal as NonNullable<typeof this.journal>;
-            if (!journal.pages.has(page)) journal.pages.set(page, this.pages[page]?.slice());
+            if (this.journal !== undefined) this.save(this.journal, page, pageOffset, n);
             const bytes = (this.pages[page] ??= new Uint8Array(WASM_PAGE));
             bytes.set(data.subarray(dataOffset, dataOffset + n), pageOffset);
         });
+    }
+
+    /** Saves the 4 KiB pieces of `page` that [pageOffset, pageOffset + n) touches, if not saved yet. */
+    private save(journal: NonNullable<typeof this.journal>, page: number, pageOffset: number, n: number): void {
+        let entry = journal.pages.get(page);
+        const bytes = this.pages[page];
+        if (entry === undefined) {
+            entry = { existed: bytes !== undefined, pieces: new Map() };
+            journal.pages.set(page, entry);
+        }
+        if (bytes === undefined) return; // a page that did not exist is simply dropped on rollback
+        const last = Math.floor((pageOffset + n - 1) / STABLE_JOURNAL_CHUNK);
+        for (let piece = Math.floor(pageOffset / STABLE_JOURNAL_CHUNK); piece <= last; piece++) {
+            if (entry.pieces.has(piece)) continue;
+            const start = piece * STABLE_JOURNAL_CHUNK;
+            entry.pieces.set(piece, bytes.slice(start, start + STABLE_JOURNAL_CHUNK));
+        }
     }
 
     /** True when [offset, offset + length) lies within the current size. */
@@ -188,13 +214,20 @@ export class StableMemory {
 
     rollback(): void {
         if (this.journal === undefined) return;
-        for (const [page, bytes] of this.journal.pages) this.pages[page] = bytes;
+        for (const [page, { existed, pieces }] of this.journal.pages) {
+            const bytes = this.pages[page];
+            if (!existed || bytes === undefined) {
+                this.pages[page] = undefined;
+                continue;
+            }
+            for (const [piece, saved] of pieces) bytes.set(saved, piece * STABLE_JOURNAL_CHUNK);
+        }
         this.size = this.journal.size;
         this.journal = undefined;
     }
 
     private begin(): void {
-        this.journal ??= { size: this.size, pages: new Map() };
+        if (this.journaled) this.journal ??= { size: this.size, pages: new Map() };
     }
 
     private forEachChunk(
