@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { build } from 'esbuild';
 
+import { AZLE_BUNDLE_OPTIONS } from './lib/build';
 import { ROOT } from './lib/canisters';
 
 export type BundleFigures = { flavour: string; totalBytes: number; gzipBytes: number; zodBytes: number; layerBytes: number };
@@ -17,13 +18,8 @@ async function measure(entry: string, flavour: 'zod/mini' | 'zod'): Promise<Bund
     const result = await build({
         entryPoints: [join(ROOT, entry)],
         absWorkingDir: ROOT,
-        bundle: true,
-        write: false,
+        ...AZLE_BUNDLE_OPTIONS,
         metafile: true,
-        format: 'esm',
-        target: 'es2024',
-        treeShaking: true,
-        logLevel: 'silent',
         alias: flavour === 'zod' ? { 'zod/mini': 'zod' } : {}
     });
     const output = result.metafile === undefined ? undefined : Object.values(result.metafile.outputs)[0];

@@ -31,6 +31,17 @@ export class CanisterBuildError extends Error {
 const AZLE_VERSION = (JSON.parse(readFileSync(join(ROOT, 'node_modules/azle/package.json'), 'utf8')) as { version: string })
     .version;
 
+/** The esbuild options Azle 0.33 bundles a canister with (its `javascript.ts`), for tools that mirror its bundle. */
+export const AZLE_BUNDLE_OPTIONS = {
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: 'es2024',
+    treeShaking: true,
+    logLevel: 'silent',
+    preserveSymlinks: true
+} as const;
+
 function formatEsbuildMessage(m: Message): string {
     const where = m.location === null ? '' : `${m.location.file}:${m.location.line}:${m.location.column}: `;
     return `${where}${m.text}`;
@@ -42,13 +53,8 @@ async function bundleInputs(canister: CanisterInfo): Promise<string[]> {
         const result = await esbuild({
             entryPoints: [join(canister.root, canister.main)],
             absWorkingDir: canister.root,
-            bundle: true,
-            write: false,
-            metafile: true,
-            format: 'esm',
-            target: 'es2024',
-            logLevel: 'silent',
-            preserveSymlinks: true
+            ...AZLE_BUNDLE_OPTIONS,
+            metafile: true
         });
         return Object.keys(result.metafile.inputs).sort();
     } catch (error) {

@@ -344,14 +344,19 @@ export class Canister implements SystemApiHost {
         return false;
     }
 
-    /** Cycles the canister burns per day while idle: storage (and compute allocation, not modelled). */
+    /** What holding the canister's memory costs for `seconds` (storage; compute allocation is not modelled). */
+    private storageCost(seconds: bigint): bigint {
+        return (this.memorySize() * CYCLE_PRICES.storagePerGiBSecond * seconds) / GIB;
+    }
+
+    /** Cycles the canister burns per day while idle. */
     idleCyclesPerDay(): bigint {
-        return (this.memorySize() * CYCLE_PRICES.storagePerGiBSecond * 86_400n) / GIB;
+        return this.storageCost(86_400n);
     }
 
     /** Cycles that must stay in the canister: the idle burn over the freezing threshold. */
     freezingReserve(): bigint {
-        return (this.memorySize() * CYCLE_PRICES.storagePerGiBSecond * this.settings.freezingThreshold) / GIB;
+        return this.storageCost(this.settings.freezingThreshold);
     }
 }
 

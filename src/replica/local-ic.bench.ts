@@ -149,17 +149,24 @@ export function benchInstrumentation(wasmPath: string, calls: number, progress: 
     }));
 }
 
+/** The counter's install argument and the `increment` argument every timed call sends. */
+function counterArgs(): { initArg: Uint8Array; incrementArg: Uint8Array } {
+    const incrementType = counterService.idlFactory({ IDL })._fields.find(([name]) => name === 'increment')?.[1];
+    if (incrementType === undefined) throw new Error('the counter has no increment');
+    return {
+        initArg: counterService.encodeInit(IDL, [{ max_step: 1_000n }]),
+        incrementArg: new Uint8Array(IDL.encode(incrementType.argTypes, [{ by: 1n, memo: [] }]))
+    };
+}
+
 /** Initialises the counter on a bare host and returns a function that makes one `increment` call. */
 function counterRunner(host: BareHost): () => void {
     const caller = Principal.anonymous().toUint8Array();
-    const initArg = counterService.encodeInit(IDL, [{ max_step: 1_000n }]);
+    const { initArg, incrementArg: arg } = counterArgs();
     host.run(
         newMessage({ kind: 'init', methodName: 'canister_init', caller, arg: initArg, instructionLimit: 0n, replicated: true }),
         'canister_init'
     );
-    const incrementType = counterService.idlFactory({ IDL })._fields.find(([name]) => name === 'increment')?.[1];
-    if (incrementType === undefined) throw new Error('the counter has no increment');
-    const arg = new Uint8Array(IDL.encode(incrementType.argTypes, [{ by: 1n, memo: [] }]));
     return () => {
         const context = new CallContext(caller, 'increment', 0n, () => undefined);
         const message = newMessage({
@@ -178,10 +185,7 @@ function counterRunner(host: BareHost): () => void {
 
 export async function benchLocalIc(wasmPath: string, calls: number, progress: (text: string) => void): Promise<LocalIcFigures> {
     const wasm = new Uint8Array(readFileSync(wasmPath));
-    const initArg = counterService.encodeInit(IDL, [{ max_step: 1_000n }]);
-    const incrementType = counterService.idlFactory({ IDL })._fields.find(([name]) => name === 'increment')?.[1];
-    if (incrementType === undefined) throw new Error('the counter has no increment');
-    const incrementArg = new Uint8Array(IDL.encode(incrementType.argTypes, [{ by: 1n, memo: [] }]));
+    const { initArg, incrementArg } = counterArgs();
     const noArg = new Uint8Array(IDL.encode([], []));
 
     progress('instrumenting (cold)');

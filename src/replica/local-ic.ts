@@ -24,7 +24,6 @@ import {
     type ManagementHandlers,
     managementHandlers,
     type ManagementMethod,
-    statusOf,
     wasmBytes
 } from './management/handlers';
 import { type CanisterSettingsArg, managementService } from './management/service';
@@ -729,5 +728,3 @@ function settingsArg(o: Omit<CreateCanisterOptions, 'cycles' | 'targetCanisterId
         environment_variables: []
     };
 }
-
-export { statusOf };

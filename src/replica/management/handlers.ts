@@ -9,6 +9,7 @@ import type { Principal } from '@dfinity/principal';
 
 import type { ArgsOf, ResultOf } from '../../shared/candid';
 import type { Canister, CanisterSettings } from '../canister';
+import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES } from '../costs';
 import { CallRejectedError, RejectCode } from '../errors';
 import type { CanisterSettingsArg, CanisterStatusResultValue, InstallModeArg, managementService } from './service';
 
@@ -42,9 +43,8 @@ export interface ManagementHost {
     randomBytes(): Uint8Array;
 }
 
-const PROVISIONAL_DEFAULT_CYCLES = 1_000_000_000_000_000_000n;
-/** Cycles a canister created by `create_canister` must be sent at least, for the creation fee (13-node subnet). */
-const CREATION_FEE = 500_000_000_000n;
+/** Cycles a canister created by `create_canister` must be sent at least: the creation fee. */
+const CREATION_FEE = CYCLE_PRICES.canisterCreation;
 
 function reject(code: RejectCode, message: string, errorCode?: string): never {
     throw new CallRejectedError(code, message, errorCode);
@@ -99,7 +99,7 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
         provisional_create_canister_with_cycles: ({ caller }, { amount, settings, specified_id }) => {
             const canister = host.createCanister({
                 controllers: [caller],
-                cycles: amount[0] ?? PROVISIONAL_DEFAULT_CYCLES,
+                cycles: amount[0] ?? DEFAULT_PROVISIONAL_CYCLES,
                 specifiedId: specified_id[0]
             });
             applySettings(canister.settings, settings[0]);

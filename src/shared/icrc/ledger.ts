@@ -57,19 +57,18 @@ export const StandardRecord = c.named('StandardRecord', c.record({ url: c.text()
 
 // --- ICRC-2 ---
 
-export const ApproveArgs = c.named(
-    'ApproveArgs',
-    c.record({
-        fee: c.opt(c.nat()),
-        memo: c.opt(c.blob()),
-        from_subaccount: c.opt(c.blob()),
-        created_at_time: c.opt(Timestamp),
-        amount: c.nat(),
-        expected_allowance: c.opt(c.nat()),
-        expires_at: c.opt(Timestamp),
-        spender: Account
-    })
-);
+/** What an approval says, in the request and in the recorded transaction. */
+const approveFields = {
+    fee: c.opt(c.nat()),
+    memo: c.opt(c.blob()),
+    created_at_time: c.opt(Timestamp),
+    amount: c.nat(),
+    expected_allowance: c.opt(c.nat()),
+    expires_at: c.opt(Timestamp),
+    spender: Account
+};
+
+export const ApproveArgs = c.named('ApproveArgs', c.record({ from_subaccount: c.opt(c.blob()), ...approveFields }));
 export const ApproveError = c.named(
     'ApproveError',
     c.variant({
@@ -190,19 +189,7 @@ const Mint = c.named(
     'Mint',
     c.record({ to: Account, memo: c.opt(c.blob()), created_at_time: c.opt(Timestamp), amount: c.nat(), fee: c.opt(c.nat()) })
 );
-const Approve = c.named(
-    'Approve',
-    c.record({
-        fee: c.opt(c.nat()),
-        from: Account,
-        memo: c.opt(c.blob()),
-        created_at_time: c.opt(Timestamp),
-        amount: c.nat(),
-        expected_allowance: c.opt(c.nat()),
-        expires_at: c.opt(Timestamp),
-        spender: Account
-    })
-);
+const Approve = c.named('Approve', c.record({ from: Account, ...approveFields }));
 const Transfer = c.named(
     'Transfer',
     c.record({
