@@ -8,7 +8,7 @@ import { Certificate, lookupResultToBuffer } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { LocalIc } from '../../src/replica';
+import { executionCost, LocalIc } from '../../src/replica';
 import { createIc, localOnly, type TestIc, wasmOf } from '../support/ic';
 import { probeIdlFactory, type ProbeActor } from '../fixtures/probe/interface';
 
@@ -118,10 +118,13 @@ describe('inter-canister calls', () => {
         const before = await ic.getCyclesBalance(receiver.canisterId);
         const refund = await sender.actor.sendCycles(receiver.canisterId, 1_000_000n, 25n);
         expect(refund).toBe(750_000n);
-        const after = await ic.getCyclesBalance(receiver.canisterId);
-        // the receiver gained the 250_000 it accepted, less what its execution cost
-        expect(after - before).toBeLessThan(250_000n);
-        expect(after - before + 100_000_000n).toBeGreaterThan(250_000n);
+        const local = localOnly(ic);
+        if (local !== undefined) {
+            // the receiver gained the 250_000 it accepted, less what executing `receive` cost it (PocketIC's fees
+            // depend on its subnet configuration, so there only the refund is checked)
+            const gained = (await ic.getCyclesBalance(receiver.canisterId)) - before;
+            expect(gained).toBe(250_000n - executionCost(local.lastInstructions(receiver.canisterId)));
+        }
     });
 
     it("delivers a callee's trap to the caller as a reject, with the callee rolled back and the caller's state kept", async () => {
