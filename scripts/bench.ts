@@ -45,6 +45,7 @@ On the IC the unit of cost is the instruction; wall times here are only compared
 
 | figure | value |
 |---|---|
+| creating a \`LocalIc\` (mostly deriving its BLS subnet key) | ${fmt(ic.createMs, 1)} ms |
 | wasm size | ${fmt(ic.wasmBytes)} bytes |
 | instrumenting the wasm (first time; then cached by hash, in memory and on disk) | ${fmt(ic.instrumentMs)} ms |
 | create + install, first | ${fmt(ic.firstInstallMs)} ms |

@@ -44,8 +44,17 @@ export function rootHash(tree: HashTree): Uint8Array {
     }
 }
 
+const keysBySeed = new Map<string, SubnetKey>();
+
 /** A subnet's signing key. */
 export class SubnetKey {
+    /** The key for a seed, derived once per process (deriving the public key takes about a tenth of a second). */
+    static forSeed(seed: string): SubnetKey {
+        let key = keysBySeed.get(seed);
+        if (key === undefined) keysBySeed.set(seed, (key = new SubnetKey(seed)));
+        return key;
+    }
+
     private readonly secret: Uint8Array;
     /** The public key in G2, 96 bytes. */
     readonly publicKey: Uint8Array;

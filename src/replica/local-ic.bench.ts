@@ -19,6 +19,8 @@ import { systemApi, type SystemApiHost } from './system-api';
 import { COUNTER_EXPORT, instrument, INJECTED_MODULE, type InstrumentOptions } from './wasm/instrument';
 
 export type LocalIcFigures = {
+    /** LocalIc.create: mostly deriving the subnet's BLS key. */
+    createMs: number;
     wasmBytes: number;
     instrumentMs: number;
     firstInstallMs: number;
@@ -194,7 +196,9 @@ export async function benchLocalIc(wasmPath: string, calls: number, progress: (t
     const instrumentMs = performance.now() - started;
 
     progress('installing');
+    started = performance.now();
     const ic = await LocalIc.create();
+    const createMs = performance.now() - started;
     started = performance.now();
     const canisterId = await ic.createCanister();
     await ic.installCode({ canisterId, wasm, arg: initArg });
@@ -251,6 +255,7 @@ export async function benchLocalIc(wasmPath: string, calls: number, progress: (t
     await ic.queryCall({ canisterId, method: 'get', arg: noArg });
     const getInstructions = ic.lastInstructions(canisterId);
     return {
+        createMs,
         wasmBytes: wasm.length,
         instrumentMs,
         firstInstallMs,

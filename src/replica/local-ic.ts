@@ -92,7 +92,7 @@ export class LocalIc {
 
     private constructor(private readonly options: LocalIcOptions) {
         this.nowNs = toNanos(options.time ?? Date.now());
-        this.subnetKey = new SubnetKey(options.seed ?? 'local-ic');
+        this.subnetKey = SubnetKey.forSeed(options.seed ?? 'local-ic');
         this.management = managementHandlers({
             canister: (id) => this.canisters.get(id.toText()),
             createCanister: (o) => this.newCanister(o.controllers, o.cycles, o.specifiedId),
