@@ -271,6 +271,12 @@ export class LocalIc {
         const context = new CallContext(sender.toUint8Array(), method, 0n, (r) => (response = r));
         this.executeUpdate(canister, context, method, arg);
         this.drainQueue();
+        if (response === undefined && this.queue.length > 0) {
+            throw new Error(
+                `the call to ${method} is still waiting after ${MAX_DELIVERIES_PER_ROUND} inter-canister messages ` +
+                    `(canisters calling each other without end?); tick() delivers more`
+            );
+        }
         return unwrap(response, canister);
     }
 
