@@ -135,10 +135,6 @@ export class Canister implements SystemApiHost {
             [INJECTED_MODULE]: {
                 out_of_instructions: () => {
                     throw new CanisterTrap(instructionLimitMessage(this.limit), 'IC0522');
-                },
-                mark_range: (address: number, length: number) => {
-                    this.instance?.shadow.markRange(address >>> 0, length >>> 0);
-                    this.charge(length >>> 0);
                 }
             }
         };

@@ -55,8 +55,7 @@ class BareHost implements SystemApiHost {
     constructor(wasm: Uint8Array<ArrayBuffer>, options?: InstrumentOptions) {
         const instrumented = options === undefined ? undefined : instrument(wasm, options);
         const imports: WebAssembly.Imports = { ic0: systemApi(this) };
-        if (instrumented !== undefined)
-            imports[INJECTED_MODULE] = { out_of_instructions: () => undefined, mark_range: () => undefined };
+        if (instrumented !== undefined) imports[INJECTED_MODULE] = { out_of_instructions: () => undefined };
         this.exports = new WebAssembly.Instance(new WebAssembly.Module(instrumented?.wasm ?? wasm), imports).exports;
         if (instrumented !== undefined) {
             new HeapShadow(this.exports.memory as WebAssembly.Memory, instrumented.bitmapPage); // places the bitmap

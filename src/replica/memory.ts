@@ -11,6 +11,11 @@
 import { BITMAP_WASM_PAGES, JOURNAL_PAGE_SHIFT, WASM_PAGE } from './wasm/instrument';
 
 const PAGE = 1 << JOURNAL_PAGE_SHIFT;
+/**
+ * A store marks only the page of its first byte; the widest store (v128, 16 bytes) reaches at most 15 bytes
+ * into the next page, so each marked page is copied with that much of the next.
+ */
+const STORE_SPILL = 15;
 const BITMAP_BYTES = BITMAP_WASM_PAGES * WASM_PAGE;
 
 /** The IC's stable memory limit: 500 GiB (interface specification, "Resource limits"). */
@@ -65,27 +70,26 @@ export class HeapShadow {
     }
 
     /**
-     * Calls `f` with the byte ranges of the marked pages, each page extended by the next (a store that starts
-     * on a page may end on the next) and adjacent pages merged into one range, then clears the marks.
+     * Calls `f` with the byte ranges of the marked pages, each page extended by the bytes a store that starts
+     * on it can reach on the next (`STORE_SPILL`), adjacent ranges merged into one; then clears the marks.
      */
     private forEachDirtyPage(heap: Uint8Array, f: (start: number, end: number) => void): void {
         const pages = Math.min(Math.ceil(heap.length / PAGE), BITMAP_BYTES);
         // 32-bit words: reading them makes small integers, where 64-bit words would allocate a BigInt each
         const words = new Uint32Array(heap.buffer, this.bitmapAddress, Math.ceil(pages / 4));
         const bitmapStart = this.bitmapAddress;
-        const bitmapPages = [bitmapStart / PAGE, (bitmapStart + BITMAP_BYTES) / PAGE];
+        const bitmapEnd = bitmapStart + BITMAP_BYTES;
         let dirty = 0;
-        let runStart = -1; // the current run of pages to copy: [runStart, runEnd)
+        let runStart = -1; // the current byte range to copy: [runStart, runEnd)
         let runEnd = -1;
         const flush = () => {
             if (runStart < 0) return;
             // never copy the bitmap itself, nor past the heap
-            const from = runStart * PAGE;
-            const to = Math.min(runEnd * PAGE, heap.length);
-            if (runEnd <= (bitmapPages[0] as number) || runStart >= (bitmapPages[1] as number)) f(from, to);
+            const to = Math.min(runEnd, heap.length);
+            if (to <= bitmapStart || runStart >= bitmapEnd) f(runStart, to);
             else {
-                if (from < bitmapStart) f(from, bitmapStart);
-                if (to > bitmapStart + BITMAP_BYTES) f(bitmapStart + BITMAP_BYTES, to);
+                if (runStart < bitmapStart) f(runStart, bitmapStart);
+                if (to > bitmapEnd) f(bitmapEnd, to);
             }
             runStart = -1;
         };
@@ -95,11 +99,12 @@ export class HeapShadow {
                 if (heap[bitmapStart + page] === 0) continue;
                 heap[bitmapStart + page] = 0;
                 dirty++;
-                if (page <= runEnd) runEnd = Math.max(runEnd, page + 2);
+                const start = page * PAGE;
+                if (start <= runEnd) runEnd = start + PAGE + STORE_SPILL;
                 else {
                     flush();
-                    runStart = page;
-                    runEnd = page + 2;
+                    runStart = start;
+                    runEnd = start + PAGE + STORE_SPILL;
                 }
             }
         }

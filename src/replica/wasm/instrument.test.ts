@@ -46,22 +46,17 @@ const fill = { name: 'fill', params: 2, body: [0x20, 0, 0x41, 0xab, 0x01, 0x20, 
 
 function load(wasm: Uint8Array) {
     const instrumented = instrument(wasm);
-    const calls = { outOfInstructions: 0, ranges: [] as [number, number][] };
-    const journalOf: { current?: HeapShadow } = {};
+    const calls = { outOfInstructions: 0 };
     const instance = new WebAssembly.Instance(new WebAssembly.Module(instrumented.wasm), {
         [INJECTED_MODULE]: {
             out_of_instructions: () => {
                 calls.outOfInstructions++;
                 throw new Error('out of instructions');
-            },
-            mark_range: (address: number, length: number) => {
-                calls.ranges.push([address, length]);
-                journalOf.current?.markRange(address, length);
             }
         }
     });
     const memory = instance.exports.memory as WebAssembly.Memory;
-    const journal = (journalOf.current = new HeapShadow(memory, instrumented.bitmapPage));
+    const journal = new HeapShadow(memory, instrumented.bitmapPage);
     const marked = () => {
         const bitmap = new Uint8Array(memory.buffer, instrumented.bitmapPage * WASM_PAGE, 64);
         return [...bitmap.keys()].filter((page) => bitmap[page] === 1);
@@ -115,13 +110,21 @@ describe('write tracking', () => {
         expect(Buffer.compare(heap(), before)).toBe(0);
     });
 
-    it('charges memory.fill its length on top of its static cost, and journals its range', () => {
-        const { fn, counter, calls } = load(moduleWith([fill]));
+    it('charges memory.fill its length on top of its static cost, and marks every page of its range', () => {
+        const { fn, counter, marked } = load(moduleWith([fill]));
         counter.value = 1_000_000n;
-        fn('fill')(1000, 300);
-        expect(calls.ranges).toEqual([[1000, 300]]);
-        // entry 1 + local.get 1 + i32.const 1 + local.get 1 + memory.fill 100; the 300 bytes are charged by the
-        // host's mark_range (Canister does; this stub does not)
-        expect(1_000_000n - (counter.value as bigint)).toBe(104n);
+        fn('fill')(1000, 2000); // bytes 1000..2999: pages 0, 1 and 2
+        expect(marked()).toEqual([0, 1, 2]);
+        // entry 1 + local.get 1 + i32.const 1 + local.get 1 + memory.fill 100, plus the 2000 bytes
+        expect(1_000_000n - (counter.value as bigint)).toBe(104n + 2000n);
+    });
+
+    it('marks nothing for an empty fill at a page boundary, and a fill past the memory traps', () => {
+        const { fn, counter, marked } = load(moduleWith([fill]));
+        counter.value = 1_000_000n;
+        fn('fill')(2048, 0);
+        expect(marked()).toEqual([]);
+        expect(() => fn('fill')(0xffff_ff00, 0x200)).toThrow(WebAssembly.RuntimeError);
+        expect(marked()).toEqual([]);
     });
 });

@@ -14,7 +14,8 @@
  * - Write tracking: before every store, the instrumented code marks the 1 KiB page it writes in a dirty-page
  *   bitmap that the host appends to linear memory (`BITMAP_WASM_PAGES` wasm pages at `bitmapPage`): one byte
  *   store, no branch and no call, so the canister's own code stays fast. The host commits or rolls back
- *   exactly the marked pages (see `memory.ts`). Bulk memory writes call `mark_range` with their range.
+ *   exactly the marked pages (see `memory.ts`). A bulk memory write marks its whole range with one
+ *   `memory.fill` on the bitmap.
  * - The function table and every mutable global are exported (the host calls callbacks through the table and
  *   saves and restores the globals); a start function is exported as `canister_start` instead of running at
  *   instantiation, as the replica does.
@@ -26,9 +27,8 @@ import { ByteReader, ByteWriter, WasmFormatError } from './bytes';
 import { instructionCost, Op, readInstruction, STORES, type Instruction } from './instructions';
 
 export const INJECTED_MODULE = '__local_ic';
-export const INJECTED_IMPORTS = ['out_of_instructions', 'mark_range'] as const;
+export const INJECTED_IMPORTS = ['out_of_instructions'] as const;
 const OUT_OF_INSTRUCTIONS = 0;
-const MARK_RANGE = 1;
 const SHIFT = INJECTED_IMPORTS.length;
 
 export const COUNTER_EXPORT = '__local_ic_instruction_counter';
@@ -124,7 +124,7 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
     const sections = readSections(wasm);
     const find = (id: number) => sections.find((s) => s.id === id);
 
-    // Types: the module's, then the three injected signatures.
+    // Types: the module's, then the injected function's.
     const types: FuncType[] = [];
     const typeSection = find(SECTION.type);
     const typeWriter = new ByteWriter();
@@ -141,10 +141,7 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
             typeWriter.bytes(typeSection.content.subarray(start, r.pos));
         }
     }
-    const injectedTypes = [
-        [[], []],
-        [[I32, I32], []]
-    ] as const;
+    const injectedTypes = [[[], []]] as const;
     const newTypes = new ByteWriter().u32(typeCount + injectedTypes.length).bytes(typeWriter.toBytes());
     injectedTypes.forEach(([params, results]) => {
         newTypes.byte(0x60).u32(params.length);
@@ -488,7 +485,6 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
         const reachesHost =
             ins.op === Op.callIndirect ||
             ins.op === Op.returnCallIndirect ||
-            BULK_WRITES.has(ins.op) ||
             (ins.op === Op.call && ins.funcIndex !== undefined && ins.funcIndex < ctx.importedFuncs);
         if (ctx.metering && (reachesHost || leavesFunction)) flush();
         const store = STORES[ins.op];
@@ -503,11 +499,13 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
             w.byte(0x41).sleb(BigInt(JOURNAL_PAGE_SHIFT)).byte(0x76);
             w.byte(0x41).sleb(1n).byte(0x3a).u32(0).u32(ctx.bitmapAddress);
             w.byte(0x20).u32(A).byte(0x20).u32(V);
-        } else if (BULK_WRITES.has(ins.op)) {
-            // (dst, x, len): mark_range(dst, len) marks the pages and charges len instructions.
-            w.byte(0x21).u32(N).byte(0x21).u32(valueLocal.i32).byte(0x22).u32(A);
-            w.byte(0x20).u32(N).byte(Op.call).u32(MARK_RANGE);
-            w.byte(0x20).u32(A).byte(0x20).u32(valueLocal.i32).byte(0x20).u32(N);
+        } else if (BULK_WRITES.has(ins.op) && (ctx.writeTracking || ctx.metering)) {
+            // (dst, x, len): marks dst's pages and charges len, inline (no call to the host, so no flush either).
+            const X = valueLocal.i32;
+            w.byte(0x21).u32(N).byte(0x21).u32(X).byte(0x21).u32(A);
+            if (ctx.writeTracking) markPages(w, A, N, valueLocal.i64, ctx.bitmapAddress);
+            if (ctx.metering) w.byte(0x20).u32(C).byte(0x20).u32(N).byte(0xad).byte(0x7c).byte(0x21).u32(C);
+            w.byte(0x20).u32(A).byte(0x20).u32(X).byte(0x20).u32(N);
         }
         if (ins.funcIndex !== undefined) w.byte(ins.op).u32(ins.funcIndex + SHIFT);
         else w.bytes(src.subarray(ins.start, ins.end));
@@ -515,4 +513,38 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
         else if (ins.op === Op.end) depth--;
     }
     return w.toBytes();
+}
+
+/** The number of tracked pages in a 4 GiB memory: no page index reaches it. */
+const TRACKED_PAGES = 2 ** (32 - JOURNAL_PAGE_SHIFT);
+
+/**
+ * Marks the pages of [A, A + N) with one `memory.fill` on the bitmap. The end is computed in i64 and clamped to
+ * the bitmap, so a range past 4 GiB (which makes the bulk instruction itself trap) never writes past the bitmap.
+ */
+function markPages(w: ByteWriter, A: number, N: number, T: number, bitmapAddress: number): void {
+    const shift = BigInt(JOURNAL_PAGE_SHIFT);
+    // destination: bitmap + (A >> shift); value: 1
+    w.byte(0x20)
+        .u32(A)
+        .byte(0x41)
+        .sleb(shift)
+        .byte(0x76)
+        .byte(0x41)
+        .sleb(BigInt(bitmapAddress | 0))
+        .byte(0x6a);
+    w.byte(0x41).sleb(1n);
+    // T = (u64 A + u64 N + page - 1) >> shift; count = min(T, TRACKED_PAGES) - (A >> shift)
+    w.byte(0x20).u32(A).byte(0xad).byte(0x20).u32(N).byte(0xad).byte(0x7c);
+    w.byte(0x42)
+        .sleb(BigInt((1 << JOURNAL_PAGE_SHIFT) - 1))
+        .byte(0x7c)
+        .byte(0x42)
+        .sleb(shift)
+        .byte(0x88)
+        .byte(0x22)
+        .u32(T);
+    w.byte(0x42).sleb(BigInt(TRACKED_PAGES)).byte(0x20).u32(T).byte(0x42).sleb(BigInt(TRACKED_PAGES)).byte(0x54).byte(0x1b);
+    w.byte(0xa7).byte(0x20).u32(A).byte(0x41).sleb(shift).byte(0x76).byte(0x6b);
+    w.byte(0xfc).u32(11).byte(0);
 }
