@@ -94,9 +94,9 @@ export class LocalIc {
         this.nowNs = toNanos(options.time ?? Date.now());
         this.subnetKey = SubnetKey.forSeed(options.seed ?? 'local-ic');
         this.management = managementHandlers({
-            canister: (id) => this.canisters.get(id.toText()),
+            canister: (id) => this.canisters.get(keyOf(id)),
             createCanister: (o) => this.newCanister(o.controllers, o.cycles, o.specifiedId),
-            deleteCanister: (id) => this.canisters.delete(id.toText()),
+            deleteCanister: (id) => this.canisters.delete(keyOf(id)),
             installCode: (request) => this.install(request),
             randomBytes: () => this.randomBytes()
         });
@@ -236,7 +236,7 @@ export class LocalIc {
 
     /** A query call; the canister's state is left as it was. Resolves with the reply, rejects with a CallRejectedError. */
     async queryCall({ canisterId, method, arg = EMPTY_ARGS, sender = Principal.anonymous() }: CallOptions): Promise<Uint8Array> {
-        if (canisterId.toText() === MANAGEMENT_CANISTER_ID.toText()) return this.managementRaw(sender, method, arg, 0n);
+        if (isManagementCanister(canisterId)) return this.managementRaw(sender, method, arg, 0n);
         const canister = this.callable(canisterId, method, ['query', 'update']);
         const exportName = canister.hasExport(`canister_query ${method}`)
             ? `canister_query ${method}`
@@ -263,7 +263,7 @@ export class LocalIc {
 
     /** An ingress update call, run to completion (with the calls it makes). */
     async updateCall({ canisterId, method, arg = EMPTY_ARGS, sender = Principal.anonymous() }: CallOptions): Promise<Uint8Array> {
-        if (canisterId.toText() === MANAGEMENT_CANISTER_ID.toText()) return this.managementRaw(sender, method, arg, 0n);
+        if (isManagementCanister(canisterId)) return this.managementRaw(sender, method, arg, 0n);
         const canister = this.callable(canisterId, method, ['update']);
         this.inspect(canister, method, arg, sender);
         this.chargeIngress(canister, method, arg);
@@ -319,7 +319,7 @@ export class LocalIc {
     }
 
     private canister(id: Principal): Canister {
-        const canister = this.canisters.get(id.toText());
+        const canister = this.canisters.get(keyOf(id));
         if (canister === undefined)
             throw new CallRejectedError(RejectCode.DestinationInvalid, `Canister ${id.toText()} not found`, 'IC0301');
         return canister;
@@ -329,8 +329,8 @@ export class LocalIc {
         let id = specifiedId;
         if (id === undefined) {
             do id = canisterIdFromIndex(this.nextCanisterIndex++);
-            while (this.canisters.has(id.toText()));
-        } else if (this.canisters.has(id.toText())) {
+            while (this.canisters.has(keyOf(id)));
+        } else if (this.canisters.has(keyOf(id))) {
             throw new CallRejectedError(RejectCode.CanisterError, `Canister ${id.toText()} already exists.`, 'IC0515');
         }
         const canister = new Canister(id, controllers, cycles, {
@@ -339,7 +339,7 @@ export class LocalIc {
                 if (this.options.showCanisterLogs === true) console.log(`[${c.id.toText()}] ${text}`);
             }
         });
-        this.canisters.set(id.toText(), canister);
+        this.canisters.set(keyOf(id), canister);
         return canister;
     }
 
@@ -467,7 +467,7 @@ export class LocalIc {
             this.queue.push({ kind: 'response', to: from, context, call, response, refund });
         const callee = Principal.fromUint8Array(call.callee);
         const arg = concat(call.arg);
-        if (callee.toText() === MANAGEMENT_CANISTER_ID.toText()) {
+        if (isManagementCanister(callee)) {
             let accepted = 0n;
             try {
                 const reply = this.managementRaw(from.id, call.method, arg, call.cycles, (amount) => (accepted += amount));
@@ -490,7 +490,7 @@ export class LocalIc {
     }
 
     private deliverResponse({ to, context, call, response, refund }: Extract<Delivery, { kind: 'response' }>): void {
-        if (!this.canisters.has(to.id.toText()) || !to.hasModule) return;
+        if (!this.canisters.has(keyOf(to.id)) || !to.hasModule) return;
         to.cycles += refund;
         context.pendingCalls--;
         const isReply = 'reply' in response;
@@ -733,4 +733,17 @@ function settingsArg(o: Omit<CreateCanisterOptions, 'cycles' | 'targetCanisterId
         wasm_memory_threshold: [],
         environment_variables: []
     };
+}
+
+/** The management canister's id is the empty principal. */
+function isManagementCanister(id: Principal): boolean {
+    return id.toUint8Array().length === 0;
+}
+
+const keys = new WeakMap<Principal, string>();
+/** A canister id's text, the key of `canisters`; cached per Principal object (a test passes the same id on every call). */
+function keyOf(id: Principal): string {
+    let key = keys.get(id);
+    if (key === undefined) keys.set(id, (key = id.toText()));
+    return key;
 }
