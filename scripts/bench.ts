@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 
 import { benchInstrumentation, benchLocalIc } from '../src/replica/local-ic.bench';
+import { benchSha256 } from '../src/shared/crypto/sha256.bench';
 import { buildCanister } from './lib/build';
 import { readCanisters, ROOT } from './lib/canisters';
 import { bundleFigures, bundleTable } from './bundle-size';
@@ -21,20 +22,26 @@ function step(text: string): void {
 
 async function main(): Promise<void> {
     const started = performance.now();
-    console.log('[1/4] building examples/counter');
+    console.log('[1/5] building examples/counter');
     const counter = readCanisters().find((c) => c.name === 'counter');
     if (counter === undefined) throw new Error('dfx.json has no counter');
     await buildCanister(counter);
 
-    console.log('[2/4] local IC');
+    console.log('[2/5] local IC');
     const ic = await benchLocalIc(counter.wasmPath, CALLS, step);
     const overhead = ic.bookkeepingCost;
 
-    console.log('[3/4] instrumentation, variant by variant');
+    console.log('[3/5] instrumentation, variant by variant');
     const variants = benchInstrumentation(counter.wasmPath, Math.floor(CALLS / 2), step);
 
-    console.log('[4/4] schema layer bundle size');
+    console.log('[4/5] schema layer bundle size');
     const bundles = await bundleFigures();
+
+    console.log('[5/5] SHA-256 inside a canister');
+    const fixture = readCanisters(join(ROOT, 'test', 'fixtures')).find((c) => c.name === 'icrc_hash');
+    if (fixture === undefined) throw new Error('test/fixtures/dfx.json has no icrc_hash');
+    await buildCanister(fixture);
+    const sha = await benchSha256(fixture.wasmPath);
 
     const fmt = (n: number, digits = 0) =>
         n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -82,6 +89,15 @@ through many tiny basic blocks, and each one adds to the counter.
 ## Schema layer in a canister bundle (\`examples/counter\`)
 
 ${bundleTable(bundles)}
+
+## SHA-256 inside a canister
+
+Every ICRC-3 block hash, certified tip and deduplication key is SHA-256 computed in QuickJS, where each
+bytecode costs a few hundred wasm instructions. Instructions per call in the \`icrc_hash\` test fixture:
+
+| input | suite's \`sha256\` (\`src/shared/crypto\`) | @noble/hashes \`sha256\` | ratio |
+|---|---|---|---|
+${sha.map((f) => `| ${f.bytes} bytes | ${fmt(Number(f.suite))} | ${fmt(Number(f.noble))} | ${fmt(Number(f.noble) / Number(f.suite), 2)}× |`).join('\n')}
 `;
     // formatted as `npm run lint` expects, so a fresh benchmark can be committed as written
     const path = join(ROOT, 'docs', 'benchmarks.md');

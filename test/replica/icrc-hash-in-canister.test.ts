@@ -21,3 +21,24 @@ it("hashes the ICRC-3 standard's map vector inside the canister", async () => {
     expect(Buffer.from(hash).toString('hex')).toBe(expected);
     console.info(`hashing a 5-entry map in the canister: ${ic.lastInstructions(canisterId)} instructions (whole query)`);
 }, 120_000);
+
+it('computes the same SHA-256 as @noble/hashes inside the canister, with fewer instructions', async () => {
+    const ic = await LocalIc.create();
+    const { actor } = await ic.setupCanister<{
+        sha256_instructions(data: Uint8Array): Promise<{ suite: bigint; noble: bigint; same: boolean }>;
+    }>({
+        idlFactory: ({ IDL: I }) =>
+            I.Service({
+                sha256_instructions: I.Func(
+                    [I.Vec(I.Nat8)],
+                    [I.Record({ suite: I.Nat64, noble: I.Nat64, same: I.Bool })],
+                    ['query']
+                )
+            }),
+        wasm: await wasmOf('icrc_hash', 'fixtures'),
+        arg: new Uint8Array(IDL.encode([], []))
+    });
+    const result = await actor.sha256_instructions(Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff));
+    expect(result.same).toBe(true);
+    expect(result.suite).toBeLessThan(result.noble);
+}, 120_000);

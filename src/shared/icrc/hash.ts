@@ -1,7 +1,8 @@
 /**
  * ICRC-3's representation-independent hash of a value (ICRC-3 standard, "Value" and "Hashing"): the hash of a
- * block, and of a transaction for deduplication. Plain code over @noble/hashes' SHA-256, so that the token
- * (each block's hash and `phash`) and clients that verify blocks can share it.
+ * block, and of a transaction for deduplication. Plain code over the suite's SHA-256 (`../crypto/sha256`, cheaper
+ * than @noble/hashes' in a canister), so that the token (each block's hash and `phash`) and clients that verify
+ * blocks share it.
  *
  * - Nat: SHA-256 of its unsigned LEB128 encoding; Int: of its signed LEB128 encoding;
  * - Text: of its UTF-8 bytes; Blob: of its bytes;
@@ -10,8 +11,7 @@
  *
  * The legacy `Nat64` value hashes as a Nat.
  */
-import { sha256 } from '@noble/hashes/sha2';
-
+import { sha256 } from '../crypto/sha256';
 import { leb128, sleb128 } from '../leb128';
 import type { ICRC3Value, Value } from './ledger';
 
