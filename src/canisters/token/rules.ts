@@ -1,0 +1,117 @@
+/**
+ * The ledger's rules as small pure functions, each as DFINITY's ICRC ledger applies it (sources in
+ * `../shared/reference/icrc.md`, section 2.3), so that they are tested without a network. Each returns the
+ * error the method answers with, or undefined when the rule holds.
+ */
+
+/** ICRC-1's deduplication window: a transaction with `created_at_time` is remembered for 24 hours. */
+export const TRANSACTION_WINDOW_NS = 24n * 60n * 60n * 1_000_000_000n;
+/** How far a caller's clock may run ahead of the ledger's (`ic_limits::PERMITTED_DRIFT`: 60 s). */
+export const PERMITTED_DRIFT_NS = 60n * 1_000_000_000n;
+/** DFINITY's `DEFAULT_MAX_MEMO_LENGTH`; the init argument may raise it, an upgrade may only raise it further. */
+export const DEFAULT_MAX_MEMO_LENGTH = 32;
+/** ICRC-1 metadata default when the init argument gives no `decimals`. */
+export const DEFAULT_DECIMALS = 8;
+
+export type TimeError = { TooOld: null } | { CreatedInFuture: { ledger_time: bigint } };
+
+/**
+ * `created_at_time` against the ledger's clock: older than the window (plus drift) is TooOld, more than the
+ * drift ahead is CreatedInFuture. Without `created_at_time` there is nothing to check (and no deduplication).
+ */
+export function checkCreatedAt(createdAt: [] | [bigint], now: bigint): TimeError | undefined {
+    const at = createdAt[0];
+    if (at === undefined) return undefined;
+    if (at + TRANSACTION_WINDOW_NS + PERMITTED_DRIFT_NS < now) return { TooOld: null };
+    if (at > now + PERMITTED_DRIFT_NS) return { CreatedInFuture: { ledger_time: now } };
+    return undefined;
+}
+
+/** A fee the caller states must be the fee the ledger charges (ICRC-1: "MUST return BadFee"). */
+export function checkFee(fee: [] | [bigint], expected: bigint): { BadFee: { expected_fee: bigint } } | undefined {
+    const stated = fee[0];
+    return stated !== undefined && stated !== expected ? { BadFee: { expected_fee: expected } } : undefined;
+}
+
+/** The memo limit. DFINITY's ledger traps on a longer memo (before any state changes); so does this one. */
+export function memoTooLong(memo: [] | [Uint8Array], maxLength: number): string | undefined {
+    const length = memo[0]?.length ?? 0;
+    return length > maxLength
+        ? `the memo field size of ${length} bytes is above the allowed limit of ${maxLength} bytes`
+        : undefined;
+}
+
+export type TransferKind = 'mint' | 'burn' | 'transfer';
+
+/** From the minting account is a mint, to it a burn; the minting account cannot send to itself. */
+export function transferKind(fromIsMinting: boolean, toIsMinting: boolean): TransferKind {
+    if (fromIsMinting && toIsMinting) throw new Error('the minting account cannot transfer to itself');
+    if (fromIsMinting) return 'mint';
+    if (toIsMinting) return 'burn';
+    return 'transfer';
+}
+
+/**
+ * The fee a transfer of this kind pays: mints and burns pay none, and stating a non-zero fee for them is
+ * BadFee with expected 0 (DFINITY's `test_mint_burn_fee_rejected`).
+ */
+export function feeFor(
+    kind: TransferKind,
+    fee: [] | [bigint],
+    transferFee: bigint
+): { fee: bigint } | { BadFee: { expected_fee: bigint } } {
+    const expected = kind === 'transfer' ? transferFee : 0n;
+    return checkFee(fee, expected) ?? { fee: expected };
+}
+
+/**
+ * The smallest burn: the transfer fee, or the whole balance when it is smaller, so an account can always
+ * burn its dust; burning nothing is refused (DFINITY: `min_burn_amount = min(transfer_fee, balance)`).
+ */
+export function checkBurn(
+    amount: bigint,
+    balance: bigint,
+    transferFee: bigint
+): { BadBurn: { min_burn_amount: bigint } } | undefined {
+    const minimum = transferFee < balance ? transferFee : balance;
+    return amount === 0n || amount < minimum ? { BadBurn: { min_burn_amount: minimum } } : undefined;
+}
+
+/** The debit must be covered by the balance. */
+export function checkFunds(debit: bigint, balance: bigint): { InsufficientFunds: { balance: bigint } } | undefined {
+    return debit > balance ? { InsufficientFunds: { balance } } : undefined;
+}
+
+export type Approval = { allowance: bigint; expiresAt?: bigint };
+
+/** An approval that has expired counts as none (ICRC-2: "no active approval" is an allowance of 0). */
+export function activeAllowance(approval: Approval | undefined, now: bigint): bigint {
+    if (approval === undefined) return 0n;
+    if (approval.expiresAt !== undefined && approval.expiresAt <= now) return 0n;
+    return approval.allowance;
+}
+
+export type ApproveError = { Expired: { ledger_time: bigint } } | { AllowanceChanged: { current_allowance: bigint } };
+
+/** `expires_at` must lie in the future; `expected_allowance`, when given, must equal the current allowance. */
+export function checkApproval(
+    expiresAt: [] | [bigint],
+    expectedAllowance: [] | [bigint],
+    current: bigint,
+    now: bigint
+): ApproveError | undefined {
+    const expires = expiresAt[0];
+    if (expires !== undefined && expires <= now) return { Expired: { ledger_time: now } };
+    const expected = expectedAllowance[0];
+    if (expected !== undefined && expected !== current) return { AllowanceChanged: { current_allowance: current } };
+    return undefined;
+}
+
+/** A transfer_from needs amount plus fee from the allowance, unless the spender is the owner itself. */
+export function checkAllowance(
+    needed: bigint,
+    allowance: bigint,
+    spenderIsOwner: boolean
+): { InsufficientAllowance: { allowance: bigint } } | undefined {
+    return !spenderIsOwner && needed > allowance ? { InsufficientAllowance: { allowance } } : undefined;
+}
