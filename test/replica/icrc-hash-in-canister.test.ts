@@ -6,6 +6,7 @@ import { IDL } from '@dfinity/candid';
 import { LocalIc } from '../../src/replica';
 import { toIdl } from '../../src/shared/candid';
 import { ICRC3Value } from '../../src/shared/icrc/ledger';
+import { icrcHashIdlFactory, type IcrcHashActor } from '../fixtures/icrc_hash/interface';
 import { wasmOf } from '../support/ic';
 import { ICRC3_TEST_VECTORS } from '../support/icrc3-vectors';
 
@@ -24,17 +25,8 @@ it("hashes the ICRC-3 standard's map vector inside the canister", async () => {
 
 it('computes the same SHA-256 as @noble/hashes inside the canister, with fewer instructions', async () => {
     const ic = await LocalIc.create();
-    const { actor } = await ic.setupCanister<{
-        sha256_instructions(data: Uint8Array): Promise<{ suite: bigint; noble: bigint; same: boolean }>;
-    }>({
-        idlFactory: ({ IDL: I }) =>
-            I.Service({
-                sha256_instructions: I.Func(
-                    [I.Vec(I.Nat8)],
-                    [I.Record({ suite: I.Nat64, noble: I.Nat64, same: I.Bool })],
-                    ['query']
-                )
-            }),
+    const { actor } = await ic.setupCanister<IcrcHashActor>({
+        idlFactory: icrcHashIdlFactory,
         wasm: await wasmOf('icrc_hash', 'fixtures'),
         arg: new Uint8Array(IDL.encode([], []))
     });

@@ -4,6 +4,7 @@
  */
 import { IDL } from '@dfinity/candid';
 
+import { icrcHashIdlFactory, type IcrcHashActor } from '../../../test/fixtures/icrc_hash/interface';
 import { LocalIc } from '../../replica';
 
 export type Sha256Figures = { bytes: number; suite: bigint; noble: bigint }[];
@@ -12,17 +13,8 @@ const SIZES = [32, 64, 1024];
 
 export async function benchSha256(fixtureWasm: string): Promise<Sha256Figures> {
     const ic = await LocalIc.create();
-    const { actor } = await ic.setupCanister<{
-        sha256_instructions(data: Uint8Array): Promise<{ suite: bigint; noble: bigint; same: boolean }>;
-    }>({
-        idlFactory: ({ IDL: I }) =>
-            I.Service({
-                sha256_instructions: I.Func(
-                    [I.Vec(I.Nat8)],
-                    [I.Record({ suite: I.Nat64, noble: I.Nat64, same: I.Bool })],
-                    ['query']
-                )
-            }),
+    const { actor } = await ic.setupCanister<IcrcHashActor>({
+        idlFactory: icrcHashIdlFactory,
         wasm: fixtureWasm,
         arg: new Uint8Array(IDL.encode([], []))
     });
