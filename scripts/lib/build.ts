@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 
 import { build as esbuild, type Message } from 'esbuild';
 
-import { type CanisterInfo, ROOT } from './canisters';
+import { type CanisterInfo, readCanisters, ROOT } from './canisters';
 
 export type BuildOutcome = {
     readonly name: string;
@@ -124,4 +124,12 @@ export async function buildCanister(canister: CanisterInfo, options: { force?: b
         ms: performance.now() - started,
         wasmBytes: readFileSync(canister.wasmPath).byteLength
     };
+}
+
+/** Builds (or reuses) a canister of the project (`dfx.json`) or of `test/fixtures/dfx.json`; returns its wasm path. */
+export async function wasmOf(name: string, project: 'suite' | 'fixtures' = 'suite'): Promise<string> {
+    const canister = readCanisters(project === 'suite' ? ROOT : join(ROOT, 'test', 'fixtures')).find((c) => c.name === name);
+    if (canister === undefined) throw new Error(`no canister "${name}" in the ${project} dfx.json`);
+    await buildCanister(canister);
+    return canister.wasmPath;
 }

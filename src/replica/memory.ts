@@ -8,7 +8,7 @@
  * per message is proportional to the pages it wrote (plus a scan of about 1 byte per 1 KiB of heap). Stable
  * memory is held here as sparse 64 KiB pages with a journal of its own.
  */
-import { BITMAP_WASM_PAGES, JOURNAL_PAGE_SHIFT, WASM_PAGE } from './wasm/instrument';
+import { BITMAP_WASM_PAGES, JOURNAL_PAGE_SHIFT, TRACKED_PAGES, WASM_PAGE } from './wasm/instrument';
 
 const PAGE = 1 << JOURNAL_PAGE_SHIFT;
 /**
@@ -16,7 +16,8 @@ const PAGE = 1 << JOURNAL_PAGE_SHIFT;
  * into the next page, so each marked page is copied with that much of the next.
  */
 const STORE_SPILL = 15;
-const BITMAP_BYTES = BITMAP_WASM_PAGES * WASM_PAGE;
+/** One byte per tracked page. */
+const BITMAP_BYTES = TRACKED_PAGES;
 
 /** The IC's stable memory limit: 500 GiB (interface specification, "Resource limits"). */
 export const MAX_STABLE_PAGES = (500 * 1024 ** 3) / WASM_PAGE;
@@ -39,7 +40,7 @@ export class HeapShadow {
         this.shadow = new Uint8Array(memory.buffer).slice();
     }
 
-    /** Marks the pages of a range the host writes, or a bulk memory instruction is about to write. */
+    /** Marks the pages of a range the host writes into the heap (the canister's own writes mark themselves). */
     markRange(address: number, length: number): void {
         if (length <= 0) return;
         const heap = new Uint8Array(this.memory.buffer);

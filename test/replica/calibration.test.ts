@@ -6,7 +6,7 @@
 import { IDL } from '@dfinity/candid';
 
 import { LocalIc } from '../../src/replica';
-import { wasmOf } from '../support/ic';
+import { wasmOf } from '../../scripts/lib/build';
 
 const AZLE_PUBLISHED_SET_MESSAGE = 1_395_312n;
 const TOLERANCE = 0.1;

@@ -7,7 +7,7 @@ import { LocalIc } from '../../src/replica';
 import { toIdl } from '../../src/shared/candid';
 import { ICRC3Value } from '../../src/shared/icrc/ledger';
 import { icrcHashIdlFactory, type IcrcHashActor } from '../fixtures/icrc_hash/interface';
-import { wasmOf } from '../support/ic';
+import { wasmOf } from '../../scripts/lib/build';
 import { ICRC3_TEST_VECTORS } from '../support/icrc3-vectors';
 
 it("hashes the ICRC-3 standard's map vector inside the canister", async () => {

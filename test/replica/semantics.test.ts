@@ -9,7 +9,8 @@ import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
 import { executionCost, LocalIc } from '../../src/replica';
-import { createIc, localOnly, type TestIc, wasmOf } from '../support/ic';
+import { wasmOf } from '../../scripts/lib/build';
+import { createIc, localOnly, type TestIc } from '../support/ic';
 import { probeIdlFactory, type ProbeActor } from '../fixtures/probe/interface';
 
 /** A controller other than the anonymous principal, so that "not a controller" can be tested. */

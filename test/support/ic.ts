@@ -3,12 +3,8 @@
  * `POCKET_IC_BIN` names a PocketIC binary. Both have the API the tests use; `localOnly` marks the checks that
  * need what only the local IC offers (instruction counts, captured logs).
  */
-import { join } from 'node:path';
-
 import type * as Pic from '@dfinity/pic';
 
-import { buildCanister } from '../../scripts/lib/build';
-import { readCanisters, ROOT } from '../../scripts/lib/canisters';
 import { LocalIc } from '../../src/replica';
 
 /** The methods both ICs have, with the local IC's types. */
@@ -65,14 +61,4 @@ export async function createIc(): Promise<TestIc> {
 /** The local IC, for checks that only it can make; undefined on PocketIC. */
 export function localOnly(ic: TestIc): LocalIc | undefined {
     return ic instanceof LocalIc ? ic : undefined;
-}
-
-const FIXTURES = join(ROOT, 'test', 'fixtures');
-
-/** Builds (or reuses) a canister of the project (`dfx.json`) or of `test/fixtures/dfx.json`; returns its wasm path. */
-export async function wasmOf(name: string, project: 'suite' | 'fixtures' = 'suite'): Promise<string> {
-    const canister = readCanisters(project === 'suite' ? ROOT : FIXTURES).find((c) => c.name === name);
-    if (canister === undefined) throw new Error(`no canister "${name}" in the ${project} dfx.json`);
-    await buildCanister(canister);
-    return canister.wasmPath;
 }

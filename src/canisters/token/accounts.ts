@@ -19,8 +19,6 @@ export const ACCOUNT_KEY_BYTES = MAX_PRINCIPAL_BYTES + 1 + SUBACCOUNT_BYTES;
 
 export type Account = { owner: Principal; subaccount: [] | [Uint8Array] };
 
-const ZERO_SUBACCOUNT = new Uint8Array(SUBACCOUNT_BYTES);
-
 /** The stored key of an account. */
 export function accountKey(account: Account): Uint8Array {
     const owner = account.owner.toUint8Array();
@@ -52,9 +50,4 @@ export function sameAccount(a: Account, b: Account): boolean {
     const x = accountKey(a);
     const y = accountKey(b);
     return x.every((byte, i) => byte === y[i]);
-}
-
-/** The subaccount bytes, the default one as zeros. */
-export function subaccountOf(account: Account): Uint8Array {
-    return account.subaccount[0] ?? ZERO_SUBACCOUNT;
 }

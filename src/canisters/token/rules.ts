@@ -91,7 +91,8 @@ export function activeAllowance(approval: Approval | undefined, now: bigint): bi
     return approval.allowance;
 }
 
-export type ApproveError = { Expired: { ledger_time: bigint } } | { AllowanceChanged: { current_allowance: bigint } };
+/** What `checkApproval` refuses (two of ICRC-2's `ApproveError` cases). */
+export type ApprovalRefusal = { Expired: { ledger_time: bigint } } | { AllowanceChanged: { current_allowance: bigint } };
 
 /** `expires_at` must lie in the future; `expected_allowance`, when given, must equal the current allowance. */
 export function checkApproval(
@@ -99,7 +100,7 @@ export function checkApproval(
     expectedAllowance: [] | [bigint],
     current: bigint,
     now: bigint
-): ApproveError | undefined {
+): ApprovalRefusal | undefined {
     const expires = expiresAt[0];
     if (expires !== undefined && expires <= now) return { Expired: { ledger_time: now } };
     const expected = expectedAllowance[0];

@@ -4,7 +4,7 @@
  */
 import { HeapShadow } from '../memory';
 import { ByteWriter } from './bytes';
-import { COUNTER_EXPORT, instrument, INJECTED_MODULE, JOURNAL_PAGE_SHIFT, WASM_PAGE } from './instrument';
+import { COUNTER_EXPORT, instrument, INJECTED_MODULE, JOURNAL_PAGE_SHIFT, TRACKED_PAGES, WASM_PAGE } from './instrument';
 
 const I32 = 0x7f;
 
@@ -63,7 +63,7 @@ function load(wasm: Uint8Array) {
     };
     const counter = instance.exports[COUNTER_EXPORT] as WebAssembly.Global;
     const fn = (name: string) => instance.exports[name] as (...args: number[]) => void;
-    return { fn, counter, memory, journal, calls, marked };
+    return { fn, counter, memory, journal, calls, marked, bitmapAddress: instrumented.bitmapPage * WASM_PAGE };
 }
 
 describe('instruction metering', () => {
@@ -119,12 +119,14 @@ describe('write tracking', () => {
         expect(1_000_000n - (counter.value as bigint)).toBe(104n + 2000n);
     });
 
-    it('marks nothing for an empty fill at a page boundary, and a fill past the memory traps', () => {
-        const { fn, counter, marked } = load(moduleWith([fill]));
+    it('marks nothing for an empty fill at a page boundary, and a fill past 4 GiB traps without marking past the bitmap', () => {
+        const { fn, counter, marked, memory, bitmapAddress } = load(moduleWith([fill]));
         counter.value = 1_000_000n;
         fn('fill')(2048, 0);
         expect(marked()).toEqual([]);
+        memory.grow(1); // heap past the bitmap, where an unclamped mark would land
         expect(() => fn('fill')(0xffff_ff00, 0x200)).toThrow(WebAssembly.RuntimeError);
         expect(marked()).toEqual([]);
+        expect(new Uint8Array(memory.buffer)[bitmapAddress + TRACKED_PAGES]).toBe(0);
     });
 });

@@ -40,8 +40,10 @@ export const WASM_PAGE = 65536;
  * counts) over the heap; measured, a counter update then copies 440 KiB at commit instead of 1 MiB.
  */
 export const JOURNAL_PAGE_SHIFT = 10;
-/** One bitmap byte per tracked page of a 4 GiB memory: 4 MiB, 64 wasm pages. */
-export const BITMAP_WASM_PAGES = 2 ** (32 - JOURNAL_PAGE_SHIFT) / WASM_PAGE;
+/** The tracked pages of a 4 GiB memory, one bitmap byte each: no page index reaches it. */
+export const TRACKED_PAGES = 2 ** (32 - JOURNAL_PAGE_SHIFT);
+/** The bitmap's size: 4 MiB, 64 wasm pages. */
+export const BITMAP_WASM_PAGES = TRACKED_PAGES / WASM_PAGE;
 
 export type Instrumented = {
     readonly wasm: Uint8Array<ArrayBuffer>;
@@ -489,7 +491,7 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
         if (ctx.metering && (reachesHost || leavesFunction)) flush();
         const store = STORES[ins.op];
         if (store !== undefined && ctx.writeTracking) {
-            // value -> V, address -> A; bitmap[(A + offset) >> 12] = 1 (no branch, no call); then store A, V.
+            // value -> V, address -> A; bitmap[(A + offset) >> JOURNAL_PAGE_SHIFT] = 1 (no branch, no call); then store A, V.
             const V = valueLocal[store.type];
             w.byte(0x21).u32(V).byte(0x22).u32(A);
             if (ins.offset !== undefined && ins.offset !== 0)
@@ -514,9 +516,6 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
     }
     return w.toBytes();
 }
-
-/** The number of tracked pages in a 4 GiB memory: no page index reaches it. */
-const TRACKED_PAGES = 2 ** (32 - JOURNAL_PAGE_SHIFT);
 
 /**
  * Marks the pages of [A, A + N) with one `memory.fill` on the bitmap. The end is computed in i64 and clamped to
