@@ -10,8 +10,9 @@ import { format, resolveConfig } from 'prettier';
 
 import { benchInstrumentation, benchLocalIc } from '../src/replica/local-ic.bench';
 import { benchSha256 } from '../src/shared/crypto/sha256.bench';
-import { buildCanister } from './lib/build';
-import { readCanisters, ROOT } from './lib/canisters';
+import { benchAzleCosts } from './azle-costs';
+import { wasmOf } from './lib/build';
+import { ROOT } from './lib/canisters';
 import { bundleFigures, bundleTable } from './bundle-size';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 500);
@@ -22,26 +23,24 @@ function step(text: string): void {
 
 async function main(): Promise<void> {
     const started = performance.now();
-    console.log('[1/5] building examples/counter');
-    const counter = readCanisters().find((c) => c.name === 'counter');
-    if (counter === undefined) throw new Error('dfx.json has no counter');
-    await buildCanister(counter);
+    console.log('[1/6] building examples/counter');
+    const counterWasm = await wasmOf('counter');
 
-    console.log('[2/5] local IC');
-    const ic = await benchLocalIc(counter.wasmPath, CALLS, step);
+    console.log('[2/6] local IC');
+    const ic = await benchLocalIc(counterWasm, CALLS, step);
     const overhead = ic.bookkeepingCost;
 
-    console.log('[3/5] instrumentation, variant by variant');
-    const variants = benchInstrumentation(counter.wasmPath, Math.floor(CALLS / 2), step);
+    console.log('[3/6] instrumentation, variant by variant');
+    const variants = benchInstrumentation(counterWasm, Math.floor(CALLS / 2), step);
 
-    console.log('[4/5] schema layer bundle size');
+    console.log('[4/6] schema layer bundle size');
     const bundles = await bundleFigures();
 
-    console.log('[5/5] SHA-256 inside a canister');
-    const fixture = readCanisters(join(ROOT, 'test', 'fixtures')).find((c) => c.name === 'icrc_hash');
-    if (fixture === undefined) throw new Error('test/fixtures/dfx.json has no icrc_hash');
-    await buildCanister(fixture);
-    const sha = await benchSha256(fixture.wasmPath);
+    console.log('[5/6] SHA-256 inside a canister');
+    const sha = await benchSha256(await wasmOf('icrc_hash', 'fixtures'));
+
+    console.log("[6/6] Azle's building blocks inside a canister");
+    const azleCosts = await benchAzleCosts(await wasmOf('azle_costs', 'fixtures'));
 
     const fmt = (n: number, digits = 0) =>
         n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -98,6 +97,15 @@ bytecode costs a few hundred wasm instructions. Instructions per call in the \`i
 | input | suite's \`sha256\` (\`src/shared/crypto\`) | @noble/hashes \`sha256\` | ratio |
 |---|---|---|---|
 ${sha.map((f) => `| ${f.bytes} bytes | ${fmt(Number(f.suite))} | ${fmt(Number(f.noble))} | ${fmt(Number(f.noble) / Number(f.suite), 2)}× |`).join('\n')}
+
+## Azle's building blocks inside a canister
+
+What the token's design rests on, measured in the \`azle_costs\` test fixture (each block once, from the
+canister's own instruction counter; the first row is a whole message):
+
+| building block | instructions |
+|---|---|
+${azleCosts.map((f) => `| ${f.figure} | ${fmt(Number(f.instructions))} |`).join('\n')}
 `;
     // formatted as `npm run lint` expects, so a fresh benchmark can be committed as written
     const path = join(ROOT, 'docs', 'benchmarks.md');
