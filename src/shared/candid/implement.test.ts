@@ -21,9 +21,16 @@ type Registration = {
     method: (...a: unknown[]) => unknown;
 };
 
-/** An AzleApi that records what each decorator registered, the way Azle's own keeps the method it is given. */
-function recordingAzle(): { azle: AzleApi; registered: Registration[] } {
+/** The message the recorder's canister is serving: its argument bytes, and the reply it got. */
+type Message = { arg: Uint8Array; reply?: Uint8Array };
+
+/**
+ * An AzleApi that records what each decorator registered, the way Azle's own keeps the method it is given, and
+ * plays the message a method serves in manual mode.
+ */
+function recordingAzle(): { azle: AzleApi; registered: Registration[]; message: Message } {
     const registered: Registration[] = [];
+    const message: Message = { arg: new Uint8Array() };
     const decorator = (kind: string, params: IDL.Type[] = [], ret?: IDL.Type) =>
         ((method: (...a: unknown[]) => unknown, context: ClassMethodDecoratorContext) => {
             registered.push({ kind, name: String(context.name), params, ret, method });
@@ -33,9 +40,25 @@ function recordingAzle(): { azle: AzleApi; registered: Registration[] } {
         query: (params, ret) => decorator('query', params, ret),
         update: (params, ret) => decorator('update', params, ret),
         init: (params) => decorator('init', params),
-        postUpgrade: (params) => decorator('postUpgrade', params)
+        postUpgrade: (params) => decorator('postUpgrade', params),
+        msgArgData: () => message.arg,
+        msgReply: (reply) => {
+            if (message.reply !== undefined) throw new Error('replied twice');
+            message.reply = reply;
+        }
     };
-    return { azle, registered };
+    return { azle, registered, message };
+}
+
+/** Serves one message with a registered query or update: encodes the arguments, decodes the reply. */
+function serve(recorder: ReturnType<typeof recordingAzle>, canister: object, name: string, args: unknown[]): unknown {
+    const r = registration(recorder.registered, name);
+    recorder.message.arg = new Uint8Array(IDL.encode(r.params, args));
+    delete recorder.message.reply;
+    r.method.call(canister);
+    const reply = recorder.message.reply;
+    if (reply === undefined) throw new Error(`${name} did not reply`);
+    return IDL.decode(r.ret === undefined ? [] : [r.ret], reply)[0];
 }
 
 const Amount = c.nat64().check(z.gte(1n, { error: 'amount must be at least 1' }));
@@ -101,32 +124,48 @@ describe('implement(service, azle)', () => {
         expect(registration(registered, 'init').params[0]?.display()).toBe('record {cap:nat64}');
     });
 
-    it('runs the body on valid arguments, with `this` bound to the canister', () => {
-        const { azle, registered } = recordingAzle();
-        const canister = bankCanister(azle);
-        registration(registered, 'init').method.call(canister, { cap: 10n });
-        expect(registration(registered, 'transfer').method.call(canister, 3n)).toEqual({ Ok: 7n });
+    it('serves a message: decodes its arguments, runs the body with `this` bound to the canister, replies', () => {
+        const recorder = recordingAzle();
+        const canister = bankCanister(recorder.azle);
+        registration(recorder.registered, 'init').method.call(canister, { cap: 10n });
+        expect(serve(recorder, canister, 'transfer', [3n])).toEqual({ Ok: 7n });
         expect(canister.total).toBe(7n);
+        expect(serve(recorder, canister, 'balance', [])).toBe(7n);
     });
 
     it("turns a refused argument into the method's error variant, leaving state as it was", () => {
-        const { azle, registered } = recordingAzle();
-        const canister = bankCanister(azle);
+        const recorder = recordingAzle();
+        const canister = bankCanister(recorder.azle);
         canister.total = 10n;
-        expect(registration(registered, 'transfer').method.call(canister, 0n)).toEqual({
+        expect(serve(recorder, canister, 'transfer', [0n])).toEqual({
             Err: { InvalidArgument: 'arg 0: amount must be at least 1' }
         });
         expect(canister.total).toBe(10n);
     });
 
     it('traps (throws InvalidArgumentError) when the method has no error result', () => {
-        const { azle, registered } = recordingAzle();
-        const canister = bankCanister(azle);
+        const recorder = recordingAzle();
+        const canister = bankCanister(recorder.azle);
         canister.total = 10n;
-        expect(() => registration(registered, 'burn').method.call(canister, 0n)).toThrow(
+        expect(() => serve(recorder, canister, 'burn', [0n])).toThrow(
             new InvalidArgumentError('burn', 'arg 0: amount must be at least 1')
         );
         expect(canister.total).toBe(10n);
+    });
+
+    it('traps with the reason when the bytes are not Candid of the arguments, before the body runs', () => {
+        const recorder = recordingAzle();
+        const canister = bankCanister(recorder.azle);
+        canister.total = 10n;
+        const transfer = registration(recorder.registered, 'transfer');
+        recorder.message.arg = new Uint8Array(IDL.encode([IDL.Text], ['ten']));
+        expect(() => transfer.method.call(canister)).toThrow(
+            /invalid argument to transfer: a value of wire type text where nat64 is expected/
+        );
+        recorder.message.arg = Uint8Array.from([1, 2, 3]);
+        expect(() => transfer.method.call(canister)).toThrow(/not a Candid message/);
+        expect(canister.total).toBe(10n);
+        expect(recorder.message.reply).toBeUndefined();
     });
 
     it('refuses a decorator on a method of another name', () => {

@@ -9,18 +9,22 @@
  * }
  * ```
  *
- * Each decorator hands Azle the method's IDL types (so Azle's generated `.did` is the service's) and wraps the
- * method so that its arguments pass their schemas before the body runs. A refused argument becomes the
- * method's `invalid` result, or a trap with the reason. TypeScript checks the method's parameters and result
- * against the schemas; the build fails if a decorator names a method the service lacks, or one of another kind.
+ * Each decorator hands Azle the method's IDL types (so Azle's generated `.did` is the service's) and serves the
+ * method itself, in Azle's manual mode: it decodes the argument bytes with the suite's codec (`wire.ts`, a
+ * fraction of the cost of Azle's automatic `IDL.decode`/`IDL.encode` in QuickJS), checks them against their
+ * schemas, runs the body and replies with the encoded result. A refused argument becomes the method's `invalid`
+ * result, or a trap with the reason; bytes that are not Candid of the method's types trap too. TypeScript checks
+ * the method's parameters and result against the schemas; the build fails if a decorator names a method the
+ * service lacks, or one of another kind.
  *
  * This module takes Azle's exports as a parameter instead of importing them, so `src/shared` stays importable
  * by clients and tests that never load Azle.
  */
 import { IdlConverter, type IdlNamespace, type IdlType } from './idl';
-import type { ArgsOf, MethodMode, Methods, ResultOf, Service } from './service';
-import { checkArgs, InvalidArgumentError } from './validate';
+import type { ArgsOf, MethodMode, Methods, MethodSpec, ResultOf, Service } from './service';
 import type { AnySchema } from './node';
+import { checkArgs, InvalidArgumentError } from './validate';
+import { CandidDecodeError, decoder, encoder } from './wire';
 
 type Method<This, A extends unknown[], R> = (this: This, ...args: A) => R;
 type AzleDecorator = <This, A extends unknown[], R>(
@@ -31,8 +35,12 @@ type AzleDecorator = <This, A extends unknown[], R>(
 /** The part of Azle's exports this module uses (`import * as azle from 'azle'` has it). */
 export type AzleApi = {
     readonly IDL: IdlNamespace;
-    readonly query: (params?: IdlType[], ret?: IdlType, options?: { composite?: boolean }) => AzleDecorator;
-    readonly update: (params?: IdlType[], ret?: IdlType) => AzleDecorator;
+    readonly query: (params?: IdlType[], ret?: IdlType, options?: { composite?: boolean; manual?: boolean }) => AzleDecorator;
+    readonly update: (params?: IdlType[], ret?: IdlType, options?: { manual?: boolean }) => AzleDecorator;
+    /** The argument bytes of the message being served. */
+    readonly msgArgData: () => Uint8Array;
+    /** Replies to the message being served with these bytes. */
+    readonly msgReply: (reply: Uint8Array) => void;
     readonly init: (params?: IdlType[]) => AzleDecorator;
     readonly postUpgrade: (params?: IdlType[]) => AzleDecorator;
 };
@@ -73,6 +81,35 @@ function guarded<This, A extends unknown[], R>(
     };
 }
 
+/**
+ * Serves a query or update in Azle's manual mode: decodes the message's argument bytes, runs the checked method
+ * and replies with its encoded result (once its promise settles, for an async method).
+ */
+function served<This, A extends unknown[], R>(
+    method: Method<This, A, R>,
+    spec: MethodSpec,
+    methodName: string,
+    azle: AzleApi
+): Method<This, [], void | Promise<void>> {
+    const decode = decoder(spec.args);
+    const results = spec.ret === undefined ? [] : [spec.ret];
+    const encode = encoder(results);
+    const reply = (result: unknown): void => azle.msgReply(encode(results.length === 0 ? [] : [result]));
+    const checkedMethod = guarded(method, spec.args, methodName, spec.invalid as ((reason: string) => R) | undefined);
+    return function (this: This): void | Promise<void> {
+        let args: unknown[];
+        try {
+            args = decode(azle.msgArgData());
+        } catch (e) {
+            if (e instanceof CandidDecodeError) throw new InvalidArgumentError(methodName, e.message);
+            throw e;
+        }
+        const result: unknown = checkedMethod.apply(this, args as A);
+        if (result instanceof Promise) return result.then(reply);
+        reply(result);
+    };
+}
+
 export function implement<M extends Methods, I extends readonly AnySchema[]>(
     service: Service<M, I>,
     azle: AzleApi
@@ -89,13 +126,13 @@ export function implement<M extends Methods, I extends readonly AnySchema[]>(
         const ret = spec.ret === undefined ? undefined : converter.type(spec.ret);
         const register =
             kind === 'update'
-                ? azle.update(params, ret)
-                : azle.query(params, ret, { composite: spec.mode === 'composite_query' });
+                ? azle.update(params, ret, { manual: true })
+                : azle.query(params, ret, { composite: spec.mode === 'composite_query', manual: true });
         return (original, context) => {
             if (context.name !== name) {
                 throw new Error(`@${kind}('${name}') decorates a method named "${String(context.name)}": the names must match`);
             }
-            register(guarded(original, spec.args, name, spec.invalid as ((reason: string) => never) | undefined), context);
+            register(served(original, spec, name, azle) as typeof original, context);
         };
     }
 

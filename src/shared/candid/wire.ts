@@ -1,0 +1,1043 @@
+/**
+ * Candid's binary format (Candid specification, "Binary Format" and "Deserialisation"), compiled from the
+ * layer's schemas: `encoder(schemas)` and `decoder(schemas)` turn a method's argument or result list into a
+ * pair of functions over bytes.
+ *
+ * Why not `IDL.encode`/`IDL.decode` of `@dfinity/candid`: inside a canister they run in QuickJS, where their
+ * generality costs millions of instructions per call (an ICRC-1 `TransferArg` takes about 6M to decode and
+ * Azle's automatic path about 23M per call; see `npm run bench`). This codec knows the expected types in
+ * advance, writes the type table once per schema, and walks the wire types with a few small functions. Tests
+ * hold it to `@dfinity/candid`'s results, value by value and byte by byte.
+ *
+ * Decoding follows the specification's coercion rules: record fields are matched by id, extra wire fields are
+ * skipped, a missing `opt`/`null`/`reserved` field decodes as none, `nat` decodes where `int` is expected, and a
+ * value that does not fit an expected `opt` decodes as none. Malformed bytes or a type that does not fit raise
+ * a {@link CandidDecodeError}; a hostile length or nesting is refused before it costs work.
+ */
+import { Principal } from '@dfinity/principal';
+
+import { type AnySchema, type CandidNode, candidNodeOf, type FuncNode, type PrimitiveKind } from './node';
+
+/** Raised for bytes that are not a Candid message of the expected types. */
+export class CandidDecodeError extends Error {
+    override readonly name = 'CandidDecodeError';
+}
+
+/** Type opcodes (specification, "Types"): primitives are negative, composite types live in the type table. */
+const OP = {
+    null: -1,
+    bool: -2,
+    nat: -3,
+    int: -4,
+    nat8: -5,
+    nat16: -6,
+    nat32: -7,
+    nat64: -8,
+    int8: -9,
+    int16: -10,
+    int32: -11,
+    int64: -12,
+    float32: -13,
+    float64: -14,
+    text: -15,
+    reserved: -16,
+    empty: -17,
+    opt: -18,
+    vec: -19,
+    record: -20,
+    variant: -21,
+    func: -22,
+    service: -23,
+    principal: -24
+} as const;
+
+/**
+ * Nesting deeper than this is refused: each level is a JS stack frame, and no interface of the suite nests
+ * values nearly this deep (an ICRC-3 block is four levels).
+ */
+export const MAX_DEPTH = 64;
+
+/**
+ * A vector of zero-sized elements (`vec null`) takes no bytes per element, so its length is not bounded by the
+ * message size; this caps it, so three bytes cannot ask the canister to build a billion-element array.
+ */
+export const MAX_ZERO_SIZED_ELEMENTS = 10_000;
+
+const MAGIC = [0x44, 0x49, 0x44, 0x4c]; // "DIDL"
+
+// ---------------------------------------------------------------------------------------------------------
+// Plans: the expected types, compiled once per schema.
+
+type Field = { readonly id: number; readonly name: string; readonly plan: Plan };
+
+type Plan =
+    | { readonly op: Exclude<PrimitiveKindOp, typeof OP.principal>; readonly kind: PrimitiveKind }
+    | { readonly op: typeof OP.principal; readonly kind: 'principal' }
+    | { readonly op: typeof OP.opt; inner: Plan }
+    | { readonly op: typeof OP.vec; inner: Plan; typed: TypedArrayCtor | undefined }
+    | { readonly op: typeof OP.record; fields: Field[]; tuple: boolean }
+    | { readonly op: typeof OP.variant; fields: Field[] }
+    | { readonly op: typeof OP.func; args: Plan[]; rets: Plan[]; modes: number[] }
+    | { readonly op: typeof OP.service; methods: { name: string; plan: Plan }[] };
+
+type PrimitiveKindOp = (typeof OP)[PrimitiveKind];
+type TypedArrayCtor =
+    | Uint8ArrayConstructor
+    | Uint16ArrayConstructor
+    | Uint32ArrayConstructor
+    | BigUint64ArrayConstructor
+    | Int8ArrayConstructor
+    | Int16ArrayConstructor
+    | Int32ArrayConstructor
+    | BigInt64ArrayConstructor;
+
+/** The vectors that decode to typed arrays, as `@dfinity/candid` 3 decodes them (and the schemas expect). */
+const TYPED_ARRAYS: Partial<Record<PrimitiveKind, TypedArrayCtor>> = {
+    nat8: Uint8Array,
+    nat16: Uint16Array,
+    nat32: Uint32Array,
+    nat64: BigUint64Array,
+    int8: Int8Array,
+    int16: Int16Array,
+    int32: Int32Array,
+    int64: BigInt64Array
+};
+
+const FUNC_MODES = { query: 1, oneway: 2, composite_query: 3 } as const;
+
+/** Candid's field id of a label: `_123_` and `123` are the number itself, any other name its `idlHash`. */
+export function labelId(label: string): number {
+    const numeric = /^_(\d+)_$/.exec(label) ?? /^(\d+)$/.exec(label);
+    if (numeric !== null) return Number(numeric[1]);
+    let h = 0;
+    for (const byte of utf8Encode(label)) h = (Math.imul(h, 223) + byte) >>> 0;
+    return h;
+}
+
+function fieldsOf(entries: [string, AnySchema][], compile: (s: AnySchema) => Plan): Field[] {
+    return entries.map(([name, schema]) => ({ id: labelId(name), name, plan: compile(schema) })).sort((a, b) => a.id - b.id);
+}
+
+class Compiler {
+    private readonly plans = new Map<CandidNode, Plan>();
+
+    plan(schema: AnySchema): Plan {
+        return this.node(candidNodeOf(schema));
+    }
+
+    private node(node: CandidNode): Plan {
+        const known = this.plans.get(node);
+        if (known !== undefined) return known;
+        if (node.kind === 'rec') {
+            const target = candidNodeOf(node.target());
+            // A placeholder first, so a type that reaches itself finds its own plan and the graph closes.
+            const placeholder = { op: OP.null } as Plan;
+            this.plans.set(node, placeholder);
+            Object.assign(placeholder, this.node(target));
+            return placeholder;
+        }
+        const plan = this.compile(node);
+        this.plans.set(node, plan);
+        return plan;
+    }
+
+    private compile(node: CandidNode): Plan {
+        const child = (s: AnySchema): Plan => this.plan(s);
+        switch (node.kind) {
+            case 'opt':
+                return { op: OP.opt, inner: child(node.inner) };
+            case 'vec': {
+                const inner = child(node.inner);
+                const typed = 'kind' in inner ? TYPED_ARRAYS[inner.kind] : undefined;
+                return { op: OP.vec, inner, typed };
+            }
+            case 'record':
+                return { op: OP.record, fields: fieldsOf(Object.entries(node.fields), child), tuple: false };
+            case 'tuple':
+                return {
+                    op: OP.record,
+                    fields: node.items.map((s, i) => ({ id: i, name: String(i), plan: child(s) })),
+                    tuple: true
+                };
+            case 'variant':
+                return { op: OP.variant, fields: fieldsOf(Object.entries(node.tags), child) };
+            case 'func':
+                return this.func(node);
+            case 'service':
+                return {
+                    op: OP.service,
+                    methods: Object.entries(node.methods)
+                        .map(([name, f]) => ({ name, plan: this.func(f) }))
+                        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+                };
+            case 'rec':
+                throw new Error('unreachable: rec is resolved by node()');
+            default:
+                return { op: OP[node.kind], kind: node.kind } as Plan;
+        }
+    }
+
+    private func(node: FuncNode): Plan {
+        return {
+            op: OP.func,
+            args: node.args.map((s) => this.plan(s)),
+            rets: node.rets.map((s) => this.plan(s)),
+            modes: node.modes.map((m) => FUNC_MODES[m])
+        };
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Bytes.
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+function utf8Encode(s: string): Uint8Array {
+    // ASCII, the common case (field names, method names, most memos), without the encoder's call overhead.
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c > 0x7f) return textEncoder.encode(s);
+        out[i] = c;
+    }
+    return out;
+}
+
+function utf8Decode(bytes: Uint8Array, start: number, end: number): string {
+    let ascii = '';
+    for (let i = start; i < end; i++) {
+        const b = bytes[i] as number;
+        if (b > 0x7f) {
+            try {
+                return textDecoder.decode(bytes.subarray(start, end));
+            } catch {
+                throw new CandidDecodeError('text is not valid UTF-8');
+            }
+        }
+        ascii += String.fromCharCode(b);
+    }
+    return ascii;
+}
+
+class Writer {
+    bytes = new Uint8Array(256);
+    at = 0;
+
+    private room(n: number): void {
+        if (this.at + n <= this.bytes.length) return;
+        let size = this.bytes.length * 2;
+        while (size < this.at + n) size *= 2;
+        const grown = new Uint8Array(size);
+        grown.set(this.bytes.subarray(0, this.at));
+        this.bytes = grown;
+    }
+
+    byte(b: number): void {
+        this.room(1);
+        this.bytes[this.at++] = b;
+    }
+
+    raw(b: Uint8Array): void {
+        this.room(b.length);
+        this.bytes.set(b, this.at);
+        this.at += b.length;
+    }
+
+    uleb(n: number): void {
+        let v = n;
+        while (v >= 0x80) {
+            this.byte((v % 0x80) | 0x80);
+            v = Math.floor(v / 0x80);
+        }
+        this.byte(v);
+    }
+
+    sleb(n: number): void {
+        let v = n;
+        for (;;) {
+            const b = v & 0x7f;
+            v = Math.floor(v / 0x80);
+            const done = (v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0);
+            this.byte(done ? b : b | 0x80);
+            if (done) return;
+        }
+    }
+
+    ulebBig(n: bigint): void {
+        if (n < 0x20000000000000n) return this.uleb(Number(n));
+        let v = n;
+        do {
+            const b = Number(v & 0x7fn);
+            v >>= 7n;
+            this.byte(v === 0n ? b : b | 0x80);
+        } while (v !== 0n);
+    }
+
+    slebBig(n: bigint): void {
+        let v = n;
+        for (;;) {
+            const b = Number(v & 0x7fn);
+            v >>= 7n;
+            const done = (v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0);
+            this.byte(done ? b : b | 0x80);
+            if (done) return;
+        }
+    }
+
+    /** `n` in `size` bytes, little-endian, as two's complement for a negative `n`. */
+    fixed(n: bigint, size: number): void {
+        let v = BigInt.asUintN(size * 8, n);
+        for (let i = 0; i < size; i++) {
+            this.byte(Number(v & 0xffn));
+            v >>= 8n;
+        }
+    }
+
+    fixedNumber(n: number, size: number): void {
+        let v = n < 0 ? n + 2 ** (size * 8) : n;
+        for (let i = 0; i < size; i++) {
+            this.byte(v & 0xff);
+            v = Math.floor(v / 256);
+        }
+    }
+
+    float(n: number, size: 4 | 8): void {
+        const view = new DataView(new ArrayBuffer(size));
+        if (size === 4) view.setFloat32(0, n, true);
+        else view.setFloat64(0, n, true);
+        this.raw(new Uint8Array(view.buffer));
+    }
+
+    text(s: string): void {
+        const b = utf8Encode(s);
+        this.uleb(b.length);
+        this.raw(b);
+    }
+
+    done(): Uint8Array {
+        return this.bytes.slice(0, this.at);
+    }
+}
+
+class Reader {
+    at = 0;
+    constructor(readonly bytes: Uint8Array) {}
+
+    fail(what: string): never {
+        throw new CandidDecodeError(`${what} at byte ${this.at}`);
+    }
+
+    need(n: number): void {
+        if (n > this.bytes.length - this.at) this.fail(`message ends early: ${n} more byte(s) expected`);
+    }
+
+    byte(): number {
+        if (this.at >= this.bytes.length) this.fail('message ends early');
+        return this.bytes[this.at++] as number;
+    }
+
+    /** An unsigned LEB128 that must fit a JS number exactly (lengths, counts, type indices, field ids). */
+    uleb(): number {
+        let n = 0;
+        let scale = 1;
+        for (;;) {
+            const b = this.byte();
+            n += (b & 0x7f) * scale;
+            if (b < 0x80) break;
+            scale *= 0x80;
+            if (scale > 2 ** 42) this.fail('a length or index is too large'); // 7 bytes: 49 bits, exact in a double
+        }
+        return n;
+    }
+
+    sleb(): number {
+        let n = 0;
+        let scale = 1;
+        for (;;) {
+            const b = this.byte();
+            n += (b & 0x7f) * scale;
+            scale *= 0x80;
+            if (b < 0x80) return (b & 0x40) !== 0 ? n - scale : n;
+            if (scale > 2 ** 42) this.fail('a type reference is too large');
+        }
+    }
+
+    ulebBig(): bigint {
+        const start = this.at;
+        let n = 0;
+        let scale = 1;
+        for (;;) {
+            const b = this.byte();
+            n += (b & 0x7f) * scale;
+            if (b < 0x80) return BigInt(n);
+            scale *= 0x80;
+            if (scale > 2 ** 42) break; // past 49 bits a double loses digits: start again with bigints
+        }
+        this.at = start;
+        let big = 0n;
+        let shift = 0n;
+        for (;;) {
+            const b = this.byte();
+            big |= BigInt(b & 0x7f) << shift;
+            shift += 7n;
+            if (b < 0x80) return big;
+        }
+    }
+
+    slebBig(): bigint {
+        let big = 0n;
+        let shift = 0n;
+        for (;;) {
+            const b = this.byte();
+            big |= BigInt(b & 0x7f) << shift;
+            shift += 7n;
+            if (b < 0x80) return (b & 0x40) !== 0 ? big - (1n << shift) : big;
+        }
+    }
+
+    fixedNumber(size: number, signed: boolean): number {
+        this.need(size);
+        let n = 0;
+        for (let i = size - 1; i >= 0; i--) n = n * 256 + (this.bytes[this.at + i] as number);
+        this.at += size;
+        return signed && n >= 2 ** (size * 8 - 1) ? n - 2 ** (size * 8) : n;
+    }
+
+    fixed64(signed: boolean): bigint {
+        this.need(8);
+        const b = this.bytes;
+        const at = this.at;
+        const lo =
+            ((b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24)) >>>
+            0;
+        const hi =
+            ((b[at + 4] as number) |
+                ((b[at + 5] as number) << 8) |
+                ((b[at + 6] as number) << 16) |
+                ((b[at + 7] as number) << 24)) >>>
+            0;
+        this.at += 8;
+        const n = hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+        return signed ? BigInt.asIntN(64, n) : n;
+    }
+
+    float(size: 4 | 8): number {
+        this.need(size);
+        const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + this.at, size);
+        this.at += size;
+        return size === 4 ? view.getFloat32(0, true) : view.getFloat64(0, true);
+    }
+
+    slice(n: number): Uint8Array {
+        this.need(n);
+        const out = this.bytes.slice(this.at, this.at + n);
+        this.at += n;
+        return out;
+    }
+
+    text(): string {
+        const n = this.uleb();
+        this.need(n);
+        const s = utf8Decode(this.bytes, this.at, this.at + n);
+        this.at += n;
+        return s;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Encoding.
+
+/** Writes the type table for `plans`; returns the type reference (opcode or table index) of each plan. */
+function typeTable(plans: readonly Plan[]): { table: Uint8Array; refs: number[] } {
+    const index = new Map<Plan, number>();
+    const entries: Writer[] = [];
+    const ref = (plan: Plan): number => {
+        if (isPrimitiveOp(plan.op)) return plan.op;
+        const known = index.get(plan);
+        if (known !== undefined) return known;
+        const at = entries.length;
+        index.set(plan, at);
+        const w = new Writer();
+        entries.push(w);
+        // Children get their indices (and entries) first; this entry is written after, at its own slot.
+        switch (plan.op) {
+            case OP.opt:
+            case OP.vec: {
+                const inner = ref(plan.inner);
+                w.sleb(plan.op);
+                w.sleb(inner);
+                break;
+            }
+            case OP.record:
+            case OP.variant: {
+                const refs = plan.fields.map((f) => ref(f.plan));
+                w.sleb(plan.op);
+                w.uleb(plan.fields.length);
+                plan.fields.forEach((f, i) => {
+                    w.uleb(f.id);
+                    w.sleb(refs[i] as number);
+                });
+                break;
+            }
+            case OP.func: {
+                const args = plan.args.map(ref);
+                const rets = plan.rets.map(ref);
+                w.sleb(OP.func);
+                w.uleb(args.length);
+                args.forEach((r) => w.sleb(r));
+                w.uleb(rets.length);
+                rets.forEach((r) => w.sleb(r));
+                w.uleb(plan.modes.length);
+                plan.modes.forEach((m) => w.byte(m));
+                break;
+            }
+            case OP.service: {
+                const refs = plan.methods.map((m) => ref(m.plan));
+                w.sleb(OP.service);
+                w.uleb(plan.methods.length);
+                plan.methods.forEach((m, i) => {
+                    w.text(m.name);
+                    w.sleb(refs[i] as number);
+                });
+                break;
+            }
+        }
+        return at;
+    };
+    const refs = plans.map(ref);
+    const out = new Writer();
+    out.raw(Uint8Array.from(MAGIC));
+    out.uleb(entries.length);
+    for (const e of entries) out.raw(e.done());
+    out.uleb(refs.length);
+    for (const r of refs) out.sleb(r);
+    return { table: out.done(), refs };
+}
+
+function writePrincipal(w: Writer, value: unknown): void {
+    const bytes = (value as Principal).toUint8Array();
+    w.byte(1);
+    w.uleb(bytes.length);
+    w.raw(bytes);
+}
+
+function writeValue(w: Writer, plan: Plan, value: unknown): void {
+    switch (plan.op) {
+        case OP.null:
+        case OP.reserved:
+            return;
+        case OP.bool:
+            return w.byte(value === true ? 1 : 0);
+        case OP.nat:
+            return w.ulebBig(value as bigint);
+        case OP.int:
+            return w.slebBig(value as bigint);
+        case OP.nat8:
+        case OP.int8:
+            return w.fixedNumber(value as number, 1);
+        case OP.nat16:
+        case OP.int16:
+            return w.fixedNumber(value as number, 2);
+        case OP.nat32:
+        case OP.int32:
+            return w.fixedNumber(value as number, 4);
+        case OP.nat64:
+        case OP.int64:
+            return w.fixed(value as bigint, 8);
+        case OP.float32:
+            return w.float(value as number, 4);
+        case OP.float64:
+            return w.float(value as number, 8);
+        case OP.text:
+            return w.text(value as string);
+        case OP.empty:
+            throw new TypeError('no value has type empty');
+        case OP.principal:
+            return writePrincipal(w, value);
+        case OP.opt: {
+            const some = value as [] | [unknown];
+            if (some.length === 0) return w.byte(0);
+            w.byte(1);
+            return writeValue(w, plan.inner, some[0]);
+        }
+        case OP.vec: {
+            if (plan.typed === Uint8Array) {
+                const bytes = value as Uint8Array;
+                w.uleb(bytes.length);
+                return w.raw(bytes);
+            }
+            const items = value as ArrayLike<unknown>;
+            w.uleb(items.length);
+            for (let i = 0; i < items.length; i++) writeValue(w, plan.inner, items[i]);
+            return;
+        }
+        case OP.record: {
+            const fields = plan.fields;
+            const record = value as Record<string, unknown>;
+            for (let i = 0; i < fields.length; i++) {
+                const f = fields[i] as Field;
+                writeValue(w, f.plan, record[f.name]);
+            }
+            return;
+        }
+        case OP.variant: {
+            const tag = Object.keys(value as object)[0] as string;
+            const fields = plan.fields;
+            for (let i = 0; i < fields.length; i++) {
+                const f = fields[i] as Field;
+                if (f.name === tag) {
+                    w.uleb(i);
+                    return writeValue(w, f.plan, (value as Record<string, unknown>)[tag]);
+                }
+            }
+            throw new TypeError(`variant has no tag "${tag}"`);
+        }
+        case OP.func: {
+            const [principal, method] = value as [Principal, string];
+            w.byte(1);
+            writePrincipal(w, principal);
+            return w.text(method);
+        }
+        case OP.service:
+            return writePrincipal(w, value);
+    }
+}
+
+/** An encoder for an argument (or result) list of these types; the type table is written once, here. */
+export function encoder(schemas: readonly AnySchema[]): (values: readonly unknown[]) => Uint8Array {
+    const compiler = new Compiler();
+    const plans = schemas.map((s) => compiler.plan(s));
+    const { table } = typeTable(plans);
+    return (values) => {
+        if (values.length !== plans.length) throw new TypeError(`expected ${plans.length} value(s), got ${values.length}`);
+        const w = new Writer();
+        w.raw(table);
+        for (let i = 0; i < plans.length; i++) writeValue(w, plans[i] as Plan, values[i]);
+        return w.done();
+    };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Decoding.
+
+/** A type of the message's own table: an opcode, and for composite types what the table says of them. */
+type WireType =
+    | { readonly op: typeof OP.opt | typeof OP.vec; readonly inner: number }
+    | { readonly op: typeof OP.record | typeof OP.variant; readonly ids: number[]; readonly types: number[] }
+    | { readonly op: typeof OP.func; readonly args: number[]; readonly rets: number[] }
+    | { readonly op: typeof OP.service };
+
+/** Primitive opcodes that take no bytes. */
+function zeroSized(table: readonly WireType[], ref: number, seen: Set<number> = new Set()): boolean {
+    if (ref < 0) return ref === OP.null || ref === OP.reserved;
+    const t = table[ref] as WireType;
+    if (t.op !== OP.record || seen.has(ref)) return false;
+    seen.add(ref);
+    return t.types.every((r) => zeroSized(table, r, seen));
+}
+
+/** True for the opcodes of primitive types (the others name composite types, which live in the table). */
+function isPrimitiveOp(op: number): boolean {
+    return (op < 0 && op >= OP.empty) || op === OP.principal;
+}
+
+/** A type reference of the message: a primitive opcode or an index into its table of `count` types. */
+function checkedRef(r: Reader, count: number): number {
+    const ref = r.sleb();
+    if (ref >= 0 ? ref >= count : !isPrimitiveOp(ref)) r.fail(`bad type reference ${ref}`);
+    return ref;
+}
+
+function readTable(r: Reader): WireType[] {
+    for (const b of MAGIC) if (r.byte() !== b) r.fail('not a Candid message (no "DIDL" header)');
+    const count = r.uleb();
+    if (count > r.bytes.length) r.fail('type table is longer than the message');
+    const table: WireType[] = [];
+    const typeRef = (): number => checkedRef(r, count);
+    for (let i = 0; i < count; i++) {
+        const op = r.sleb();
+        switch (op) {
+            case OP.opt:
+            case OP.vec:
+                table.push({ op, inner: typeRef() });
+                break;
+            case OP.record:
+            case OP.variant: {
+                const n = r.uleb();
+                if (n > r.bytes.length) r.fail('a record lists more fields than the message has bytes');
+                const ids: number[] = [];
+                const types: number[] = [];
+                for (let k = 0; k < n; k++) {
+                    const id = r.uleb();
+                    if (id > 0xffffffff || (k > 0 && id <= (ids[k - 1] as number)))
+                        r.fail('field ids must be increasing 32-bit numbers');
+                    ids.push(id);
+                    types.push(typeRef());
+                }
+                table.push({ op, ids, types });
+                break;
+            }
+            case OP.func: {
+                const list = (): number[] => {
+                    const n = r.uleb();
+                    if (n > r.bytes.length) r.fail('a func type lists more types than the message has bytes');
+                    return Array.from({ length: n }, typeRef);
+                };
+                const args = list();
+                const rets = list();
+                const modes = r.uleb();
+                r.slice(modes);
+                table.push({ op, args, rets });
+                break;
+            }
+            case OP.service: {
+                const n = r.uleb();
+                if (n > r.bytes.length) r.fail('a service lists more methods than the message has bytes');
+                for (let k = 0; k < n; k++) {
+                    r.text();
+                    typeRef();
+                }
+                table.push({ op });
+                break;
+            }
+            default:
+                r.fail(`unknown type opcode ${op} in the type table`);
+        }
+    }
+    return table;
+}
+
+/** One message being decoded: its bytes, its type table and the memo of subtype checks. */
+class Decoding {
+    private readonly subtypes = new Map<Plan, Map<number, boolean>>();
+    depth = 0;
+
+    constructor(
+        readonly r: Reader,
+        readonly table: WireType[]
+    ) {}
+
+    private wire(ref: number): WireType {
+        return this.table[ref] as WireType;
+    }
+
+    private opOf(ref: number): number {
+        return ref < 0 ? ref : this.wire(ref).op;
+    }
+
+    /** Candid subtyping (specification, "Subtyping"), decided on types before any byte is read. */
+    isSubtype(ref: number, plan: Plan): boolean {
+        if (plan.op === OP.reserved || plan.op === OP.opt) return true;
+        const op = this.opOf(ref);
+        if (op === OP.empty) return true;
+        if (ref < 0) return op === plan.op || (op === OP.nat && plan.op === OP.int);
+        let memo = this.subtypes.get(plan);
+        if (memo === undefined) this.subtypes.set(plan, (memo = new Map()));
+        const known = memo.get(ref);
+        if (known !== undefined) return known;
+        memo.set(ref, true); // coinductive: a cycle that reaches this pair again holds
+        const t = this.wire(ref);
+        let result: boolean;
+        if (t.op === OP.vec && plan.op === OP.vec) result = this.isSubtype(t.inner, plan.inner);
+        else if (t.op === OP.record && plan.op === OP.record) {
+            result = plan.fields.every((f) => {
+                const at = t.ids.indexOf(f.id);
+                return at >= 0 ? this.isSubtype(t.types[at] as number, f.plan) : defaultable(f.plan);
+            });
+        } else if (t.op === OP.variant && plan.op === OP.variant) {
+            result = t.ids.every((id, k) => {
+                const f = plan.fields.find((x) => x.id === id);
+                return f !== undefined && this.isSubtype(t.types[k] as number, f.plan);
+            });
+        } else result = t.op === plan.op && (t.op === OP.func || t.op === OP.service);
+        memo.set(ref, result);
+        return result;
+    }
+
+    read(ref: number, plan: Plan): unknown {
+        if (++this.depth > MAX_DEPTH) this.r.fail(`values nest deeper than ${MAX_DEPTH} levels`);
+        const value = this.readAt(ref, plan);
+        this.depth--;
+        return value;
+    }
+
+    private mismatch(ref: number, plan: Plan): never {
+        return this.r.fail(`a value of wire type ${describe(this.opOf(ref))} where ${describe(plan.op)} is expected`);
+    }
+
+    private readAt(ref: number, plan: Plan): unknown {
+        const r = this.r;
+        if (plan.op === OP.opt) return this.readOpt(ref, plan.inner);
+        if (plan.op === OP.reserved) {
+            this.skip(ref);
+            return null;
+        }
+        if (ref < 0) {
+            if (ref !== plan.op && !(ref === OP.nat && plan.op === OP.int)) {
+                if (ref === OP.empty) r.fail('no value has type empty');
+                this.mismatch(ref, plan);
+            }
+            switch (ref) {
+                case OP.null:
+                    return null;
+                case OP.bool: {
+                    const b = r.byte();
+                    if (b > 1) r.fail('a bool is 0 or 1');
+                    return b === 1;
+                }
+                case OP.nat:
+                    return r.ulebBig();
+                case OP.int:
+                    return r.slebBig();
+                case OP.nat8:
+                    return r.fixedNumber(1, false);
+                case OP.nat16:
+                    return r.fixedNumber(2, false);
+                case OP.nat32:
+                    return r.fixedNumber(4, false);
+                case OP.nat64:
+                    return r.fixed64(false);
+                case OP.int8:
+                    return r.fixedNumber(1, true);
+                case OP.int16:
+                    return r.fixedNumber(2, true);
+                case OP.int32:
+                    return r.fixedNumber(4, true);
+                case OP.int64:
+                    return r.fixed64(true);
+                case OP.float32:
+                    return r.float(4);
+                case OP.float64:
+                    return r.float(8);
+                case OP.text:
+                    return r.text();
+                case OP.principal:
+                    return this.principal();
+            }
+            return this.mismatch(ref, plan);
+        }
+        const t = this.wire(ref);
+        if (t.op !== plan.op) this.mismatch(ref, plan);
+        switch (plan.op) {
+            case OP.vec:
+                return this.readVec((t as { inner: number }).inner, plan);
+            case OP.record:
+                return this.readRecord(t as { ids: number[]; types: number[] }, plan);
+            case OP.variant:
+                return this.readVariant(t as { ids: number[]; types: number[] }, plan);
+            case OP.func: {
+                if (r.byte() !== 1) r.fail('an opaque func reference cannot be decoded');
+                return [this.principal(), r.text()];
+            }
+            case OP.service:
+                return this.principal();
+        }
+        return this.mismatch(ref, plan);
+    }
+
+    private principal(): Principal {
+        const r = this.r;
+        if (r.byte() !== 1) r.fail('an opaque principal reference cannot be decoded');
+        const n = r.uleb();
+        if (n > 29) r.fail('a principal has at most 29 bytes');
+        return Principal.fromUint8Array(r.slice(n));
+    }
+
+    private readOpt(ref: number, inner: Plan): [] | [unknown] {
+        const op = this.opOf(ref);
+        if (op === OP.null || op === OP.reserved) {
+            this.skip(ref);
+            return [];
+        }
+        if (op === OP.opt) {
+            const flag = this.r.byte();
+            if (flag === 0) return [];
+            if (flag !== 1) this.r.fail('an opt flag is 0 or 1');
+            const wireInner = (this.wire(ref) as { inner: number }).inner;
+            if (this.isSubtype(wireInner, inner)) return [this.read(wireInner, inner)];
+            this.skip(wireInner);
+            return [];
+        }
+        // A bare value where an opt is expected: some value if it fits and null is no value of the inner type.
+        if (!defaultable(inner) && this.isSubtype(ref, inner)) return [this.read(ref, inner)];
+        this.skip(ref);
+        return [];
+    }
+
+    private readVec(wireInner: number, plan: Plan & { op: typeof OP.vec }): unknown {
+        const r = this.r;
+        const n = r.uleb();
+        if (plan.typed === Uint8Array && wireInner === OP.nat8) return r.slice(n);
+        if (zeroSized(this.table, wireInner) ? n > MAX_ZERO_SIZED_ELEMENTS : n > r.bytes.length - r.at) {
+            r.fail(`a vector of ${n} elements is longer than the message allows`);
+        }
+        if (plan.typed !== undefined) {
+            const out = new plan.typed(n);
+            for (let i = 0; i < n; i++) (out as unknown as unknown[])[i] = this.read(wireInner, plan.inner);
+            return out;
+        }
+        const out: unknown[] = new Array(n);
+        for (let i = 0; i < n; i++) out[i] = this.read(wireInner, plan.inner);
+        return out;
+    }
+
+    private readRecord(t: { ids: number[]; types: number[] }, plan: Plan & { op: typeof OP.record }): unknown {
+        const out: Record<string, unknown> = {};
+        const values: unknown[] | undefined = plan.tuple ? [] : undefined;
+        const fields = plan.fields;
+        let k = 0; // the next expected field; both lists are sorted by id
+        for (let i = 0; i < t.ids.length; i++) {
+            const id = t.ids[i] as number;
+            while (k < fields.length && (fields[k] as Field).id < id) this.missing(fields[k++] as Field, out);
+            const f = fields[k];
+            if (f !== undefined && f.id === id) {
+                out[f.name] = this.read(t.types[i] as number, f.plan);
+                k++;
+            } else this.skip(t.types[i] as number);
+        }
+        while (k < fields.length) this.missing(fields[k++] as Field, out);
+        if (values !== undefined) {
+            for (const f of fields) values.push(out[f.name]);
+            return values;
+        }
+        return out;
+    }
+
+    private missing(f: Field, out: Record<string, unknown>): void {
+        if (!defaultable(f.plan)) this.r.fail(`record field "${f.name}" is missing`);
+        out[f.name] = f.plan.op === OP.opt ? [] : null;
+    }
+
+    private readVariant(t: { ids: number[]; types: number[] }, plan: Plan & { op: typeof OP.variant }): unknown {
+        const r = this.r;
+        const index = r.uleb();
+        if (index >= t.ids.length) r.fail(`variant index ${index} is out of range`);
+        const id = t.ids[index] as number;
+        const f = plan.fields.find((x) => x.id === id);
+        if (f === undefined) return r.fail(`variant tag ${id} is not one this interface knows`);
+        return { [f.name]: this.read(t.types[index] as number, f.plan) };
+    }
+
+    /** Moves past one value of a wire type without building it. */
+    skip(ref: number): void {
+        if (++this.depth > MAX_DEPTH) this.r.fail(`values nest deeper than ${MAX_DEPTH} levels`);
+        this.skipAt(ref);
+        this.depth--;
+    }
+
+    private skipAt(ref: number): void {
+        const r = this.r;
+        if (ref < 0) {
+            switch (ref) {
+                case OP.null:
+                case OP.reserved:
+                    return;
+                case OP.empty:
+                    return r.fail('no value has type empty');
+                case OP.bool:
+                case OP.nat8:
+                case OP.int8:
+                    r.slice(1);
+                    return;
+                case OP.nat:
+                case OP.int:
+                    while (r.byte() >= 0x80);
+                    return;
+                case OP.nat16:
+                case OP.int16:
+                    r.slice(2);
+                    return;
+                case OP.nat32:
+                case OP.int32:
+                case OP.float32:
+                    r.slice(4);
+                    return;
+                case OP.nat64:
+                case OP.int64:
+                case OP.float64:
+                    r.slice(8);
+                    return;
+                case OP.text:
+                    r.slice(r.uleb());
+                    return;
+                case OP.principal:
+                    this.principal();
+                    return;
+            }
+            return r.fail(`unknown opcode ${ref}`);
+        }
+        const t = this.wire(ref);
+        switch (t.op) {
+            case OP.opt:
+                if (r.byte() === 1) this.skip(t.inner);
+                return;
+            case OP.vec: {
+                const n = r.uleb();
+                if (zeroSized(this.table, t.inner) ? n > MAX_ZERO_SIZED_ELEMENTS : n > r.bytes.length - r.at) {
+                    r.fail(`a vector of ${n} elements is longer than the message allows`);
+                }
+                for (let i = 0; i < n; i++) this.skip(t.inner);
+                return;
+            }
+            case OP.record:
+                for (const type of t.types) this.skip(type);
+                return;
+            case OP.variant: {
+                const index = r.uleb();
+                if (index >= t.types.length) r.fail(`variant index ${index} is out of range`);
+                return this.skip(t.types[index] as number);
+            }
+            case OP.func:
+                if (r.byte() === 1) {
+                    this.principal();
+                    r.text();
+                }
+                return;
+            case OP.service:
+                this.principal();
+                return;
+        }
+    }
+}
+
+/** True for the types a missing field or argument may take a value of: none (`opt`), `null` and `reserved`. */
+function defaultable(plan: Plan): boolean {
+    return plan.op === OP.opt || plan.op === OP.null || plan.op === OP.reserved;
+}
+
+const OP_NAMES = new Map<number, string>(Object.entries(OP).map(([name, op]) => [op, name]));
+
+function describe(op: number): string {
+    return OP_NAMES.get(op) ?? `opcode ${op}`;
+}
+
+/**
+ * A decoder for an argument (or result) list of these types. Extra arguments on the wire are ignored; missing
+ * trailing ones decode as none when their type allows it (specification, "Deserialisation").
+ */
+export function decoder(schemas: readonly AnySchema[]): (bytes: Uint8Array) => unknown[] {
+    const compiler = new Compiler();
+    const plans = schemas.map((s) => compiler.plan(s));
+    return (bytes) => {
+        const r = new Reader(bytes);
+        const table = readTable(r);
+        const count = r.uleb();
+        if (count > bytes.length) r.fail('more arguments than the message has bytes');
+        const refs: number[] = [];
+        for (let i = 0; i < count; i++) refs.push(checkedRef(r, table.length));
+        const d = new Decoding(r, table);
+        const values: unknown[] = [];
+        for (let i = 0; i < plans.length; i++) {
+            const plan = plans[i] as Plan;
+            const ref = refs[i];
+            if (ref === undefined) {
+                if (!defaultable(plan)) r.fail(`argument ${i} is missing`);
+                values.push(plan.op === OP.opt ? [] : null);
+            } else values.push(d.read(ref, plan));
+        }
+        for (let i = plans.length; i < refs.length; i++) d.skip(refs[i] as number);
+        if (r.at !== bytes.length) r.fail(`${bytes.length - r.at} byte(s) left after the last value`);
+        return values;
+    };
+}
