@@ -28,3 +28,19 @@ export function sleb128(n: bigint): Uint8Array {
         if (done) return Uint8Array.from(out);
     }
 }
+
+/** Reads an unsigned LEB128 that fills `bytes` exactly (a stored balance or allowance). */
+export function readLeb128(bytes: Uint8Array): bigint {
+    let n = 0n;
+    let shift = 0n;
+    for (let i = 0; i < bytes.length; i++) {
+        const b = bytes[i] as number;
+        n |= BigInt(b & 0x7f) << shift;
+        shift += 7n;
+        if (b < 0x80) {
+            if (i !== bytes.length - 1) throw new RangeError('bytes after the end of a LEB128 number');
+            return n;
+        }
+    }
+    throw new RangeError('a LEB128 number ends early');
+}

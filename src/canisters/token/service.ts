@@ -1,13 +1,15 @@
 /**
  * The token's public interface: every method of DFINITY's ICRC ledger (`icrc_ledger.did`, IC commit 606cab7),
- * with its types and init argument, so deployment scripts and clients written for that ledger work unchanged.
- * The implementation (`index.ts`) comes with issue 4; a test already checks this interface against the
- * official file, method by method.
+ * with its types and init argument, so deployment scripts and clients written for that ledger work unchanged;
+ * then what this ledger adds: ICRC-4 batches and ICRC-107 fee collection ({@link TOKEN_EXTENSIONS}). A test
+ * checks it against the official file, method by method. The implementation is `index.ts`.
  */
 import { c, defineService, query, update } from '../../shared/candid';
 import {
     Account,
     Allowance,
+    BalanceQueryArgs,
+    BalanceQueryResult,
     AllowanceArgs,
     ApproveArgs,
     ApproveResult,
@@ -23,19 +25,36 @@ import {
     GetBlocksArgs,
     GetBlocksResponse,
     GetBlocksResult,
+    GetFeeCollectorResult,
     GetIndexPrincipalResult,
     GetTransactionsRequest,
     GetTransactionsResponse,
     ICRC3DataCertificate,
     LedgerArg,
     Metadata,
+    SetFeeCollectorArgs,
+    SetFeeCollectorResult,
     StandardRecord,
     Tokens,
     TransferArg,
+    TransferBatchArgs,
+    TransferBatchResults,
     TransferFromArgs,
     TransferFromResult,
     TransferResult
 } from '../../shared/icrc/ledger';
+
+/** The methods this ledger serves beyond DFINITY's. */
+export const TOKEN_EXTENSIONS = [
+    'icrc4_transfer_batch',
+    'icrc4_balance_of_batch',
+    'icrc4_maximum_update_batch_size',
+    'icrc4_maximum_query_batch_size',
+    'icrc107_set_fee_collector',
+    'icrc107_get_fee_collector'
+] as const;
+
+const genericError = (message: string) => ({ Err: { GenericError: { error_code: 0n, message } } });
 
 export const tokenService = defineService({
     init: [LedgerArg],
@@ -53,18 +72,12 @@ export const tokenService = defineService({
         icrc1_fee: query([], Tokens),
         icrc1_minting_account: query([], c.opt(Account)),
         icrc1_balance_of: query([Account], Tokens),
-        icrc1_transfer: update([TransferArg], TransferResult, {
-            invalid: (message) => ({ Err: { GenericError: { error_code: 0n, message } } })
-        }),
+        icrc1_transfer: update([TransferArg], TransferResult, { invalid: genericError }),
         icrc1_supported_standards: query([], c.vec(StandardRecord)),
 
-        icrc2_approve: update([ApproveArgs], ApproveResult, {
-            invalid: (message) => ({ Err: { GenericError: { error_code: 0n, message } } })
-        }),
+        icrc2_approve: update([ApproveArgs], ApproveResult, { invalid: genericError }),
         icrc2_allowance: query([AllowanceArgs], Allowance),
-        icrc2_transfer_from: update([TransferFromArgs], TransferFromResult, {
-            invalid: (message) => ({ Err: { GenericError: { error_code: 0n, message } } })
-        }),
+        icrc2_transfer_from: update([TransferFromArgs], TransferFromResult, { invalid: genericError }),
 
         icrc3_get_archives: query([GetArchivesArgs], GetArchivesResult),
         icrc3_get_tip_certificate: query([], c.opt(ICRC3DataCertificate)),
@@ -75,6 +88,13 @@ export const tokenService = defineService({
         icrc10_supported_standards: query([], c.vec(c.record({ name: c.text(), url: c.text() }))),
         icrc103_get_allowances: query([GetAllowancesArgs], GetAllowancesResponse),
         icrc106_get_index_principal: query([], GetIndexPrincipalResult),
-        is_ledger_ready: query([], c.bool())
+        is_ledger_ready: query([], c.bool()),
+
+        icrc4_transfer_batch: update([TransferBatchArgs], TransferBatchResults),
+        icrc4_balance_of_batch: query([BalanceQueryArgs], BalanceQueryResult),
+        icrc4_maximum_update_batch_size: query([], c.opt(c.nat())),
+        icrc4_maximum_query_batch_size: query([], c.opt(c.nat())),
+        icrc107_set_fee_collector: update([SetFeeCollectorArgs], SetFeeCollectorResult, { invalid: genericError }),
+        icrc107_get_fee_collector: query([], GetFeeCollectorResult)
     }
 });

@@ -604,18 +604,22 @@ function writeValue(w: Writer, plan: Plan, value: unknown): void {
     }
 }
 
+/** Encodes an argument (or result) list; `header` is its type table, the same for every call. */
+export type Encoder = ((values: readonly unknown[]) => Uint8Array) & { readonly header: Uint8Array };
+
 /** An encoder for an argument (or result) list of these types; the type table is written once, here. */
-export function encoder(schemas: readonly AnySchema[]): (values: readonly unknown[]) => Uint8Array {
+export function encoder(schemas: readonly AnySchema[]): Encoder {
     const compiler = new Compiler();
     const plans = schemas.map((s) => compiler.plan(s));
     const { table } = typeTable(plans);
-    return (values) => {
+    const encode = (values: readonly unknown[]): Uint8Array => {
         if (values.length !== plans.length) throw new TypeError(`expected ${plans.length} value(s), got ${values.length}`);
         const w = new Writer();
         w.raw(table);
         for (let i = 0; i < plans.length; i++) writeValue(w, plans[i] as Plan, values[i]);
         return w.done();
     };
+    return Object.assign(encode, { header: table });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1039,5 +1043,24 @@ export function decoder(schemas: readonly AnySchema[]): (bytes: Uint8Array) => u
         for (let i = plans.length; i < refs.length; i++) d.skip(refs[i] as number);
         if (r.at !== bytes.length) r.fail(`${bytes.length - r.at} byte(s) left after the last value`);
         return values;
+    };
+}
+
+/**
+ * A compact store format for values of one type: the Candid encoding without its type table, which is the
+ * same for every value and is written back before decoding. Stable structures use it for records and blocks.
+ */
+export function valueCodec<T>(schema: AnySchema): { encode(value: T): Uint8Array; decode(bytes: Uint8Array): T } {
+    const encode = encoder([schema]);
+    const decode = decoder([schema]);
+    const header = encode.header;
+    return {
+        encode: (value) => encode([value]).subarray(header.length),
+        decode: (bytes) => {
+            const message = new Uint8Array(header.length + bytes.length);
+            message.set(header);
+            message.set(bytes, header.length);
+            return decode(message)[0] as T;
+        }
     };
 }

@@ -36,6 +36,30 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
     return a.length - b.length;
 }
 
+/**
+ * Hashes of map keys, remembered: a ledger hashes the same few keys (`btype`, `ts`, `tx`, `amt`, ...) in every
+ * block, and each SHA-256 costs about a million instructions in a canister. Bounded, so arbitrary values hashed
+ * by a client cannot grow it without limit.
+ */
+const keyHashes = new Map<string, Uint8Array>();
+const MAX_REMEMBERED_KEYS = 256;
+
+function keyHash(key: string): Uint8Array {
+    let hash = keyHashes.get(key);
+    if (hash === undefined) {
+        hash = sha256(utf8.encode(key));
+        if (keyHashes.size < MAX_REMEMBERED_KEYS) keyHashes.set(key, hash);
+    }
+    return hash;
+}
+
+/** The hash of a map whose values are already hashed: sorted `hash(key) ‖ hash(value)` pairs, hashed. */
+export function hashMapOfHashes(entries: readonly (readonly [string, Uint8Array])[]): Uint8Array {
+    const pairs = entries.map(([key, valueHash]) => concat([keyHash(key), valueHash]));
+    pairs.sort(compareBytes);
+    return sha256(concat(pairs));
+}
+
 /** The 32-byte representation-independent hash of an ICRC-3 value (or a legacy `Value`). */
 export function hashValue(value: ICRC3Value | Value): Uint8Array {
     if ('Nat' in value) return sha256(leb128(value.Nat));
@@ -44,7 +68,5 @@ export function hashValue(value: ICRC3Value | Value): Uint8Array {
     if ('Text' in value) return sha256(utf8.encode(value.Text));
     if ('Blob' in value) return sha256(value.Blob);
     if ('Array' in value) return sha256(concat(value.Array.map((v) => hashValue(v))));
-    const entries = value.Map.map(([key, v]) => concat([sha256(utf8.encode(key)), hashValue(v)]));
-    entries.sort(compareBytes);
-    return sha256(concat(entries));
+    return hashMapOfHashes(value.Map.map(([key, v]) => [key, hashValue(v)] as const));
 }

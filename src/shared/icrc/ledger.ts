@@ -388,3 +388,75 @@ export const GetIndexPrincipalResult = c.named(
         )
     })
 );
+
+// --- beyond DFINITY's ledger: ICRC-4 batches (as icdevs' ICRC_fungible serves them) and ICRC-107 (as DFINITY's
+// icrc-ledger-types declare it) ---
+
+export const TransferBatchError = c.named(
+    'TransferBatchError',
+    c.variant({ ...transferErrors, TooManyRequests: c.record({ limit: c.nat() }) })
+);
+export const TransferBatchResult = c.named('TransferBatchResult', c.variant({ Ok: BlockIndex, Err: TransferBatchError }));
+/** One result per transfer, in order; none only where a ledger stops a batch early (this one never does). */
+export const TransferBatchResults = c.named('TransferBatchResults', c.vec(c.opt(TransferBatchResult)));
+export const TransferBatchArgs = c.named('TransferBatchArgs', c.vec(TransferArg));
+export const BalanceQueryArgs = c.named('BalanceQueryArgs', c.record({ accounts: c.vec(Account) }));
+export const BalanceQueryResult = c.named('BalanceQueryResult', c.vec(c.tuple(Account, c.nat())));
+
+export const SetFeeCollectorArgs = c.named(
+    'SetFeeCollectorArgs',
+    c.record({ fee_collector: c.opt(Account), created_at_time: Timestamp })
+);
+export const SetFeeCollectorError = c.named(
+    'SetFeeCollectorError',
+    c.variant({
+        AccessDenied: c.text(),
+        InvalidAccount: c.text(),
+        Duplicate: c.record({ duplicate_of: c.nat() }),
+        GenericError
+    })
+);
+export const SetFeeCollectorResult = c.named('SetFeeCollectorResult', c.variant({ Ok: BlockIndex, Err: SetFeeCollectorError }));
+export const GetFeeCollectorResult = c.named(
+    'GetFeeCollectorResult',
+    c.variant({ Ok: c.opt(Account), Err: c.named('GetFeeCollectorError', c.variant({ GenericError })) })
+);
+
+// --- the TypeScript types of the values above ---
+
+export type Account = z.infer<typeof Account>;
+export type MetadataValue = z.infer<typeof MetadataValue>;
+export type TransferArg = z.infer<typeof TransferArg>;
+export type TransferError = z.infer<typeof TransferError>;
+export type TransferResult = z.infer<typeof TransferResult>;
+export type ApproveArgs = z.infer<typeof ApproveArgs>;
+export type ApproveError = z.infer<typeof ApproveError>;
+export type ApproveResult = z.infer<typeof ApproveResult>;
+export type AllowanceArgs = z.infer<typeof AllowanceArgs>;
+export type Allowance = z.infer<typeof Allowance>;
+export type TransferFromArgs = z.infer<typeof TransferFromArgs>;
+export type TransferFromError = z.infer<typeof TransferFromError>;
+export type TransferFromResult = z.infer<typeof TransferFromResult>;
+export type GetBlocksArgs = z.infer<typeof GetBlocksArgs>;
+export type GetArchivesArgs = z.infer<typeof GetArchivesArgs>;
+export type GetTransactionsRequest = z.infer<typeof GetTransactionsRequest>;
+export type Transaction = z.infer<typeof Transaction>;
+export type GetTransactionsResponse = z.infer<typeof GetTransactionsResponse>;
+export type GetBlocksResponse = z.infer<typeof GetBlocksResponse>;
+export type DataCertificate = z.infer<typeof DataCertificate>;
+export type ICRC3DataCertificate = z.infer<typeof ICRC3DataCertificate>;
+export type InitArgs = z.infer<typeof InitArgs>;
+export type UpgradeArgs = z.infer<typeof UpgradeArgs>;
+export type LedgerArg = z.infer<typeof LedgerArg>;
+export type ConsentMessageRequest = z.infer<typeof ConsentMessageRequest>;
+export type ConsentMessageResponse = z.infer<typeof ConsentMessageResponse>;
+export type GetAllowancesArgs = z.infer<typeof GetAllowancesArgs>;
+export type GetAllowancesResponse = z.infer<typeof GetAllowancesResponse>;
+export type GetIndexPrincipalResult = z.infer<typeof GetIndexPrincipalResult>;
+export type TransferBatchResult = z.infer<typeof TransferBatchResult>;
+export type TransferBatchResults = z.infer<typeof TransferBatchResults>;
+export type BalanceQueryArgs = z.infer<typeof BalanceQueryArgs>;
+export type BalanceQueryResult = z.infer<typeof BalanceQueryResult>;
+export type SetFeeCollectorArgs = z.infer<typeof SetFeeCollectorArgs>;
+export type SetFeeCollectorResult = z.infer<typeof SetFeeCollectorResult>;
+export type GetFeeCollectorResult = z.infer<typeof GetFeeCollectorResult>;

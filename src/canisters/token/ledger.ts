@@ -1,0 +1,493 @@
+/**
+ * The ledger's operations over its state, as DFINITY's ICRC ledger performs them (rules in `rules.ts`, sources in
+ * `../shared/reference/icrc.md` §2.3). Each operation checks everything before it writes anything, then appends
+ * one block and updates the tip; a refused operation leaves the state as it was. Nothing here touches Azle: the
+ * canister (`index.ts`) passes the caller, the time and a way to set its certified data, so the same code runs
+ * in unit tests on heap maps.
+ *
+ * Where DFINITY traps (an oversized memo, self-approval, the minting account delegating), this ledger throws,
+ * which traps in the canister: the caller gets the IC's reject with the message, and nothing changes.
+ */
+import type { Principal } from '@dfinity/principal';
+
+import { hashMapOfHashes, hashValue } from '../../shared/icrc/hash';
+import type {
+    Account,
+    ApproveArgs,
+    ApproveResult,
+    ICRC3Value,
+    SetFeeCollectorArgs,
+    SetFeeCollectorResult,
+    TransferArg,
+    TransferBatchResults,
+    TransferFromArgs,
+    TransferFromResult,
+    TransferResult
+} from '../../shared/icrc/ledger';
+import { SUBACCOUNT_BYTES } from '../../shared/icrc/ledger';
+import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey, sameAccount } from './accounts';
+import { type BlockType, blockValue, feeCollectorValue, type Operation, topFeeOf, transactionValue } from './blocks';
+import { tipRootHash } from './certification';
+import type { TokenConfig } from './config';
+import {
+    activeAllowance,
+    checkAllowance,
+    checkApproval,
+    checkBurn,
+    checkCreatedAt,
+    checkFee,
+    checkFunds,
+    feeFor,
+    memoTooLong,
+    PERMITTED_DRIFT_NS,
+    TRANSACTION_WINDOW_NS,
+    transferKind
+} from './rules';
+import { type LedgerState, type Tip, ownerKeyOf, pairKey } from './state';
+
+/** DFINITY's `MAX_TRANSACTIONS_IN_WINDOW`: deduplicated transactions the 24 h window may hold. */
+export const MAX_TRANSACTIONS_IN_WINDOW = 3_000_000;
+/**
+ * Once the window is half full, at most this many transactions a second (DFINITY: `ceil(0.5 · 3M / 86,400)`),
+ * so the window cannot be filled faster than it drains.
+ */
+export const THROTTLED_TRANSACTIONS_PER_SECOND = Math.ceil((0.5 * MAX_TRANSACTIONS_IN_WINDOW) / 86_400);
+/** DFINITY's `APPROVE_PRUNE_LIMIT`: expired approvals removed per transaction. */
+export const APPROVE_PRUNE_LIMIT = 100;
+/**
+ * Expired deduplication entries removed per transaction. DFINITY removes up to 100,000, cheap in Rust; here each
+ * costs two stable-map writes, so fewer, which still outpaces the at most `MAX_UPDATE_BATCH_SIZE` added per call.
+ */
+export const DEDUP_PURGE_LIMIT = 200;
+/** ICRC-4: transfers in one batch. Bounded by the instructions one message may spend (20B; about 100 blocks). */
+export const MAX_UPDATE_BATCH_SIZE = 100;
+/** ICRC-4: balances in one batch query. */
+export const MAX_QUERY_BATCH_SIZE = 1_000;
+
+/** One code byte per block type, appended to the transaction hash in the dedup key. */
+const BTYPE_CODE: Record<BlockType, number> = { '1xfer': 1, '1mint': 2, '1burn': 3, '2approve': 4, '2xfer': 5, '107feecol': 6 };
+
+const ONE_SECOND_NS = 1_000_000_000n;
+
+/** Raised where DFINITY's ledger traps; in the canister it traps too. */
+export class LedgerTrap extends Error {
+    override readonly name = 'LedgerTrap';
+}
+
+export type CallContext = { readonly caller: Principal; readonly now: bigint };
+
+type TimeOrDuplicate = { TooOld: null } | { CreatedInFuture: { ledger_time: bigint } } | { Duplicate: { duplicate_of: bigint } };
+
+/** An operation that passed its checks, ready to be written: the block's parts and the balance changes. */
+type Prepared = {
+    readonly btype: BlockType;
+    readonly tx: ICRC3Value;
+    readonly txHash: Uint8Array;
+    readonly topFee: bigint | undefined;
+    readonly createdAt: bigint | undefined;
+};
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+    return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function subaccountOk(subaccount: [] | [Uint8Array]): boolean {
+    return subaccount[0] === undefined || subaccount[0].length === SUBACCOUNT_BYTES;
+}
+
+export class Ledger {
+    private configCache: TokenConfig | undefined;
+    private tipCache: Tip | undefined;
+    /** Whether blocks were appended since the tip was last certified. */
+    private uncertified = false;
+
+    constructor(
+        readonly state: LedgerState,
+        /** Sets the canister's certified data (`ic0.certified_data_set`). */
+        private readonly certify: (data: Uint8Array) => void
+    ) {}
+
+    get config(): TokenConfig {
+        this.configCache ??= this.state.readConfig();
+        if (this.configCache === undefined) throw new LedgerTrap('The Ledger is not ready: it has no configuration');
+        return this.configCache;
+    }
+
+    setConfig(config: TokenConfig): void {
+        this.state.writeConfig(config);
+        this.configCache = config;
+    }
+
+    get tip(): Tip {
+        this.tipCache ??= this.state.readTip();
+        return this.tipCache;
+    }
+
+    /** Certifies the tip if blocks were appended since it was last certified; every update ends with it. */
+    private finish(): void {
+        if (this.uncertified) this.certifyTip();
+    }
+
+    /** Sets the certified data to the current tip (`post_upgrade` calls it, so the data survives an upgrade). */
+    certifyTip(): void {
+        this.uncertified = false;
+        const tip = this.tip;
+        const last = tip.last_hash[0];
+        this.certify(last === undefined ? new Uint8Array() : tipRootHash(tip.length - 1n, last));
+    }
+
+    // --- queries ---
+
+    balanceOf(account: Account): bigint {
+        return this.state.balance(accountKey(account));
+    }
+
+    allowance(owner: Account, spender: Account, now: bigint): { allowance: bigint; expires_at: [] | [bigint] } {
+        const approval = this.state.approval(pairKey(owner, spender));
+        const allowance = activeAllowance(approval, now);
+        return { allowance, expires_at: allowance > 0n && approval?.expiresAt !== undefined ? [approval.expiresAt] : [] };
+    }
+
+    isMinting(account: Account): boolean {
+        return sameAccount(account, this.config.minting_account);
+    }
+
+    // --- ICRC-1 ---
+
+    transfer(ctx: CallContext, arg: TransferArg): TransferResult {
+        const result = this.transferOne(ctx, arg);
+        this.finish();
+        return result;
+    }
+
+    /** ICRC-4: each transfer on its own, in order, one block each; the tip is certified once, at the end. */
+    transferBatch(ctx: CallContext, args: readonly TransferArg[]): TransferBatchResults {
+        if (args.length > MAX_UPDATE_BATCH_SIZE) {
+            const limit = BigInt(MAX_UPDATE_BATCH_SIZE);
+            return args.map(() => [{ Err: { TooManyRequests: { limit } } }]);
+        }
+        // Every memo is checked before any transfer runs, so an oversized one traps with nothing written.
+        for (const arg of args) this.checkMemo(arg.memo);
+        const results: TransferBatchResults = args.map((arg) => [this.transferOne(ctx, arg)]);
+        this.finish();
+        return results;
+    }
+
+    private checkMemo(memo: [] | [Uint8Array]): void {
+        const tooLong = memoTooLong(memo, this.config.max_memo_length);
+        if (tooLong !== undefined) throw new LedgerTrap(tooLong);
+    }
+
+    private transferOne(ctx: CallContext, arg: TransferArg): TransferResult {
+        this.checkMemo(arg.memo);
+        const from: Account = { owner: ctx.caller, subaccount: arg.from_subaccount };
+        const config = this.config;
+        const kind = this.kindOf(from, arg.to);
+        if (kind === undefined)
+            return { Err: { GenericError: { error_code: 0n, message: 'the minting account cannot transfer to itself' } } };
+        const fee = feeFor(kind, arg.fee, config.transfer_fee);
+        if ('BadFee' in fee) return { Err: fee };
+        const fromKey = accountKey(from);
+        const fromBalance = this.state.balance(fromKey);
+        if (kind === 'burn') {
+            const badBurn = checkBurn(arg.amount, fromBalance, config.transfer_fee);
+            if (badBurn !== undefined) return { Err: badBurn };
+        }
+        const op: Operation = {
+            btype: kind === 'mint' ? '1mint' : kind === 'burn' ? '1burn' : '1xfer',
+            amount: arg.amount,
+            from: kind === 'mint' ? undefined : from,
+            to: kind === 'burn' ? undefined : arg.to,
+            fee: arg.fee,
+            effectiveFee: fee.fee,
+            memo: arg.memo,
+            createdAt: arg.created_at_time
+        };
+        const prepared = this.prepare(op);
+        const refused = this.admit(ctx.now, prepared);
+        if (refused !== undefined) return { Err: refused };
+        if (kind !== 'mint') {
+            const short = checkFunds(arg.amount + fee.fee, fromBalance);
+            if (short !== undefined) return { Err: short };
+            this.state.setBalance(fromKey, fromBalance - arg.amount - fee.fee);
+        }
+        if (kind !== 'burn') this.credit(accountKey(arg.to), arg.amount);
+        this.collectFee(fee.fee);
+        const supplyChange = kind === 'mint' ? arg.amount : kind === 'burn' ? -arg.amount : 0n;
+        return { Ok: this.append(ctx.now, prepared, supplyChange - this.burnedFee(fee.fee)) };
+    }
+
+    /** Mint, burn or transfer; undefined when both ends are the minting account. */
+    private kindOf(from: Account, to: Account): 'mint' | 'burn' | 'transfer' | undefined {
+        const fromMinting = this.isMinting(from);
+        const toMinting = this.isMinting(to);
+        if (fromMinting && toMinting) return undefined;
+        return transferKind(fromMinting, toMinting);
+    }
+
+    // --- ICRC-2 ---
+
+    approve(ctx: CallContext, arg: ApproveArgs): ApproveResult {
+        this.checkMemo(arg.memo);
+        if (!subaccountOk(arg.from_subaccount)) {
+            return { Err: { GenericError: { error_code: 0n, message: `a subaccount is ${SUBACCOUNT_BYTES} bytes` } } };
+        }
+        const from: Account = { owner: ctx.caller, subaccount: arg.from_subaccount };
+        if (sameBytes(from.owner.toUint8Array(), arg.spender.owner.toUint8Array()))
+            throw new LedgerTrap('self approval is not allowed');
+        if (this.isMinting(from)) throw new LedgerTrap('the minting account cannot delegate mints');
+        const config = this.config;
+        const badFee = checkFee(arg.fee, config.transfer_fee);
+        if (badFee !== undefined) return { Err: badFee };
+        const key = pairKey(from, arg.spender);
+        const current = activeAllowance(this.state.approval(key), ctx.now);
+        const prepared = this.prepare({
+            btype: '2approve',
+            amount: arg.amount,
+            from,
+            spender: arg.spender,
+            fee: arg.fee,
+            effectiveFee: config.transfer_fee,
+            memo: arg.memo,
+            createdAt: arg.created_at_time,
+            expectedAllowance: arg.expected_allowance,
+            expiresAt: arg.expires_at
+        });
+        const refused = this.admit(ctx.now, prepared);
+        if (refused !== undefined) return { Err: refused };
+        // DFINITY charges the fee first and refunds it when the approval is refused: so funds come first.
+        const fromKey = accountKey(from);
+        const balance = this.state.balance(fromKey);
+        const short = checkFunds(config.transfer_fee, balance);
+        if (short !== undefined) return { Err: short };
+        const approvalRefused = checkApproval(arg.expires_at, arg.expected_allowance, current, ctx.now);
+        if (approvalRefused !== undefined) return { Err: approvalRefused };
+        this.state.setBalance(fromKey, balance - config.transfer_fee);
+        this.state.setApproval(key, { allowance: arg.amount, expiresAt: arg.expires_at[0] });
+        this.collectFee(config.transfer_fee);
+        const index = this.append(ctx.now, prepared, -this.burnedFee(config.transfer_fee));
+        this.finish();
+        return { Ok: index };
+    }
+
+    transferFrom(ctx: CallContext, arg: TransferFromArgs): TransferFromResult {
+        this.checkMemo(arg.memo);
+        const spender: Account = { owner: ctx.caller, subaccount: arg.spender_subaccount };
+        if (this.isMinting(arg.from)) throw new LedgerTrap('the minting account cannot delegate mints');
+        const config = this.config;
+        const kind = this.isMinting(arg.to) ? 'burn' : 'transfer';
+        const fee = feeFor(kind, arg.fee, config.transfer_fee);
+        if ('BadFee' in fee) return { Err: fee };
+        const fromKey = accountKey(arg.from);
+        const fromBalance = this.state.balance(fromKey);
+        if (kind === 'burn') {
+            const badBurn = checkBurn(arg.amount, fromBalance, config.transfer_fee);
+            if (badBurn !== undefined) return { Err: badBurn };
+        }
+        const prepared = this.prepare({
+            btype: kind === 'burn' ? '1burn' : '2xfer',
+            amount: arg.amount,
+            from: arg.from,
+            to: kind === 'burn' ? undefined : arg.to,
+            spender,
+            fee: arg.fee,
+            effectiveFee: fee.fee,
+            memo: arg.memo,
+            createdAt: arg.created_at_time
+        });
+        const refused = this.admit(ctx.now, prepared);
+        if (refused !== undefined) return { Err: refused };
+        const debit = arg.amount + fee.fee;
+        const selfSpend = sameAccount(spender, arg.from);
+        const key = pairKey(arg.from, spender);
+        const approval = selfSpend ? undefined : this.state.approval(key);
+        const allowance = activeAllowance(approval, ctx.now);
+        const noAllowance = checkAllowance(debit, allowance, selfSpend);
+        if (noAllowance !== undefined) return { Err: noAllowance };
+        const short = checkFunds(debit, fromBalance);
+        if (short !== undefined) return { Err: short };
+        this.state.setBalance(fromKey, fromBalance - debit);
+        if (kind === 'transfer') this.credit(accountKey(arg.to), arg.amount);
+        if (!selfSpend) this.state.setApproval(key, { allowance: allowance - debit, expiresAt: approval?.expiresAt });
+        this.collectFee(fee.fee);
+        const supplyChange = kind === 'burn' ? -arg.amount : 0n;
+        const index = this.append(ctx.now, prepared, supplyChange - this.burnedFee(fee.fee));
+        this.finish();
+        return { Ok: index };
+    }
+
+    // --- ICRC-107 ---
+
+    setFeeCollector(ctx: CallContext, arg: SetFeeCollectorArgs, callerIsController: boolean): SetFeeCollectorResult {
+        if (!callerIsController) return { Err: { AccessDenied: 'only a controller of the ledger may set the fee collector' } };
+        const [collector] = arg.fee_collector;
+        if (collector !== undefined) {
+            if (this.isMinting(collector)) return { Err: { InvalidAccount: 'the fee collector cannot be the minting account' } };
+            if (collector.owner.isAnonymous())
+                return { Err: { InvalidAccount: 'the fee collector cannot be the anonymous principal' } };
+        }
+        const tx = feeCollectorValue(arg.fee_collector, arg.created_at_time, ctx.caller.toUint8Array());
+        const prepared: Prepared = {
+            btype: '107feecol',
+            tx,
+            txHash: hashValue(tx),
+            topFee: undefined,
+            createdAt: arg.created_at_time
+        };
+        const refused = this.admit(ctx.now, prepared);
+        if (refused !== undefined) {
+            if ('Duplicate' in refused) return { Err: refused };
+            const message = 'TooOld' in refused ? 'created_at_time is too old' : 'created_at_time is in the future';
+            return { Err: { GenericError: { error_code: 1n, message } } };
+        }
+        this.setConfig({ ...this.config, fee_collector: arg.fee_collector });
+        const index = this.append(ctx.now, prepared, 0n);
+        this.finish();
+        return { Ok: index };
+    }
+
+    // --- init ---
+
+    /** Installs the config and mints the initial balances, one `1mint` block each. */
+    initialize(config: TokenConfig, initialBalances: readonly [Account, bigint][], now: bigint): void {
+        this.setConfig(config);
+        for (const [account, amount] of initialBalances) {
+            if (!subaccountOk(account.subaccount))
+                throw new LedgerTrap(`an initial balance names a subaccount that is not ${SUBACCOUNT_BYTES} bytes`);
+            const prepared = this.prepare({
+                btype: '1mint',
+                amount,
+                to: account,
+                fee: [],
+                effectiveFee: 0n,
+                memo: [],
+                createdAt: []
+            });
+            this.credit(accountKey(account), amount);
+            this.append(now, prepared, amount);
+        }
+        this.finish();
+    }
+
+    // --- the steps every operation shares ---
+
+    private prepare(op: Operation): Prepared {
+        const tx = transactionValue(op);
+        return { btype: op.btype, tx, txHash: hashValue(tx), topFee: topFeeOf(op), createdAt: op.createdAt[0] };
+    }
+
+    private dedupKey(prepared: Prepared): Uint8Array {
+        const key = new Uint8Array(33);
+        key.set(prepared.txHash);
+        key[32] = BTYPE_CODE[prepared.btype];
+        return key;
+    }
+
+    /**
+     * Housekeeping, then the checks on time and repetition: throttling, the time window, and deduplication
+     * (only for transactions with `created_at_time`).
+     */
+    private admit(now: bigint, prepared: Prepared): TimeOrDuplicate | { TemporarilyUnavailable: null } | undefined {
+        this.pruneExpiredApprovals(now);
+        this.state.forgetBefore(now - TRANSACTION_WINDOW_NS - PERMITTED_DRIFT_NS, DEDUP_PURGE_LIMIT);
+        if (this.throttled(now)) return { TemporarilyUnavailable: null };
+        if (prepared.createdAt === undefined) return undefined;
+        const timeError = checkCreatedAt([prepared.createdAt], now);
+        if (timeError !== undefined) return timeError;
+        const duplicate = this.state.duplicateOf(this.dedupKey(prepared));
+        return duplicate === undefined ? undefined : { Duplicate: { duplicate_of: duplicate } };
+    }
+
+    /** DFINITY's throttle: a full window refuses; a half-full one admits a bounded rate. */
+    private throttled(now: bigint): boolean {
+        const remembered = this.state.rememberedCount();
+        if (remembered < MAX_TRANSACTIONS_IN_WINDOW / 2) return false;
+        if (remembered >= MAX_TRANSACTIONS_IN_WINDOW) return true;
+        const length = this.tip.length;
+        const rate = BigInt(THROTTLED_TRANSACTIONS_PER_SECOND);
+        if (length < rate) return false;
+        const earlier = this.state.block(length - rate);
+        const ts = earlier !== undefined && 'Map' in earlier ? earlier.Map.find(([k]) => k === 'ts')?.[1] : undefined;
+        return ts !== undefined && 'Nat' in ts && ts.Nat + ONE_SECOND_NS > now;
+    }
+
+    private pruneExpiredApprovals(now: bigint): void {
+        for (let i = 0; i < APPROVE_PRUNE_LIMIT; i++) {
+            const [next] = this.state.nextExpirations(1);
+            if (next === undefined || next.expiresAt > now) return;
+            this.state.setApproval(next.pairKey, { allowance: 0n, expiresAt: undefined });
+        }
+    }
+
+    private credit(key: Uint8Array, amount: bigint): void {
+        this.state.setBalance(key, this.state.balance(key) + amount);
+    }
+
+    /** Fees go to the fee collector when there is one (ICRC-107); otherwise they are burned. */
+    private collectFee(fee: bigint): void {
+        const [collector] = this.config.fee_collector;
+        if (collector !== undefined && fee > 0n) this.credit(accountKey(collector), fee);
+    }
+
+    private burnedFee(fee: bigint): bigint {
+        return this.config.fee_collector[0] === undefined ? fee : 0n;
+    }
+
+    /** Appends the block, remembers it for deduplication, moves the tip; returns the block's index. */
+    private append(now: bigint, prepared: Prepared, supplyChange: bigint): bigint {
+        const tip = this.tip;
+        const index = tip.length;
+        const parent = tip.last_hash[0];
+        const block = blockValue(prepared.btype, prepared.tx, now, parent, prepared.topFee);
+        const entries: [string, Uint8Array][] = [
+            ['btype', hashValue({ Text: prepared.btype })],
+            ['ts', hashValue({ Nat: now })],
+            ['tx', prepared.txHash]
+        ];
+        if (parent !== undefined) entries.push(['phash', hashValue({ Blob: parent })]);
+        if (prepared.topFee !== undefined) entries.push(['fee', hashValue({ Nat: prepared.topFee })]);
+        const hash = hashMapOfHashes(entries);
+        this.state.appendBlock(index, block);
+        if (prepared.createdAt !== undefined) this.state.remember(this.dedupKey(prepared), prepared.createdAt, index);
+        this.tipCache = { length: index + 1n, last_hash: [hash], total_supply: tip.total_supply + supplyChange };
+        this.state.writeTip(this.tipCache);
+        this.uncertified = true;
+        return index;
+    }
+
+    /** The owner's allowances after `prev` (ICRC-103 order), at most `take`, expired ones left out. */
+    allowancesOf(owner: Account, prev: Account | undefined, take: number, now: bigint) {
+        const start = prev === undefined ? accountKey(owner) : pairKey(owner, prev);
+        const inclusive = prev === undefined;
+        const out: { from_account: Account; to_spender: Account; allowance: bigint; expires_at: [] | [bigint] }[] = [];
+        for (const pair of this.state.ownerPairs(ownerKeyOf(owner))) {
+            if (out.length >= take) break;
+            const order = compareKeys(pair, start);
+            if (order < 0 || (order === 0 && !inclusive)) continue;
+            const approval = this.state.approval(pair);
+            const allowance = activeAllowance(approval, now);
+            if (allowance === 0n) continue;
+            out.push({
+                from_account: pairAccount(pair, 0),
+                to_spender: pairAccount(pair, 1),
+                allowance,
+                expires_at: approval?.expiresAt === undefined ? [] : [approval.expiresAt]
+            });
+        }
+        return out;
+    }
+}
+
+/** Bytewise order; a key that extends `start` comes after it. */
+function compareKeys(pair: Uint8Array, start: Uint8Array): number {
+    const n = Math.min(pair.length, start.length);
+    for (let i = 0; i < n; i++) {
+        const d = (pair[i] as number) - (start[i] as number);
+        if (d !== 0) return d;
+    }
+    return pair.length - start.length;
+}
+
+function pairAccount(pair: Uint8Array, which: 0 | 1): Account {
+    return accountOfKey(pair.subarray(which * ACCOUNT_KEY_BYTES, (which + 1) * ACCOUNT_KEY_BYTES));
+}

@@ -1,0 +1,264 @@
+/**
+ * The ledger's state layout: what lives in which stable map, and how each key and value is laid out in bytes.
+ * Keys are binary and sort in the order the ledger reads them (accounts in ICRC-103 order, blocks and times as
+ * big-endian integers); values are compact (balances as LEB128, blocks in Candid without the type table).
+ * Everything is in stable memory, so an upgrade keeps it; the heap holds only caches of the config and the tip,
+ * reloaded from stable memory by `post_upgrade`.
+ *
+ * | memory | map              | key                                         | value                           |
+ * | ------ | ---------------- | ------------------------------------------- | ------------------------------- |
+ * | 0      | meta             | `config` / `tip`                            | TokenConfig / Tip               |
+ * | 1      | balances         | account key (62 bytes)                      | LEB128 amount                   |
+ * | 2      | allowances       | from key ‖ spender key (124 bytes)          | expiry flag, u64 BE, LEB128     |
+ * | 3      | expirations      | expires_at u64 BE ‖ from key ‖ spender key  | empty                           |
+ * | 4      | allowance index  | owner (30 bytes: padded principal, length)  | sorted (from ‖ spender) keys    |
+ * | 5      | blocks           | index u64 BE                                | ICRC-3 value                    |
+ * | 6      | dedup            | tx hash (32) ‖ block type code (1)          | block index u64 BE              |
+ * | 7      | dedup by time    | created_at_time u64 BE ‖ dedup key          | empty                           |
+ *
+ * Never renumber a memory or change a layout in place: an upgrade reads what the previous version wrote.
+ */
+import type * as z from 'zod/mini';
+
+import { c } from '../../shared/candid';
+import { valueCodec } from '../../shared/candid/wire';
+import { type Account, ICRC3Value } from '../../shared/icrc/ledger';
+import { leb128, readLeb128 } from '../../shared/leb128';
+import { ACCOUNT_KEY_BYTES, accountKey, MAX_PRINCIPAL_BYTES } from './accounts';
+import { TokenConfig } from './config';
+import type { ByteMap } from './store';
+
+export const MEMORY = {
+    meta: 0,
+    balances: 1,
+    allowances: 2,
+    expirations: 3,
+    allowanceIndex: 4,
+    blocks: 5,
+    dedup: 6,
+    dedupByTime: 7
+} as const;
+
+export type LedgerMaps = { readonly [K in keyof typeof MEMORY]: ByteMap };
+
+/** The end of the chain: how many blocks, the last one's hash, and the supply they add up to. */
+export const Tip = c.record({ length: c.nat(), last_hash: c.opt(c.blob()), total_supply: c.nat() });
+export type Tip = z.infer<typeof Tip>;
+
+const configCodec = valueCodec<TokenConfig>(TokenConfig);
+const tipCodec = valueCodec<Tip>(Tip);
+const blockCodec = valueCodec<ICRC3Value>(ICRC3Value);
+
+const utf8 = new TextEncoder();
+const CONFIG_KEY = utf8.encode('config');
+const TIP_KEY = utf8.encode('tip');
+const OWNER_BYTES = MAX_PRINCIPAL_BYTES + 1;
+const PAIR_BYTES = 2 * ACCOUNT_KEY_BYTES;
+
+export function u64be(n: bigint): Uint8Array {
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, n);
+    return out;
+}
+
+export function readU64be(bytes: Uint8Array, at = 0): bigint {
+    return new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigUint64(0);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+    }
+    return out;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+        const d = (a[i] as number) - (b[i] as number);
+        if (d !== 0) return d;
+    }
+    return a.length - b.length;
+}
+
+export type StoredApproval = { allowance: bigint; expiresAt: bigint | undefined };
+
+function encodeApproval(approval: StoredApproval): Uint8Array {
+    const head = new Uint8Array(9);
+    if (approval.expiresAt !== undefined) {
+        head[0] = 1;
+        head.set(u64be(approval.expiresAt), 1);
+    }
+    return concat(head, leb128(approval.allowance));
+}
+
+function decodeApproval(bytes: Uint8Array): StoredApproval {
+    return {
+        expiresAt: bytes[0] === 1 ? readU64be(bytes, 1) : undefined,
+        allowance: readLeb128(bytes.subarray(9))
+    };
+}
+
+/** Typed access to the ledger's maps; every method reads or writes exactly the entries it names. */
+export class LedgerState {
+    constructor(readonly maps: LedgerMaps) {}
+
+    // --- meta ---
+
+    readConfig(): TokenConfig | undefined {
+        const bytes = this.maps.meta.get(CONFIG_KEY);
+        return bytes === undefined ? undefined : configCodec.decode(bytes);
+    }
+
+    writeConfig(config: TokenConfig): void {
+        this.maps.meta.insert(CONFIG_KEY, configCodec.encode(config));
+    }
+
+    readTip(): Tip {
+        const bytes = this.maps.meta.get(TIP_KEY);
+        return bytes === undefined ? { length: 0n, last_hash: [], total_supply: 0n } : tipCodec.decode(bytes);
+    }
+
+    writeTip(tip: Tip): void {
+        this.maps.meta.insert(TIP_KEY, tipCodec.encode(tip));
+    }
+
+    // --- balances ---
+
+    balance(key: Uint8Array): bigint {
+        const bytes = this.maps.balances.get(key);
+        return bytes === undefined ? 0n : readLeb128(bytes);
+    }
+
+    /** Sets a balance; a zero balance is removed, so an emptied account costs no memory. */
+    setBalance(key: Uint8Array, amount: bigint): void {
+        if (amount === 0n) this.maps.balances.remove(key);
+        else this.maps.balances.insert(key, leb128(amount));
+    }
+
+    accountCount(): number {
+        return Number(this.maps.balances.len());
+    }
+
+    // --- allowances ---
+
+    approval(pairKey: Uint8Array): StoredApproval | undefined {
+        const bytes = this.maps.allowances.get(pairKey);
+        return bytes === undefined ? undefined : decodeApproval(bytes);
+    }
+
+    /** Sets (or, with a zero allowance, removes) an approval, keeping the expiry queue and the owner index in step. */
+    setApproval(pairKey: Uint8Array, approval: StoredApproval): void {
+        const old = this.approval(pairKey);
+        if (old?.expiresAt !== undefined) this.maps.expirations.remove(concat(u64be(old.expiresAt), pairKey));
+        if (approval.allowance === 0n) {
+            if (old !== undefined) {
+                this.maps.allowances.remove(pairKey);
+                this.indexRemove(pairKey);
+            }
+            return;
+        }
+        this.maps.allowances.insert(pairKey, encodeApproval(approval));
+        if (approval.expiresAt !== undefined)
+            this.maps.expirations.insert(concat(u64be(approval.expiresAt), pairKey), new Uint8Array());
+        if (old === undefined) this.indexAdd(pairKey);
+    }
+
+    /** The earliest-expiring approvals, at most `limit`, as (expires_at, pair key). */
+    nextExpirations(limit: number): { expiresAt: bigint; pairKey: Uint8Array }[] {
+        return this.maps.expirations.items(0, limit).map(([key]) => ({ expiresAt: readU64be(key), pairKey: key.subarray(8) }));
+    }
+
+    approvalCount(): number {
+        return Number(this.maps.allowances.len());
+    }
+
+    private ownerOf(pairKey: Uint8Array): Uint8Array {
+        return pairKey.subarray(0, OWNER_BYTES);
+    }
+
+    /** The owner's approvals, as sorted pair keys. */
+    ownerPairs(ownerKey: Uint8Array): Uint8Array[] {
+        const bytes = this.maps.allowanceIndex.get(ownerKey);
+        const pairs: Uint8Array[] = [];
+        if (bytes === undefined) return pairs;
+        for (let at = 0; at < bytes.length; at += PAIR_BYTES) pairs.push(bytes.subarray(at, at + PAIR_BYTES));
+        return pairs;
+    }
+
+    private writeOwnerPairs(ownerKey: Uint8Array, pairs: Uint8Array[]): void {
+        if (pairs.length === 0) this.maps.allowanceIndex.remove(ownerKey);
+        else this.maps.allowanceIndex.insert(ownerKey, concat(...pairs));
+    }
+
+    private indexAdd(pairKey: Uint8Array): void {
+        const owner = this.ownerOf(pairKey);
+        const pairs = this.ownerPairs(owner);
+        let at = 0;
+        while (at < pairs.length && compareBytes(pairs[at] as Uint8Array, pairKey) < 0) at++;
+        pairs.splice(at, 0, pairKey);
+        this.writeOwnerPairs(owner, pairs);
+    }
+
+    private indexRemove(pairKey: Uint8Array): void {
+        const owner = this.ownerOf(pairKey);
+        this.writeOwnerPairs(
+            owner,
+            this.ownerPairs(owner).filter((p) => compareBytes(p, pairKey) !== 0)
+        );
+    }
+
+    // --- blocks ---
+
+    block(index: bigint): ICRC3Value | undefined {
+        const bytes = this.maps.blocks.get(u64be(index));
+        return bytes === undefined ? undefined : blockCodec.decode(bytes);
+    }
+
+    appendBlock(index: bigint, block: ICRC3Value): void {
+        this.maps.blocks.insert(u64be(index), blockCodec.encode(block));
+    }
+
+    // --- deduplication ---
+
+    duplicateOf(dedupKey: Uint8Array): bigint | undefined {
+        const bytes = this.maps.dedup.get(dedupKey);
+        return bytes === undefined ? undefined : readU64be(bytes);
+    }
+
+    remember(dedupKey: Uint8Array, createdAt: bigint, index: bigint): void {
+        this.maps.dedup.insert(dedupKey, u64be(index));
+        this.maps.dedupByTime.insert(concat(u64be(createdAt), dedupKey), new Uint8Array());
+    }
+
+    /** Forgets up to `limit` remembered transactions created before `before`; returns how many. */
+    forgetBefore(before: bigint, limit: number): number {
+        let forgotten = 0;
+        for (const [key] of this.maps.dedupByTime.items(0, limit)) {
+            if (readU64be(key) >= before) break;
+            this.maps.dedupByTime.remove(key);
+            this.maps.dedup.remove(key.subarray(8));
+            forgotten++;
+        }
+        return forgotten;
+    }
+
+    rememberedCount(): number {
+        return Number(this.maps.dedup.len());
+    }
+}
+
+/** The pair key of an approval: the owner's account key, then the spender's. */
+export function pairKey(from: Account, spender: Account): Uint8Array {
+    return concat(accountKey(from), accountKey(spender));
+}
+
+/** The allowance index's key: an owner's principal as the first 30 bytes of its account keys. */
+export function ownerKeyOf(account: Account): Uint8Array {
+    return accountKey(account).subarray(0, OWNER_BYTES);
+}
+
+export { compareBytes, concat };
