@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 
 import { benchInstrumentation, benchLocalIc } from '../src/replica/local-ic.bench';
+import { benchToken } from '../src/canisters/token/token.bench';
 import { benchSha256 } from '../src/shared/crypto/sha256.bench';
 import { benchAzleCosts } from './azle-costs';
 import { wasmOf } from './lib/build';
@@ -16,6 +17,8 @@ import { ROOT } from './lib/canisters';
 import { bundleFigures, bundleTable } from './bundle-size';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 500);
+/** Calls per token figure (the median is reported). */
+const TOKEN_ROUNDS = Number(process.env.BENCH_TOKEN_ROUNDS ?? 5);
 
 function step(text: string): void {
     process.stdout.write(`  … ${text}\n`);
@@ -23,24 +26,27 @@ function step(text: string): void {
 
 async function main(): Promise<void> {
     const started = performance.now();
-    console.log('[1/6] building examples/counter');
+    console.log('[1/7] building examples/counter');
     const counterWasm = await wasmOf('counter');
 
-    console.log('[2/6] local IC');
+    console.log('[2/7] local IC');
     const ic = await benchLocalIc(counterWasm, CALLS, step);
     const overhead = ic.bookkeepingCost;
 
-    console.log('[3/6] instrumentation, variant by variant');
+    console.log('[3/7] instrumentation, variant by variant');
     const variants = benchInstrumentation(counterWasm, Math.floor(CALLS / 2), step);
 
-    console.log('[4/6] schema layer bundle size');
+    console.log('[4/7] schema layer bundle size');
     const bundles = await bundleFigures();
 
-    console.log('[5/6] SHA-256 inside a canister');
+    console.log('[5/7] SHA-256 inside a canister');
     const sha = await benchSha256(await wasmOf('icrc_hash', 'fixtures'));
 
-    console.log("[6/6] Azle's building blocks inside a canister");
+    console.log("[6/7] Azle's building blocks inside a canister");
     const azleCosts = await benchAzleCosts(await wasmOf('azle_costs', 'fixtures'));
+
+    console.log('[7/7] the token canister');
+    const token = await benchToken(await wasmOf('token'), TOKEN_ROUNDS, step);
 
     const fmt = (n: number, digits = 0) =>
         n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -106,6 +112,15 @@ canister's own instruction counter; the first row is a whole message):
 | building block | instructions |
 |---|---|
 ${azleCosts.map((f) => `| ${f.figure} | ${fmt(Number(f.instructions))} |`).join('\n')}
+
+## The token canister (\`src/canisters/token\`)
+
+Instructions per call (median of ${TOKEN_ROUNDS}), whole message, beside DFINITY's Rust ledger (canbench, u64 build).
+Targets of issue 4: \`icrc1_transfer\` at most 8M; one transfer inside a batch at most 2.5M.
+
+| call | this ledger | DFINITY's Rust ledger |
+|---|---|---|
+${token.map((f) => `| ${f.call} | ${fmt(Number(f.instructions))} | ${f.rust} |`).join('\n')}
 `;
     // formatted as `npm run lint` expects, so a fresh benchmark can be committed as written
     const path = join(ROOT, 'docs', 'benchmarks.md');

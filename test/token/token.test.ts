@@ -10,6 +10,7 @@ import { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 
 import { wasmOf } from '../../scripts/lib/build';
+import { encodeLedgerArg, ledgerInit } from '../../src/canisters/token/deploy';
 import { tokenService } from '../../src/canisters/token/service';
 import { type ActorOf, toIdl } from '../../src/shared/candid';
 import { hashValue } from '../../src/shared/icrc/hash';
@@ -35,32 +36,16 @@ const minter = identity();
 const holder = identity();
 
 function initArg(): Uint8Array {
-    const arg = {
-        Init: {
-            minting_account: account(minter.getPrincipal()),
-            fee_collector_account: [],
-            transfer_fee: FEE,
-            decimals: [],
-            max_memo_length: [],
-            token_symbol: 'TKN',
-            token_name: 'Test token',
-            metadata: [],
-            initial_balances: [[account(holder.getPrincipal()), START]],
-            feature_flags: [],
-            archive_options: {
-                num_blocks_to_archive: 1000n,
-                max_transactions_per_response: [],
-                trigger_threshold: 2000n,
-                max_message_size_bytes: [],
-                cycles_for_archive_creation: [],
-                node_max_memory_size_bytes: [],
-                controller_id: minter.getPrincipal(),
-                more_controller_ids: []
-            },
-            index_principal: []
-        }
-    };
-    return new Uint8Array(IDL.encode([toIdl(LedgerArg, IDL)], [arg]));
+    return encodeLedgerArg(
+        ledgerInit({
+            mintingAccount: account(minter.getPrincipal()),
+            transferFee: FEE,
+            initialBalances: [[account(holder.getPrincipal()), START]],
+            symbol: 'TKN',
+            name: 'Test token',
+            archiveController: minter.getPrincipal()
+        })
+    );
 }
 
 /** An actor speaking as `who`. */
