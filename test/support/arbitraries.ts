@@ -245,3 +245,36 @@ export function decodedForm(d: Desc, v: unknown): unknown {
             return v;
     }
 }
+
+/** One of each composite shape, named, for tests that run a property on every kind of type. */
+export const COMPOSITE_SHAPES: [string, Desc][] = [
+    ['opt', { kind: 'opt', inner: { kind: 'nat' } }],
+    ['opt of empty', { kind: 'opt', inner: { kind: 'empty' } }],
+    [
+        'record',
+        {
+            kind: 'record',
+            fields: [
+                ['a', { kind: 'nat8' }],
+                ['type', { kind: 'text' }],
+                ['with space', { kind: 'bool' }]
+            ]
+        }
+    ],
+    [
+        'variant',
+        {
+            kind: 'variant',
+            fields: [
+                ['Ok', { kind: 'nat' }],
+                ['Err', { kind: 'text' }],
+                ['None', { kind: 'null' }]
+            ]
+        }
+    ],
+    ['tuple', { kind: 'tuple', items: [{ kind: 'principal' }, { kind: 'int64' }] }],
+    ['recursive list', { kind: 'list', item: { kind: 'int' } }],
+    ['recursive tree', { kind: 'tree', leaf: { kind: 'text' } }],
+    ['func reference', { kind: 'func' }],
+    ['service reference', { kind: 'service' }]
+];

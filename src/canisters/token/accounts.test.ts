@@ -1,6 +1,7 @@
 import { Principal } from '@dfinity/principal';
 import fc from 'fast-check';
 
+import { compareBytes } from '../../shared/bytes';
 import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey, sameAccount, type Account } from './accounts';
 
 const principal = fc.uint8Array({ maxLength: 29 }).map((bytes) => Principal.fromUint8Array(bytes));
@@ -8,11 +9,6 @@ const subaccount = fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }), { 
 const account = fc
     .record({ owner: principal, sub: subaccount })
     .map(({ owner, sub }): Account => ({ owner, subaccount: sub === undefined ? [] : [sub] }));
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
-    return a.length - b.length;
-}
 
 describe('account keys', () => {
     it('have a fixed width and give the account back (the zero subaccount as None)', () => {

@@ -3,6 +3,7 @@
  * accounts in (owner principals by their bytes, then subaccounts by theirs). The default subaccount, whether
  * given as None or as 32 zero bytes, is one account (ICRC-1: "the default subaccount is all zeros").
  */
+import { uint8Equals } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
 import { SUBACCOUNT_BYTES } from '../../shared/icrc/ledger';
@@ -47,7 +48,5 @@ export function accountOfKey(key: Uint8Array): Account {
 
 /** True when both name the same account (None and the all-zero subaccount are the same). */
 export function sameAccount(a: Account, b: Account): boolean {
-    const x = accountKey(a);
-    const y = accountKey(b);
-    return x.every((byte, i) => byte === y[i]);
+    return uint8Equals(accountKey(a), accountKey(b));
 }

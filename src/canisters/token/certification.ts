@@ -26,13 +26,25 @@ function domainSeparated(separator: string, ...parts: Uint8Array[]): Uint8Array 
     return sha256(bytes);
 }
 
+const emptyHash = () => domainSeparated('ic-hashtree-empty');
 const leafHash = (value: Uint8Array) => domainSeparated('ic-hashtree-leaf', value);
 const labeledHash = (label: Uint8Array, subtree: Uint8Array) => domainSeparated('ic-hashtree-labeled', label, subtree);
 const forkHash = (left: Uint8Array, right: Uint8Array) => domainSeparated('ic-hashtree-fork', left, right);
 
-/** The certified data for a tip: the root hash of its tree (labels in order: `hash` before `index`). */
-export function tipRootHash(lastIndex: bigint, lastHash: Uint8Array): Uint8Array {
-    return forkHash(labeledHash(LAST_BLOCK_HASH, leafHash(lastHash)), labeledHash(LAST_BLOCK_INDEX, leafHash(leb128(lastIndex))));
+/** The end of the chain as certification sees it: how many blocks, and the last one's hash (none before the first). */
+export type ChainTip = { readonly length: bigint; readonly last_hash: [] | [Uint8Array] };
+
+/**
+ * The certified data for a tip: the root hash of its tree (labels in order: `hash` before `index`); a ledger
+ * without blocks certifies the empty tree.
+ */
+export function tipRootHash(tip: ChainTip): Uint8Array {
+    const [last] = tip.last_hash;
+    if (last === undefined) return emptyHash();
+    return forkHash(
+        labeledHash(LAST_BLOCK_HASH, leafHash(last)),
+        labeledHash(LAST_BLOCK_INDEX, leafHash(leb128(tip.length - 1n)))
+    );
 }
 
 // CBOR (RFC 8949), only what a hash tree needs: arrays of small integers and byte strings.
@@ -48,14 +60,18 @@ const cborBytes = (b: Uint8Array): number[] => [...cborHead(2, b.length), ...b];
 const cborArray = (items: number[][]): number[] => [...cborHead(4, items.length), ...items.flat()];
 const cborUint = (n: number): number[] => cborHead(0, n);
 
-/** The tip's hash tree, CBOR-encoded with the self-describing tag as the IC writes its trees. */
-export function tipTreeCbor(lastIndex: bigint, lastHash: Uint8Array): Uint8Array {
+/** The tip's hash tree (the empty tree before the first block), CBOR-encoded with the self-describing tag as the IC writes its trees. */
+export function tipTreeCbor(tip: ChainTip): Uint8Array {
+    const [last] = tip.last_hash;
     const leaf = (value: Uint8Array) => cborArray([cborUint(3), cborBytes(value)]);
     const labeled = (label: Uint8Array, subtree: number[]) => cborArray([cborUint(2), cborBytes(label), subtree]);
-    const tree = cborArray([
-        cborUint(1),
-        labeled(LAST_BLOCK_HASH, leaf(lastHash)),
-        labeled(LAST_BLOCK_INDEX, leaf(leb128(lastIndex)))
-    ]);
+    const tree =
+        last === undefined
+            ? cborArray([cborUint(0)])
+            : cborArray([
+                  cborUint(1),
+                  labeled(LAST_BLOCK_HASH, leaf(last)),
+                  labeled(LAST_BLOCK_INDEX, leaf(leb128(tip.length - 1n)))
+              ]);
     return Uint8Array.from([0xd9, 0xd9, 0xf7, ...tree]);
 }

@@ -56,7 +56,7 @@ import { Ledger, MAX_QUERY_BATCH_SIZE, MAX_UPDATE_BATCH_SIZE } from './ledger';
 import { transactionOf } from './legacy';
 import { LedgerState, type LedgerMaps, MEMORY } from './state';
 import { RAW_BYTES } from './store';
-import { TOKEN_EXTENSIONS, tokenService } from './service';
+import { tokenService } from './service';
 import { argumentLimit, MAX_BLOCKS_PER_RESPONSE, MAX_TRANSACTIONS_PER_REQUEST, rangeOf } from './limits';
 
 const api = implement(tokenService, azle);
@@ -77,7 +77,7 @@ function stableMaps(): LedgerMaps {
 
 const ledger = new Ledger(new LedgerState(stableMaps()), (data) => certifiedDataSet(data));
 
-const KNOWN_METHODS = new Set<string>([...Object.keys(tokenService.methods), ...TOKEN_EXTENSIONS]);
+const KNOWN_METHODS = new Set<string>(Object.keys(tokenService.methods));
 
 const STANDARDS = [
     { name: 'ICRC-1', url: 'https://github.com/dfinity/ICRC-1/tree/main/standards/ICRC-1' },
@@ -226,9 +226,8 @@ export default class Token {
     @api.query('icrc3_get_tip_certificate')
     icrc3_get_tip_certificate(): [] | [ICRC3DataCertificate] {
         const certificate = dataCertificate();
-        const last = ledger.tip.last_hash[0];
-        if (certificate === undefined || last === undefined) return [];
-        return [{ certificate, hash_tree: tipTreeCbor(ledger.tip.length - 1n, last) }];
+        if (certificate === undefined || ledger.tip.last_hash.length === 0) return [];
+        return [{ certificate, hash_tree: tipTreeCbor(ledger.tip) }];
     }
 
     @api.query('icrc3_supported_block_types')
@@ -263,12 +262,7 @@ export default class Token {
 
     @api.query('get_data_certificate')
     get_data_certificate(): DataCertificate {
-        const last = ledger.tip.last_hash[0];
-        return {
-            certificate: certificateOrNone(),
-            hash_tree:
-                last === undefined ? Uint8Array.from([0xd9, 0xd9, 0xf7, 0x81, 0x00]) : tipTreeCbor(ledger.tip.length - 1n, last)
-        };
+        return { certificate: certificateOrNone(), hash_tree: tipTreeCbor(ledger.tip) };
     }
 
     @api.query('archives')

@@ -8,7 +8,10 @@
  * Where DFINITY traps (an oversized memo, self-approval, the minting account delegating), this ledger throws,
  * which traps in the canister: the caller gets the IC's reject with the message, and nothing changes.
  */
+import { uint8Equals } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
+
+import { compareBytes } from '../../shared/bytes';
 
 import { hashMapOfHashes, hashValue } from '../../shared/icrc/hash';
 import type {
@@ -87,10 +90,6 @@ type Prepared = {
     readonly createdAt: bigint | undefined;
 };
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-    return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 function subaccountOk(subaccount: [] | [Uint8Array]): boolean {
     return subaccount[0] === undefined || subaccount[0].length === SUBACCOUNT_BYTES;
 }
@@ -131,9 +130,7 @@ export class Ledger {
     /** Sets the certified data to the current tip (`post_upgrade` calls it, so the data survives an upgrade). */
     certifyTip(): void {
         this.uncertified = false;
-        const tip = this.tip;
-        const last = tip.last_hash[0];
-        this.certify(last === undefined ? new Uint8Array() : tipRootHash(tip.length - 1n, last));
+        this.certify(tipRootHash(this.tip));
     }
 
     // --- queries ---
@@ -233,7 +230,7 @@ export class Ledger {
             return { Err: { GenericError: { error_code: 0n, message: `a subaccount is ${SUBACCOUNT_BYTES} bytes` } } };
         }
         const from: Account = { owner: ctx.caller, subaccount: arg.from_subaccount };
-        if (sameBytes(from.owner.toUint8Array(), arg.spender.owner.toUint8Array()))
+        if (uint8Equals(from.owner.toUint8Array(), arg.spender.owner.toUint8Array()))
             throw new LedgerTrap('self approval is not allowed');
         if (this.isMinting(from)) throw new LedgerTrap('the minting account cannot delegate mints');
         const config = this.config;
@@ -462,7 +459,7 @@ export class Ledger {
         const out: { from_account: Account; to_spender: Account; allowance: bigint; expires_at: [] | [bigint] }[] = [];
         for (const pair of this.state.ownerPairs(ownerKeyOf(owner))) {
             if (out.length >= take) break;
-            const order = compareKeys(pair, start);
+            const order = compareBytes(pair, start);
             if (order < 0 || (order === 0 && !inclusive)) continue;
             const approval = this.state.approval(pair);
             const allowance = activeAllowance(approval, now);
@@ -476,16 +473,6 @@ export class Ledger {
         }
         return out;
     }
-}
-
-/** Bytewise order; a key that extends `start` comes after it. */
-function compareKeys(pair: Uint8Array, start: Uint8Array): number {
-    const n = Math.min(pair.length, start.length);
-    for (let i = 0; i < n; i++) {
-        const d = (pair[i] as number) - (start[i] as number);
-        if (d !== 0) return d;
-    }
-    return pair.length - start.length;
 }
 
 function pairAccount(pair: Uint8Array, which: 0 | 1): Account {

@@ -18,8 +18,10 @@
  *
  * Never renumber a memory or change a layout in place: an upgrade reads what the previous version wrote.
  */
+import { concat } from '@dfinity/candid';
 import type * as z from 'zod/mini';
 
+import { compareBytes } from '../../shared/bytes';
 import { c } from '../../shared/candid';
 import { valueCodec } from '../../shared/candid/wire';
 import { type Account, ICRC3Value } from '../../shared/icrc/ledger';
@@ -63,25 +65,6 @@ export function u64be(n: bigint): Uint8Array {
 
 export function readU64be(bytes: Uint8Array, at = 0): bigint {
     return new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigUint64(0);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-    }
-    return out;
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) {
-        const d = (a[i] as number) - (b[i] as number);
-        if (d !== 0) return d;
-    }
-    return a.length - b.length;
 }
 
 export type StoredApproval = { allowance: bigint; expiresAt: bigint | undefined };
@@ -260,5 +243,3 @@ export function pairKey(from: Account, spender: Account): Uint8Array {
 export function ownerKeyOf(account: Account): Uint8Array {
     return accountKey(account).subarray(0, OWNER_BYTES);
 }
-
-export { compareBytes, concat };

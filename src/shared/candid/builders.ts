@@ -66,7 +66,8 @@ const BIG_INT_RANGES = {
 } as const;
 
 /** The JS typed array `@dfinity/candid` decodes a `vec` of each fixed-width integer to. */
-const TYPED_ARRAYS = {
+/** The vectors whose values are typed arrays, as `@dfinity/candid` 3 decodes them. */
+export const TYPED_ARRAYS = {
     nat8: Uint8Array,
     nat16: Uint16Array,
     nat32: Uint32Array,
@@ -76,7 +77,7 @@ const TYPED_ARRAYS = {
     int32: Int32Array,
     int64: BigInt64Array
 } as const;
-type TypedArrayKind = keyof typeof TYPED_ARRAYS;
+export type TypedArrayKind = keyof typeof TYPED_ARRAYS;
 /** The value types of those vectors (over any buffer: a decoded blob may be a view of a larger one). */
 type TypedArrayOf = {
     nat8: Uint8Array;

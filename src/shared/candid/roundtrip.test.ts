@@ -6,7 +6,16 @@ import { IDL } from '@dfinity/candid';
 import { IDL as IcpSdkIDL } from '@icp-sdk/core/candid';
 import fc from 'fast-check';
 
-import { decodedForm, type Desc, descArb, inhabited, PRIMITIVES, schemaOf, valueArb } from '../../../test/support/arbitraries';
+import {
+    COMPOSITE_SHAPES,
+    decodedForm,
+    type Desc,
+    descArb,
+    inhabited,
+    PRIMITIVES,
+    schemaOf,
+    valueArb
+} from '../../../test/support/arbitraries';
 import { toIdl } from './idl';
 
 function roundTrips(d: Desc, value: unknown): void {
@@ -32,37 +41,7 @@ describe('a valid value round-trips through the generated IDL', () => {
         }
     );
 
-    it.each([
-        ['opt', { kind: 'opt', inner: { kind: 'nat' } }],
-        ['opt of empty', { kind: 'opt', inner: { kind: 'empty' } }],
-        [
-            'record',
-            {
-                kind: 'record',
-                fields: [
-                    ['a', { kind: 'nat8' }],
-                    ['type', { kind: 'text' }],
-                    ['with space', { kind: 'bool' }]
-                ]
-            }
-        ],
-        [
-            'variant',
-            {
-                kind: 'variant',
-                fields: [
-                    ['Ok', { kind: 'nat' }],
-                    ['Err', { kind: 'text' }],
-                    ['None', { kind: 'null' }]
-                ]
-            }
-        ],
-        ['tuple', { kind: 'tuple', items: [{ kind: 'principal' }, { kind: 'int64' }] }],
-        ['recursive list', { kind: 'list', item: { kind: 'int' } }],
-        ['recursive tree', { kind: 'tree', leaf: { kind: 'text' } }],
-        ['func reference', { kind: 'func' }],
-        ['service reference', { kind: 'service' }]
-    ] as [string, Desc][])('%s', (_, d) => {
+    it.each(COMPOSITE_SHAPES)('%s', (_, d) => {
         fc.assert(property(d), { numRuns: 100 });
     });
 

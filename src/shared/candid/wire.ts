@@ -14,8 +14,11 @@
  * value that does not fit an expected `opt` decodes as none. Malformed bytes or a type that does not fit raise
  * a {@link CandidDecodeError}; a hostile length or nesting is refused before it costs work.
  */
+import { idlLabelToId } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
+import { sleb128, leb128 } from '../leb128';
+import { TYPED_ARRAYS, type TypedArrayKind } from './builders';
 import { type AnySchema, type CandidNode, candidNodeOf, type FuncNode, type PrimitiveKind } from './node';
 
 /** Raised for bytes that are not a Candid message of the expected types. */
@@ -81,41 +84,12 @@ type Plan =
     | { readonly op: typeof OP.service; methods: { name: string; plan: Plan }[] };
 
 type PrimitiveKindOp = (typeof OP)[PrimitiveKind];
-type TypedArrayCtor =
-    | Uint8ArrayConstructor
-    | Uint16ArrayConstructor
-    | Uint32ArrayConstructor
-    | BigUint64ArrayConstructor
-    | Int8ArrayConstructor
-    | Int16ArrayConstructor
-    | Int32ArrayConstructor
-    | BigInt64ArrayConstructor;
-
-/** The vectors that decode to typed arrays, as `@dfinity/candid` 3 decodes them (and the schemas expect). */
-const TYPED_ARRAYS: Partial<Record<PrimitiveKind, TypedArrayCtor>> = {
-    nat8: Uint8Array,
-    nat16: Uint16Array,
-    nat32: Uint32Array,
-    nat64: BigUint64Array,
-    int8: Int8Array,
-    int16: Int16Array,
-    int32: Int32Array,
-    int64: BigInt64Array
-};
+type TypedArrayCtor = (typeof TYPED_ARRAYS)[TypedArrayKind];
 
 const FUNC_MODES = { query: 1, oneway: 2, composite_query: 3 } as const;
 
-/** Candid's field id of a label: `_123_` and `123` are the number itself, any other name its `idlHash`. */
-export function labelId(label: string): number {
-    const numeric = /^_(\d+)_$/.exec(label) ?? /^(\d+)$/.exec(label);
-    if (numeric !== null) return Number(numeric[1]);
-    let h = 0;
-    for (const byte of utf8Encode(label)) h = (Math.imul(h, 223) + byte) >>> 0;
-    return h;
-}
-
 function fieldsOf(entries: [string, AnySchema][], compile: (s: AnySchema) => Plan): Field[] {
-    return entries.map(([name, schema]) => ({ id: labelId(name), name, plan: compile(schema) })).sort((a, b) => a.id - b.id);
+    return entries.map(([name, schema]) => ({ id: idlLabelToId(name), name, plan: compile(schema) })).sort((a, b) => a.id - b.id);
 }
 
 class Compiler {
@@ -148,7 +122,8 @@ class Compiler {
                 return { op: OP.opt, inner: child(node.inner) };
             case 'vec': {
                 const inner = child(node.inner);
-                const typed = 'kind' in inner ? TYPED_ARRAYS[inner.kind] : undefined;
+                const typed =
+                    'kind' in inner && inner.kind in TYPED_ARRAYS ? TYPED_ARRAYS[inner.kind as TypedArrayKind] : undefined;
                 return { op: OP.vec, inner, typed };
             }
             case 'record':
@@ -265,24 +240,12 @@ class Writer {
     }
 
     ulebBig(n: bigint): void {
-        if (n < 0x20000000000000n) return this.uleb(Number(n));
-        let v = n;
-        do {
-            const b = Number(v & 0x7fn);
-            v >>= 7n;
-            this.byte(v === 0n ? b : b | 0x80);
-        } while (v !== 0n);
+        if (n < 0x20000000000000n) this.uleb(Number(n));
+        else this.raw(leb128(n));
     }
 
     slebBig(n: bigint): void {
-        let v = n;
-        for (;;) {
-            const b = Number(v & 0x7fn);
-            v >>= 7n;
-            const done = (v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0);
-            this.byte(done ? b : b | 0x80);
-            if (done) return;
-        }
+        this.raw(sleb128(n));
     }
 
     /** `n` in `size` bytes, little-endian, as two's complement for a negative `n`. */
@@ -448,8 +411,8 @@ class Reader {
 // ---------------------------------------------------------------------------------------------------------
 // Encoding.
 
-/** Writes the type table for `plans`; returns the type reference (opcode or table index) of each plan. */
-function typeTable(plans: readonly Plan[]): { table: Uint8Array; refs: number[] } {
+/** The type table for `plans`, then the type reference (opcode or table index) of each: a message's header. */
+function typeTable(plans: readonly Plan[]): Uint8Array {
     const index = new Map<Plan, number>();
     const entries: Writer[] = [];
     const ref = (plan: Plan): number => {
@@ -512,7 +475,7 @@ function typeTable(plans: readonly Plan[]): { table: Uint8Array; refs: number[] 
     for (const e of entries) out.raw(e.done());
     out.uleb(refs.length);
     for (const r of refs) out.sleb(r);
-    return { table: out.done(), refs };
+    return out.done();
 }
 
 function writePrincipal(w: Writer, value: unknown): void {
@@ -611,7 +574,7 @@ export type Encoder = ((values: readonly unknown[]) => Uint8Array) & { readonly 
 export function encoder(schemas: readonly AnySchema[]): Encoder {
     const compiler = new Compiler();
     const plans = schemas.map((s) => compiler.plan(s));
-    const { table } = typeTable(plans);
+    const table = typeTable(plans);
     const encode = (values: readonly unknown[]): Uint8Array => {
         if (values.length !== plans.length) throw new TypeError(`expected ${plans.length} value(s), got ${values.length}`);
         const w = new Writer();

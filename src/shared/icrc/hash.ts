@@ -11,30 +11,14 @@
  *
  * The legacy `Nat64` value hashes as a Nat.
  */
+import { concat } from '@dfinity/candid';
+
+import { compareBytes } from '../bytes';
 import { sha256 } from '../crypto/sha256';
 import { leb128, sleb128 } from '../leb128';
 import type { ICRC3Value, Value } from './ledger';
 
 const utf8 = new TextEncoder();
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-    }
-    return out;
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-    const n = Math.min(a.length, b.length);
-    for (let i = 0; i < n; i++) {
-        const d = (a[i] as number) - (b[i] as number);
-        if (d !== 0) return d;
-    }
-    return a.length - b.length;
-}
 
 /**
  * Hashes of map keys, remembered: a ledger hashes the same few keys (`btype`, `ts`, `tx`, `amt`, ...) in every
@@ -55,9 +39,9 @@ function keyHash(key: string): Uint8Array {
 
 /** The hash of a map whose values are already hashed: sorted `hash(key) ‖ hash(value)` pairs, hashed. */
 export function hashMapOfHashes(entries: readonly (readonly [string, Uint8Array])[]): Uint8Array {
-    const pairs = entries.map(([key, valueHash]) => concat([keyHash(key), valueHash]));
+    const pairs = entries.map(([key, valueHash]) => concat(keyHash(key), valueHash));
     pairs.sort(compareBytes);
-    return sha256(concat(pairs));
+    return sha256(concat(...pairs));
 }
 
 /** The 32-byte representation-independent hash of an ICRC-3 value (or a legacy `Value`). */
@@ -67,6 +51,6 @@ export function hashValue(value: ICRC3Value | Value): Uint8Array {
     if ('Int' in value) return sha256(sleb128(value.Int));
     if ('Text' in value) return sha256(utf8.encode(value.Text));
     if ('Blob' in value) return sha256(value.Blob);
-    if ('Array' in value) return sha256(concat(value.Array.map((v) => hashValue(v))));
+    if ('Array' in value) return sha256(concat(...value.Array.map((v) => hashValue(v))));
     return hashMapOfHashes(value.Map.map(([key, v]) => [key, hashValue(v)] as const));
 }
