@@ -81,14 +81,25 @@ export type CallContext = { readonly caller: Principal; readonly now: bigint };
 
 type TimeOrDuplicate = { TooOld: null } | { CreatedInFuture: { ledger_time: bigint } } | { Duplicate: { duplicate_of: bigint } };
 
-/** An operation that passed its checks, ready to be written: the block's parts and the balance changes. */
+/** An operation ready to be checked for repetition and written: its block's parts, hashed once. */
 type Prepared = {
     readonly btype: BlockType;
     readonly tx: ICRC3Value;
     readonly txHash: Uint8Array;
+    /** The transaction hash, then one byte for the block type: a 1xfer and a 2xfer of the same fields differ. */
+    readonly dedupKey: Uint8Array;
     readonly topFee: bigint | undefined;
     readonly createdAt: bigint | undefined;
 };
+
+/** Hashes of the values every block repeats (its `btype`, and the fee while it stays the same), computed once. */
+const btypeHashes = new Map<BlockType, Uint8Array>();
+
+function btypeHash(btype: BlockType): Uint8Array {
+    let hash = btypeHashes.get(btype);
+    if (hash === undefined) btypeHashes.set(btype, (hash = hashValue({ Text: btype })));
+    return hash;
+}
 
 function subaccountOk(subaccount: [] | [Uint8Array]): boolean {
     return subaccount[0] === undefined || subaccount[0].length === SUBACCOUNT_BYTES;
@@ -99,6 +110,12 @@ export class Ledger {
     private tipCache: Tip | undefined;
     /** Whether blocks were appended since the tip was last certified. */
     private uncertified = false;
+    /** The minting account's key, derived from the config once. */
+    private mintingKeyCache: Uint8Array | undefined;
+    /** The top-level fee's hash, for the fee it was computed for. */
+    private feeHash: { fee: bigint; hash: Uint8Array } | undefined;
+    /** The ledger time housekeeping last ran at: nothing more expires until the time moves. */
+    private housekeptAt: bigint | undefined;
 
     constructor(
         readonly state: LedgerState,
@@ -115,6 +132,12 @@ export class Ledger {
     setConfig(config: TokenConfig): void {
         this.state.writeConfig(config);
         this.configCache = config;
+        this.mintingKeyCache = undefined;
+    }
+
+    private get mintingKey(): Uint8Array {
+        this.mintingKeyCache ??= accountKey(this.config.minting_account);
+        return this.mintingKeyCache;
     }
 
     get tip(): Tip {
@@ -146,12 +169,13 @@ export class Ledger {
     }
 
     isMinting(account: Account): boolean {
-        return sameAccount(account, this.config.minting_account);
+        return uint8Equals(accountKey(account), this.mintingKey);
     }
 
     // --- ICRC-1 ---
 
     transfer(ctx: CallContext, arg: TransferArg): TransferResult {
+        this.checkMemo(arg.memo);
         const result = this.transferOne(ctx, arg);
         this.finish();
         return result;
@@ -163,7 +187,7 @@ export class Ledger {
             const limit = BigInt(MAX_UPDATE_BATCH_SIZE);
             return args.map(() => [{ Err: { TooManyRequests: { limit } } }]);
         }
-        // Every memo is checked before any transfer runs, so an oversized one traps with nothing written.
+        // Every memo is checked before any transfer runs, so an oversized one traps before work is spent.
         for (const arg of args) this.checkMemo(arg.memo);
         const results: TransferBatchResults = args.map((arg) => [this.transferOne(ctx, arg)]);
         this.finish();
@@ -175,16 +199,17 @@ export class Ledger {
         if (tooLong !== undefined) throw new LedgerTrap(tooLong);
     }
 
+    /** One transfer, its memo already checked. */
     private transferOne(ctx: CallContext, arg: TransferArg): TransferResult {
-        this.checkMemo(arg.memo);
         const from: Account = { owner: ctx.caller, subaccount: arg.from_subaccount };
+        const fromKey = accountKey(from);
+        const toKey = accountKey(arg.to);
         const config = this.config;
-        const kind = this.kindOf(from, arg.to);
+        const kind = this.kindOf(fromKey, toKey);
         if (kind === undefined)
             return { Err: { GenericError: { error_code: 0n, message: 'the minting account cannot transfer to itself' } } };
         const fee = feeFor(kind, arg.fee, config.transfer_fee);
         if ('BadFee' in fee) return { Err: fee };
-        const fromKey = accountKey(from);
         const fromBalance = this.state.balance(fromKey);
         if (kind === 'burn') {
             const badBurn = checkBurn(arg.amount, fromBalance, config.transfer_fee);
@@ -208,16 +233,16 @@ export class Ledger {
             if (short !== undefined) return { Err: short };
             this.state.setBalance(fromKey, fromBalance - arg.amount - fee.fee);
         }
-        if (kind !== 'burn') this.credit(accountKey(arg.to), arg.amount);
+        if (kind !== 'burn') this.credit(toKey, arg.amount);
         this.collectFee(fee.fee);
         const supplyChange = kind === 'mint' ? arg.amount : kind === 'burn' ? -arg.amount : 0n;
         return { Ok: this.append(ctx.now, prepared, supplyChange - this.burnedFee(fee.fee)) };
     }
 
     /** Mint, burn or transfer; undefined when both ends are the minting account. */
-    private kindOf(from: Account, to: Account): 'mint' | 'burn' | 'transfer' | undefined {
-        const fromMinting = this.isMinting(from);
-        const toMinting = this.isMinting(to);
+    private kindOf(fromKey: Uint8Array, toKey: Uint8Array): 'mint' | 'burn' | 'transfer' | undefined {
+        const fromMinting = uint8Equals(fromKey, this.mintingKey);
+        const toMinting = uint8Equals(toKey, this.mintingKey);
         if (fromMinting && toMinting) return undefined;
         return transferKind(fromMinting, toMinting);
     }
@@ -324,13 +349,7 @@ export class Ledger {
                 return { Err: { InvalidAccount: 'the fee collector cannot be the anonymous principal' } };
         }
         const tx = feeCollectorValue(arg.fee_collector, arg.created_at_time, ctx.caller.toUint8Array());
-        const prepared: Prepared = {
-            btype: '107feecol',
-            tx,
-            txHash: hashValue(tx),
-            topFee: undefined,
-            createdAt: arg.created_at_time
-        };
+        const prepared = prepareBlock('107feecol', tx, undefined, arg.created_at_time);
         const refused = this.admit(ctx.now, prepared);
         if (refused !== undefined) {
             if ('Duplicate' in refused) return { Err: refused };
@@ -369,15 +388,7 @@ export class Ledger {
     // --- the steps every operation shares ---
 
     private prepare(op: Operation): Prepared {
-        const tx = transactionValue(op);
-        return { btype: op.btype, tx, txHash: hashValue(tx), topFee: topFeeOf(op), createdAt: op.createdAt[0] };
-    }
-
-    private dedupKey(prepared: Prepared): Uint8Array {
-        const key = new Uint8Array(33);
-        key.set(prepared.txHash);
-        key[32] = BTYPE_CODE[prepared.btype];
-        return key;
+        return prepareBlock(op.btype, transactionValue(op), topFeeOf(op), op.createdAt[0]);
     }
 
     /**
@@ -385,14 +396,24 @@ export class Ledger {
      * (only for transactions with `created_at_time`).
      */
     private admit(now: bigint, prepared: Prepared): TimeOrDuplicate | { TemporarilyUnavailable: null } | undefined {
-        this.pruneExpiredApprovals(now);
-        this.state.forgetBefore(now - TRANSACTION_WINDOW_NS - PERMITTED_DRIFT_NS, DEDUP_PURGE_LIMIT);
+        this.housekeep(now);
         if (this.throttled(now)) return { TemporarilyUnavailable: null };
         if (prepared.createdAt === undefined) return undefined;
         const timeError = checkCreatedAt([prepared.createdAt], now);
         if (timeError !== undefined) return timeError;
-        const duplicate = this.state.duplicateOf(this.dedupKey(prepared));
+        const duplicate = this.state.duplicateOf(prepared.dedupKey);
         return duplicate === undefined ? undefined : { Duplicate: { duplicate_of: duplicate } };
+    }
+
+    /**
+     * Frees what has expired: approvals past their `expires_at`, and deduplication entries past the window. Both
+     * already count as absent, so this only returns memory; it runs once per ledger time, so a batch pays once.
+     */
+    private housekeep(now: bigint): void {
+        if (this.housekeptAt === now) return;
+        this.housekeptAt = now;
+        this.pruneExpiredApprovals(now);
+        this.state.forgetBefore(now - TRANSACTION_WINDOW_NS - PERMITTED_DRIFT_NS, DEDUP_PURGE_LIMIT);
     }
 
     /** DFINITY's throttle: a full window refuses; a half-full one admits a bounded rate. */
@@ -437,19 +458,24 @@ export class Ledger {
         const parent = tip.last_hash[0];
         const block = blockValue(prepared.btype, prepared.tx, now, parent, prepared.topFee);
         const entries: [string, Uint8Array][] = [
-            ['btype', hashValue({ Text: prepared.btype })],
+            ['btype', btypeHash(prepared.btype)],
             ['ts', hashValue({ Nat: now })],
             ['tx', prepared.txHash]
         ];
         if (parent !== undefined) entries.push(['phash', hashValue({ Blob: parent })]);
-        if (prepared.topFee !== undefined) entries.push(['fee', hashValue({ Nat: prepared.topFee })]);
+        if (prepared.topFee !== undefined) entries.push(['fee', this.topFeeHash(prepared.topFee)]);
         const hash = hashMapOfHashes(entries);
         this.state.appendBlock(index, block);
-        if (prepared.createdAt !== undefined) this.state.remember(this.dedupKey(prepared), prepared.createdAt, index);
+        if (prepared.createdAt !== undefined) this.state.remember(prepared.dedupKey, prepared.createdAt, index);
         this.tipCache = { length: index + 1n, last_hash: [hash], total_supply: tip.total_supply + supplyChange };
         this.state.writeTip(this.tipCache);
         this.uncertified = true;
         return index;
+    }
+
+    private topFeeHash(fee: bigint): Uint8Array {
+        if (this.feeHash?.fee !== fee) this.feeHash = { fee, hash: hashValue({ Nat: fee }) };
+        return this.feeHash.hash;
     }
 
     /** The owner's allowances after `prev` (ICRC-103 order), at most `take`, expired ones left out. */
@@ -473,6 +499,15 @@ export class Ledger {
         }
         return out;
     }
+}
+
+/** An operation's block parts, with the transaction hashed and its dedup key derived. */
+function prepareBlock(btype: BlockType, tx: ICRC3Value, topFee: bigint | undefined, createdAt: bigint | undefined): Prepared {
+    const txHash = hashValue(tx);
+    const dedupKey = new Uint8Array(txHash.length + 1);
+    dedupKey.set(txHash);
+    dedupKey[txHash.length] = BTYPE_CODE[btype];
+    return { btype, tx, txHash, dedupKey, topFee, createdAt };
 }
 
 function pairAccount(pair: Uint8Array, which: 0 | 1): Account {

@@ -217,13 +217,17 @@ export class LedgerState {
         this.maps.dedupByTime.insert(concat(u64be(createdAt), dedupKey), new Uint8Array());
     }
 
-    /** Forgets up to `limit` remembered transactions created before `before`; returns how many. */
+    /**
+     * Forgets up to `limit` remembered transactions created before `before`; returns how many. Reads the oldest
+     * entry one at a time: usually none has expired, and reading `limit` entries to find that out costs more.
+     */
     forgetBefore(before: bigint, limit: number): number {
         let forgotten = 0;
-        for (const [key] of this.maps.dedupByTime.items(0, limit)) {
-            if (readU64be(key) >= before) break;
-            this.maps.dedupByTime.remove(key);
-            this.maps.dedup.remove(key.subarray(8));
+        while (forgotten < limit) {
+            const [oldest] = this.maps.dedupByTime.items(0, 1);
+            if (oldest === undefined || readU64be(oldest[0]) >= before) break;
+            this.maps.dedupByTime.remove(oldest[0]);
+            this.maps.dedup.remove(oldest[0].subarray(8));
             forgotten++;
         }
         return forgotten;
