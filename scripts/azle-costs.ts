@@ -1,9 +1,16 @@
 /**
  * What Azle's building blocks cost inside a canister (the `azle_costs` test fixture on the local IC): the
- * floor of an update, stable-map access with binary and with JSON serialisation, and plain JS arithmetic.
+ * floor of an update, stable-map access with binary and with JSON serialisation, plain JS arithmetic, and an
+ * ICRC-1 transfer's Candid through Azle's automatic path and through the suite's codec.
  */
+import { Principal } from '@dfinity/principal';
+
+import type { TransferArg } from '../src/shared/icrc/ledger';
 import { azleCostsIdlFactory, type AzleCostsActor } from '../test/fixtures/azle_costs/interface';
 import { LocalIc } from '../src/replica';
+
+export const TRANSFER_AUTOMATIC = "an ICRC-1 transfer's Candid in and out, Azle's automatic path (whole message)";
+export const TRANSFER_SERVED = "an ICRC-1 transfer's Candid in and out, the suite's codec (whole message)";
 
 export type AzleCostFigures = { figure: string; instructions: bigint }[];
 
@@ -15,6 +22,18 @@ export async function benchAzleCosts(fixtureWasm: string): Promise<AzleCostFigur
         { figure: 'an update that does nothing (whole message)', instructions: ic.lastInstructions(canisterId) }
     ];
     for (const [figure, instructions] of await actor.costs()) figures.push({ figure, instructions });
+    const transfer: TransferArg = {
+        from_subaccount: [],
+        to: { owner: Principal.fromText('aaaaa-aa'), subaccount: [new Uint8Array(32).fill(3)] },
+        amount: 1_000n,
+        fee: [],
+        memo: [new Uint8Array(32)],
+        created_at_time: [1n]
+    };
+    await actor.transfer_automatic(transfer);
+    figures.push({ figure: TRANSFER_AUTOMATIC, instructions: ic.lastInstructions(canisterId) });
+    await actor.transfer_served(transfer);
+    figures.push({ figure: TRANSFER_SERVED, instructions: ic.lastInstructions(canisterId) });
     await ic.tearDown();
     return figures;
 }

@@ -4,10 +4,10 @@
  * pair of functions over bytes.
  *
  * Why not `IDL.encode`/`IDL.decode` of `@dfinity/candid`: inside a canister they run in QuickJS, where their
- * generality costs millions of instructions per call (an ICRC-1 `TransferArg` takes about 6M to decode and
- * Azle's automatic path about 23M per call; see `npm run bench`). This codec knows the expected types in
- * advance, writes the type table once per schema, and walks the wire types with a few small functions. Tests
- * hold it to `@dfinity/candid`'s results, value by value and byte by byte.
+ * generality costs millions of instructions per call (`npm run bench`, "Azle's building blocks": an ICRC-1
+ * transfer's argument and result through Azle's automatic path and through this codec). This codec knows the
+ * expected types in advance, writes the type table once per schema, and walks the wire types with a few small
+ * functions. Tests hold it to `@dfinity/candid`: each decodes what the other encodes, to the same values.
  *
  * Decoding follows the specification's coercion rules: record fields are matched by id, extra wire fields are
  * skipped, a missing `opt`/`null`/`reserved` field decodes as none, `nat` decodes where `int` is expected, and a
