@@ -3,7 +3,8 @@
  * First the 16 tests of the ICRC-1 acceptance suite (dfinity/ICRC-1 `test/suite/lib.rs`), ported with their
  * checks unchanged; then the certified tip, batches, and hostile input.
  */
-import { Certificate, lookup_path, lookupResultToBuffer, reconstruct } from '@dfinity/agent';
+import { AnonymousIdentity, Certificate, type Identity, lookup_path, lookupResultToBuffer, reconstruct } from '@dfinity/agent';
+import { IDL } from '@dfinity/candid';
 import { decode as cborDecode } from '@dfinity/cbor';
 import { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
@@ -11,13 +12,15 @@ import type { Principal } from '@dfinity/principal';
 import { wasmOf } from '../../scripts/lib/build';
 import { encodeLedgerArg, ledgerInit } from '../../src/canisters/token/deploy';
 import { tokenService } from '../../src/canisters/token/service';
-import type { ActorOf } from '../../src/shared/candid';
+import { type ActorOf, toIdl } from '../../src/shared/candid';
+import { compareBytes } from '../../src/shared/bytes';
 import { hashValue } from '../../src/shared/icrc/hash';
-import type { Account, ICRC3Value } from '../../src/shared/icrc/ledger';
+import { type Account, type ICRC3Value, TransferArg } from '../../src/shared/icrc/ledger';
 import { leb128 } from '../../src/shared/leb128';
 import { createIc, localOnly, type TestIc } from '../support/ic';
+import { OFFICIAL_LEDGER_METHODS, officialLedgerIdl } from '../support/official';
 
-type TokenActor = ActorOf<typeof tokenService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
+type TokenActor = ActorOf<typeof tokenService.methods> & { setIdentity(identity: Identity): void };
 
 const FEE = 10_000n;
 const START = 100_000_000n;
@@ -47,11 +50,27 @@ function initArg(): Uint8Array {
     );
 }
 
-/** An actor speaking as `who`. */
-function as(who: Ed25519KeyIdentity): TokenActor {
-    const actor = ic.createActor(tokenService.idlFactory as never, canisterId) as unknown as TokenActor;
-    actor.setIdentity(who);
-    return actor;
+/** The official interface's methods these tests called (through its idlFactory), checked at the end. */
+const calledOfficially = new Set<string>();
+
+/**
+ * An actor speaking as `who`: DFINITY's methods go through the official `idlFactory` of @icp-sdk/canisters,
+ * the token's extensions (ICRC-4, ICRC-107) through its own.
+ */
+function as(who: Identity): TokenActor {
+    const official = ic.createActor(officialLedgerIdl as never, canisterId) as unknown as Record<string, unknown> & TokenActor;
+    const own = ic.createActor(tokenService.idlFactory as never, canisterId) as unknown as TokenActor;
+    official.setIdentity(who);
+    own.setIdentity(who);
+    return new Proxy(own, {
+        get(target, name, receiver) {
+            if (typeof name === 'string' && OFFICIAL_LEDGER_METHODS.includes(name)) {
+                calledOfficially.add(name);
+                return official[name];
+            }
+            return Reflect.get(target, name, receiver);
+        }
+    });
 }
 
 /** The ledger's time, in nanoseconds. */
@@ -461,6 +480,123 @@ describe('hostile input gets a clear error and changes nothing', () => {
     });
 });
 
+describe('the rest of DFINITY’s interface', () => {
+    it('keeps every block itself: no archives, in either interface', async () => {
+        expect(await as(holder).archives()).toEqual([]);
+        expect(await as(holder).icrc3_get_archives({ from: [] })).toEqual([]);
+        expect(await as(holder).is_ledger_ready()).toBe(true);
+    });
+
+    it('lists the block types it writes, and the standards it follows', async () => {
+        const types = (await as(holder).icrc3_supported_block_types()).map((t) => t.block_type);
+        expect(types.sort()).toEqual(['107feecol', '1burn', '1mint', '1xfer', '2approve', '2xfer']);
+        const names = (await as(holder).icrc10_supported_standards()).map((s) => s.name);
+        expect(names).toEqual(
+            expect.arrayContaining(['ICRC-1', 'ICRC-2', 'ICRC-3', 'ICRC-10', 'ICRC-21', 'ICRC-103', 'ICRC-106'])
+        );
+        expect(await as(holder).icrc106_get_index_principal()).toEqual({ Err: { IndexPrincipalNotSet: null } });
+    });
+
+    it('serves the legacy get_blocks and get_transactions that index canisters and Rosetta read', async () => {
+        const actor = as(holder);
+        const [first] = (await actor.icrc3_get_blocks([{ start: 0n, length: 1n }])).blocks;
+        const legacy = await actor.get_blocks({ start: 0n, length: 1n });
+        expect(legacy.first_index).toBe(0n);
+        expect(legacy.chain_length).toBe((await actor.icrc3_get_blocks([])).log_length);
+        expect(legacy.blocks).toEqual([first?.block]);
+        expect(legacy.certificate).toHaveLength(1);
+        const { transactions } = await actor.get_transactions({ start: 0n, length: 1n });
+        expect(transactions[0]?.kind).toBe('mint');
+        expect(transactions[0]?.mint[0]).toMatchObject({ amount: START, to: account(holder.getPrincipal()) });
+    });
+
+    it('get_data_certificate certifies the same tip as icrc3_get_tip_certificate', async () => {
+        const [tip] = await as(holder).icrc3_get_tip_certificate();
+        const legacy = await as(holder).get_data_certificate();
+        expect(legacy.hash_tree).toEqual(tip?.hash_tree);
+        expect(legacy.certificate).toEqual([tip?.certificate]);
+    });
+
+    it('icrc103_get_allowances lists an owner’s live approvals in spender order, from after prev_spender', async () => {
+        const p1 = await funded(10n * FEE);
+        const spenders = [identity(), identity(), identity()].map((s) => account(s.getPrincipal()));
+        for (const spender of spenders) {
+            const result = await as(p1).icrc2_approve({
+                from_subaccount: [],
+                spender,
+                amount: 5n,
+                fee: [],
+                memo: [],
+                created_at_time: [],
+                expected_allowance: [],
+                expires_at: []
+            });
+            expect(result).toHaveProperty('Ok');
+        }
+        const from = account(p1.getPrincipal());
+        const listed = await as(p1).icrc103_get_allowances({ from_account: [from], prev_spender: [], take: [] });
+        if (!('Ok' in listed)) throw new Error('icrc103_get_allowances refused');
+        const order = [...spenders].sort((a, b) => compareBytes(a.owner.toUint8Array(), b.owner.toUint8Array()));
+        expect(listed.Ok.map((a) => a.to_spender.owner.toText())).toEqual(order.map((a) => a.owner.toText()));
+        const after = await as(p1).icrc103_get_allowances({
+            from_account: [from],
+            prev_spender: [order[0] as Account],
+            take: [1n]
+        });
+        expect('Ok' in after && after.Ok.map((a) => a.to_spender.owner.toText())).toEqual([order[1]?.owner.toText()]);
+    });
+
+    describe('ICRC-21 consent messages, for the anonymous caller too', () => {
+        const request = (deviceSpec: [] | [{ GenericDisplay: null } | { FieldsDisplay: null }], method = 'icrc1_transfer') => ({
+            method,
+            arg: new Uint8Array(
+                IDL.encode(
+                    [toIdl(TransferArg, IDL)],
+                    [
+                        {
+                            from_subaccount: [],
+                            to: account(holder.getPrincipal()),
+                            amount: 150_000_000n,
+                            fee: [],
+                            memo: [],
+                            created_at_time: []
+                        }
+                    ]
+                )
+            ),
+            user_preferences: { metadata: { language: 'en', utc_offset_minutes: [] as [] }, device_spec: deviceSpec }
+        });
+        const anonymous = () => as(new AnonymousIdentity());
+
+        it('describes a transfer as Markdown for a generic display', async () => {
+            const response = await anonymous().icrc21_canister_call_consent_message(request([{ GenericDisplay: null }]));
+            const message = 'Ok' in response ? response.Ok.consent_message : undefined;
+            expect(message).toEqual({ GenericDisplayMessage: expect.stringContaining('Amount: 1.5 TKN') });
+        });
+
+        it('describes a transfer as typed fields for a fields display', async () => {
+            const response = await anonymous().icrc21_canister_call_consent_message(request([{ FieldsDisplay: null }]));
+            expect('Ok' in response && response.Ok.consent_message).toEqual({
+                FieldsDisplayMessage: {
+                    intent: 'Send TKN',
+                    fields: [
+                        ['Amount', { TokenAmount: { decimals: 8, amount: 150_000_000n, symbol: 'TKN' } }],
+                        ['To', { Text: { content: holder.getPrincipal().toText() } }],
+                        ['Fee', { TokenAmount: { decimals: 8, amount: FEE, symbol: 'TKN' } }]
+                    ]
+                }
+            });
+        });
+
+        it('refuses a method it has no message for', async () => {
+            const response = await anonymous().icrc21_canister_call_consent_message(request([], 'icrc1_balance_of'));
+            expect(response).toEqual({
+                Err: { UnsupportedCanisterCall: { description: expect.stringContaining('icrc1_balance_of') } }
+            });
+        });
+    });
+});
+
 describe('upgrade', () => {
     it('keeps balances, blocks and the certified tip', async () => {
         const actor = as(holder);
@@ -472,5 +608,11 @@ describe('upgrade', () => {
         expect(await allBlocks(actor)).toEqual(blocks);
         const [tipAfter] = await actor.icrc3_get_tip_certificate();
         expect(tipAfter?.hash_tree).toEqual(tipBefore?.hash_tree);
+    });
+});
+
+describe('the official interface', () => {
+    it('every method of @icp-sdk/canisters’ icrc_ledger idlFactory was called through it by the tests above', () => {
+        expect(OFFICIAL_LEDGER_METHODS.filter((name) => !calledOfficially.has(name))).toEqual([]);
     });
 });

@@ -12,6 +12,7 @@ import {
     ApproveArgs,
     type ConsentMessageRequest,
     type ConsentMessageResponse,
+    type Icrc21Value,
     TransferArg,
     TransferFromArgs
 } from '../../shared/icrc/ledger';
@@ -21,6 +22,12 @@ const decodeTransfer = decoder([TransferArg]);
 const decodeApprove = decoder([ApproveArgs]);
 const decodeTransferFrom = decoder([TransferFromArgs]);
 
+/** ICRC-21's `TokenAmount` carries a nat64; a larger amount is shown as text, in the same units. */
+const U64_MAX = 2n ** 64n - 1n;
+
+/** One line of a consent message, before it is rendered for a device. */
+type Field = readonly [label: string, value: Icrc21Value];
+
 function amountText(amount: bigint, config: TokenConfig): string {
     const scale = 10n ** BigInt(config.decimals);
     const whole = amount / scale;
@@ -28,10 +35,33 @@ function amountText(amount: bigint, config: TokenConfig): string {
     return `${whole}${fraction === '' ? '' : `.${fraction}`} ${config.token_symbol}`;
 }
 
-function accountText(account: Account): string {
+function amountField(label: string, amount: bigint, config: TokenConfig): Field {
+    if (amount > U64_MAX) return [label, { Text: { content: amountText(amount, config) } }];
+    return [label, { TokenAmount: { decimals: config.decimals, amount, symbol: config.token_symbol } }];
+}
+
+function accountField(label: string, account: Account): Field {
     const [sub] = account.subaccount;
-    if (sub === undefined || sub.every((b) => b === 0)) return account.owner.toText();
-    return `${account.owner.toText()} (subaccount ${[...sub].map((b) => b.toString(16).padStart(2, '0')).join('')})`;
+    const content =
+        sub === undefined || sub.every((b) => b === 0)
+            ? account.owner.toText()
+            : `${account.owner.toText()} (subaccount ${[...sub].map((b) => b.toString(16).padStart(2, '0')).join('')})`;
+    return [label, { Text: { content } }];
+}
+
+function memoFields(memo: [] | [Uint8Array]): Field[] {
+    const [bytes] = memo;
+    return bytes === undefined
+        ? []
+        : [['Memo', { Text: { content: [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('') } }]];
+}
+
+/** A field as a line of the generic (Markdown) display. */
+function fieldLine([label, value]: Field, config: TokenConfig): string {
+    if ('TokenAmount' in value) return `${label}: ${amountText(value.TokenAmount.amount, config)}`;
+    if ('TimestampSeconds' in value) return `${label}: ${new Date(Number(value.TimestampSeconds.amount) * 1000).toISOString()}`;
+    if ('DurationSeconds' in value) return `${label}: ${value.DurationSeconds.amount} s`;
+    return `${label}: ${value.Text.content}`;
 }
 
 function unsupported(description: string): ConsentMessageResponse {
@@ -51,57 +81,83 @@ function decodeAs<S extends AnySchema>(
     }
 }
 
-/** The consent message for a call, or why there is none. */
-export function consentMessage(request: ConsentMessageRequest, config: TokenConfig): ConsentMessageResponse {
-    const lines: string[] = [];
-    const fee = (stated: [] | [bigint]) => amountText(stated[0] ?? config.transfer_fee, config);
-    const memo = (m: [] | [Uint8Array]) =>
-        m[0] === undefined ? [] : [`Memo: ${[...m[0]].map((b) => b.toString(16).padStart(2, '0')).join('')}`];
+/** What the call does, as an intent and its fields; or why there is no message for it. */
+function describeCall(request: ConsentMessageRequest, config: TokenConfig): { intent: string; fields: Field[] } | string {
+    const fee = (stated: [] | [bigint]) => amountField('Fee', stated[0] ?? config.transfer_fee, config);
     switch (request.method) {
         case 'icrc1_transfer': {
             const arg = decodeAs(decodeTransfer, TransferArg, request.arg);
-            if (arg === undefined) return unsupported('the argument is not a valid TransferArg');
-            lines.push(
-                '# Send tokens',
-                `Amount: ${amountText(arg.amount, config)}`,
-                `To: ${accountText(arg.to)}`,
-                `Fee: ${fee(arg.fee)}`,
-                ...memo(arg.memo)
-            );
-            break;
+            if (arg === undefined) return 'the argument is not a valid TransferArg';
+            return {
+                intent: `Send ${config.token_symbol}`,
+                fields: [
+                    amountField('Amount', arg.amount, config),
+                    accountField('To', arg.to),
+                    fee(arg.fee),
+                    ...memoFields(arg.memo)
+                ]
+            };
         }
         case 'icrc2_approve': {
             const arg = decodeAs(decodeApprove, ApproveArgs, request.arg);
-            if (arg === undefined) return unsupported('the argument is not a valid ApproveArgs');
-            lines.push(
-                '# Approve spending',
-                `Spender: ${accountText(arg.spender)}`,
-                `Allowance: ${amountText(arg.amount, config)}`,
-                `Expires: ${arg.expires_at[0] === undefined ? 'never' : `${arg.expires_at[0]} ns after the epoch`}`,
-                `Fee: ${fee(arg.fee)}`,
-                ...memo(arg.memo)
-            );
-            break;
+            if (arg === undefined) return 'the argument is not a valid ApproveArgs';
+            const [expires] = arg.expires_at;
+            return {
+                intent: `Approve spending of ${config.token_symbol}`,
+                fields: [
+                    accountField('Spender', arg.spender),
+                    amountField('Allowance', arg.amount, config),
+                    expires === undefined
+                        ? ['Expires', { Text: { content: 'never' } }]
+                        : ['Expires', { TimestampSeconds: { amount: expires / 1_000_000_000n } }],
+                    fee(arg.fee),
+                    ...memoFields(arg.memo)
+                ]
+            };
         }
         case 'icrc2_transfer_from': {
             const arg = decodeAs(decodeTransferFrom, TransferFromArgs, request.arg);
-            if (arg === undefined) return unsupported('the argument is not a valid TransferFromArgs');
-            lines.push(
-                '# Spend from an approval',
-                `Amount: ${amountText(arg.amount, config)}`,
-                `From: ${accountText(arg.from)}`,
-                `To: ${accountText(arg.to)}`,
-                `Fee: ${fee(arg.fee)}`,
-                ...memo(arg.memo)
-            );
-            break;
+            if (arg === undefined) return 'the argument is not a valid TransferFromArgs';
+            return {
+                intent: `Spend ${config.token_symbol} from an approval`,
+                fields: [
+                    amountField('Amount', arg.amount, config),
+                    accountField('From', arg.from),
+                    accountField('To', arg.to),
+                    fee(arg.fee),
+                    ...memoFields(arg.memo)
+                ]
+            };
         }
         default:
-            return unsupported(`no consent message for method ${request.method}`);
+            return `no consent message for method ${request.method}`;
     }
+}
+
+/**
+ * The consent message for a call, or why there is none: as fields when the device asks for `FieldsDisplay`,
+ * otherwise as Markdown text (`GenericDisplay`, also the answer when the device names none).
+ */
+export function consentMessage(request: ConsentMessageRequest, config: TokenConfig): ConsentMessageResponse {
+    const described = describeCall(request, config);
+    if (typeof described === 'string') return unsupported(described);
+    const [device] = request.user_preferences.device_spec;
+    const consent_message =
+        device !== undefined && 'FieldsDisplay' in device
+            ? {
+                  FieldsDisplayMessage: {
+                      intent: described.intent,
+                      fields: described.fields.map(([l, v]) => [l, v] as [string, Icrc21Value])
+                  }
+              }
+            : {
+                  GenericDisplayMessage: [`# ${described.intent}`, ...described.fields.map((f) => fieldLine(f, config))].join(
+                      '\n\n'
+                  )
+              };
     return {
         Ok: {
-            consent_message: { GenericDisplayMessage: lines.join('\n\n') },
+            consent_message,
             metadata: { language: 'en', utc_offset_minutes: request.user_preferences.metadata.utc_offset_minutes }
         }
     };

@@ -54,4 +54,11 @@ export class MemoryByteMap implements ByteMap {
     len(): number {
         return this.entries.size;
     }
+
+    /** An independent copy: a test keeps one to undo what a trapped call wrote, as the IC does for a canister. */
+    copy(): MemoryByteMap {
+        const copy = new MemoryByteMap();
+        for (const [key, value] of this.entries) copy.entries.set(key, value);
+        return copy;
+    }
 }

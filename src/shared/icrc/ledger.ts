@@ -326,7 +326,7 @@ export const ConsentMessageRequest = c.named(
         )
     })
 );
-const Icrc21Value = c.named(
+export const Icrc21Value = c.named(
     'Icrc21Value',
     c.variant({
         TokenAmount: c.record({ decimals: c.nat8(), amount: c.nat64(), symbol: c.text() }),
@@ -450,6 +450,7 @@ export type UpgradeArgs = z.infer<typeof UpgradeArgs>;
 export type LedgerArg = z.infer<typeof LedgerArg>;
 export type ConsentMessageRequest = z.infer<typeof ConsentMessageRequest>;
 export type ConsentMessageResponse = z.infer<typeof ConsentMessageResponse>;
+export type Icrc21Value = z.infer<typeof Icrc21Value>;
 export type GetAllowancesArgs = z.infer<typeof GetAllowancesArgs>;
 export type GetAllowancesResponse = z.infer<typeof GetAllowancesResponse>;
 export type GetIndexPrincipalResult = z.infer<typeof GetIndexPrincipalResult>;
