@@ -18,6 +18,7 @@ import {
 } from 'azle';
 
 import { implement } from '../../shared/candid';
+import { preEncoded } from '../../shared/candid/wire';
 import type {
     Account,
     ApproveArgs,
@@ -211,9 +212,11 @@ export default class Token {
         const blocks: { id: bigint; block: ICRC3Value }[] = [];
         for (const range of ranges) {
             if (budget === 0) break;
-            const { first, blocks: found } = blocksIn(range.start, range.length, budget);
-            found.forEach((block, i) => blocks.push({ id: first + BigInt(i), block }));
-            budget -= found.length;
+            const { first, end } = rangeOf(range.start, range.length, ledger.tip.length, budget);
+            // Blocks are stored in the reply's own encoding: they are copied into it, not decoded and re-encoded.
+            for (let id = first; id < end; id++)
+                blocks.push({ id, block: preEncoded(ledger.state.blockBytes(id) as Uint8Array) });
+            budget -= Number(end - first);
         }
         return { log_length: ledger.tip.length, blocks, archived_blocks: [] };
     }

@@ -201,6 +201,11 @@ export class LedgerState {
         return bytes === undefined ? undefined : blockCodec.decode(bytes);
     }
 
+    /** The block as stored: Candid's value encoding of an ICRC3Value, ready to splice into a reply. */
+    blockBytes(index: bigint): Uint8Array | undefined {
+        return this.maps.blocks.get(u64be(index));
+    }
+
     appendBlock(index: bigint, block: ICRC3Value): void {
         this.maps.blocks.insert(u64be(index), blockCodec.encode(block));
     }

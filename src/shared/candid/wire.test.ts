@@ -19,7 +19,7 @@ import {
 } from '../../../test/support/arbitraries';
 import { c } from './builders';
 import { toIdl } from './idl';
-import { CandidDecodeError, decoder, encoder, MAX_DEPTH, MAX_ZERO_SIZED_ELEMENTS } from './wire';
+import { CandidDecodeError, decoder, encoder, MAX_DEPTH, MAX_ZERO_SIZED_ELEMENTS, preEncoded, valueCodec } from './wire';
 
 /**
  * The reference decodes what we encode, and we decode what it encodes, to the same values. (The bytes may
@@ -63,6 +63,27 @@ describe('agrees with @dfinity/candid in both directions', () => {
         expect(encoder(schemas)(values)).toEqual(reference);
         expect(decoder(schemas)(reference)).toEqual(values);
         expect(encoder([])([])).toEqual(new Uint8Array(IDL.encode([], [])));
+    });
+});
+
+describe('splices stored values into a reply', () => {
+    it('a record or variant given as its stored encoding encodes as the value itself would', () => {
+        const composite = fc
+            .constantFrom(...COMPOSITE_SHAPES.map(([, d]) => d))
+            .filter((d) => d.kind === 'record' || d.kind === 'variant');
+        fc.assert(
+            fc.property(
+                composite.chain((d) => fc.tuple(fc.constant(d), valueArb(d))),
+                ([d, value]) => {
+                    const schema = schemaOf(d);
+                    const wrapper = c.record({ id: c.nat(), item: schema });
+                    const stored = valueCodec<object>(schema).encode(value as object);
+                    const spliced = encoder([wrapper])([{ id: 7n, item: preEncoded(stored) }]);
+                    expect(spliced).toEqual(encoder([wrapper])([{ id: 7n, item: value }]));
+                }
+            ),
+            { numRuns: 200 }
+        );
     });
 });
 

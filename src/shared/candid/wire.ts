@@ -485,6 +485,23 @@ function writePrincipal(w: Writer, value: unknown): void {
     w.raw(bytes);
 }
 
+/**
+ * A value already in Candid's value encoding for its type, as {@link valueCodec} stores it: the encoder copies
+ * the bytes instead of walking a decoded value, so a canister can answer with stored records (the token's
+ * blocks) without decoding them. Only composite values (records and variants) can be given this way.
+ */
+export class EncodedValue {
+    constructor(readonly bytes: Uint8Array) {}
+}
+
+/**
+ * Stands in for a value of type `T` whose encoding is `bytes`: the suite's encoder writes the bytes as they
+ * are. They must come from `valueCodec(schema).encode` for the schema `T` is encoded with.
+ */
+export function preEncoded<T extends object>(bytes: Uint8Array): T {
+    return new EncodedValue(bytes) as unknown as T;
+}
+
 function writeValue(w: Writer, plan: Plan, value: unknown): void {
     switch (plan.op) {
         case OP.null:
@@ -536,6 +553,7 @@ function writeValue(w: Writer, plan: Plan, value: unknown): void {
             return;
         }
         case OP.record: {
+            if (value instanceof EncodedValue) return w.raw(value.bytes);
             const fields = plan.fields;
             const record = value as Record<string, unknown>;
             for (let i = 0; i < fields.length; i++) {
@@ -545,6 +563,7 @@ function writeValue(w: Writer, plan: Plan, value: unknown): void {
             return;
         }
         case OP.variant: {
+            if (value instanceof EncodedValue) return w.raw(value.bytes);
             const tag = Object.keys(value as object)[0] as string;
             const fields = plan.fields;
             for (let i = 0; i < fields.length; i++) {
