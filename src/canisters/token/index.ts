@@ -12,7 +12,6 @@ import {
     msgArgData,
     msgCaller,
     msgMethodName,
-    StableBTreeMap,
     time,
     trap
 } from 'azle';
@@ -55,26 +54,12 @@ import { applyUpgrade, configFromInit, MAX_TAKE_ALLOWANCES, metadataOf } from '.
 import { consentMessage } from './consent';
 import { Ledger, MAX_QUERY_BATCH_SIZE, MAX_UPDATE_BATCH_SIZE } from './ledger';
 import { transactionOf } from './legacy';
-import { LedgerState, type LedgerMaps, MEMORY } from './state';
-import { RAW_BYTES } from './store';
+import { stableMaps } from './stable-maps';
+import { LedgerState } from './state';
 import { tokenService } from './service';
 import { argumentLimit, MAX_BLOCKS_PER_RESPONSE, MAX_TRANSACTIONS_PER_REQUEST, rangeOf } from './limits';
 
 const api = implement(tokenService, azle);
-
-function stableMaps(): LedgerMaps {
-    const map = (id: number) => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
-    return {
-        meta: map(MEMORY.meta),
-        balances: map(MEMORY.balances),
-        allowances: map(MEMORY.allowances),
-        expirations: map(MEMORY.expirations),
-        allowanceIndex: map(MEMORY.allowanceIndex),
-        blocks: map(MEMORY.blocks),
-        dedup: map(MEMORY.dedup),
-        dedupByTime: map(MEMORY.dedupByTime)
-    };
-}
 
 const ledger = new Ledger(new LedgerState(stableMaps()), (data) => certifiedDataSet(data));
 

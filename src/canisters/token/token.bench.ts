@@ -1,7 +1,10 @@
 /**
  * What the token's calls cost, in instructions per call on the local IC, beside DFINITY's Rust ledger canbench
- * figures (`rs/ledger_suite/icrc1/ledger/canbench_results/canbench_u64.yml`; see ../shared/reference/icrc.md §2.4).
+ * figures (`rs/ledger_suite/icrc1/ledger/canbench_results/canbench_u64.yml`; see ../shared/reference/icrc.md §2.4);
+ * how the transfer's cost grows from 1,000 to a million accounts; and the stable bytes an account and a block
+ * take. The million accounts are written by the `token_seeder` test fixture in the token's own layout.
  */
+import type { IDL } from '@dfinity/candid';
 import { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 
@@ -26,7 +29,37 @@ function median(values: bigint[]): bigint {
     return sorted[Math.floor(sorted.length / 2)] as bigint;
 }
 
-export async function benchToken(wasm: string, rounds: number, progress: (text: string) => void): Promise<TokenFigure[]> {
+export type TokenBench = {
+    figures: TokenFigure[];
+    /** The transfer's instructions at 1,000 accounts and at \`accounts\` (issue 4: at most 1.3× apart). */
+    scale: { accounts: number; small: bigint; large: bigint };
+    /** Stable memory each stored balance and block takes, from the growth over \`accounts\` and \`blocks\` of them. */
+    storage: { bytesPerAccount: number; bytesPerBlock: number; accounts: number; blocks: number };
+};
+
+/** Accounts the upgrade is measured with (issue 4: 10,000). */
+const UPGRADE_ACCOUNTS = 10_000;
+/** Accounts the scale figure is measured at, seeded in chunks (one message each). */
+const SCALE_ACCOUNTS = 1_000_000;
+const SCALE_BLOCKS = 500_000;
+const SEED_CHUNK = 50_000;
+
+type SeederActor = {
+    seed_accounts(start: number, count: number): Promise<bigint>;
+    seed_blocks(count: number): Promise<bigint>;
+};
+const seederIdl: IDL.InterfaceFactory = ({ IDL: idl }) =>
+    idl.Service({
+        seed_accounts: idl.Func([idl.Nat32, idl.Nat32], [idl.Nat64], []),
+        seed_blocks: idl.Func([idl.Nat32], [idl.Nat64], [])
+    });
+
+export async function benchToken(
+    wasm: string,
+    seederWasm: string,
+    rounds: number,
+    progress: (text: string) => void
+): Promise<TokenBench> {
     const ic = await LocalIc.create();
     const holder = Ed25519KeyIdentity.generate(new Uint8Array(32).fill(1));
     const minter = Ed25519KeyIdentity.generate(new Uint8Array(32).fill(2));
@@ -124,13 +157,71 @@ export async function benchToken(wasm: string, rounds: number, progress: (text: 
         const r = await actor.icrc3_get_blocks([{ start: 0n, length: 100n }]);
         if (r.blocks.length !== 100) throw new Error('expected 100 blocks');
     });
-    const accounts = next;
+    // The same transfer as the first figure, with 1,000 accounts in the ledger (filled by batches).
+    const fillTo = async (accounts: number) => {
+        while (next < accounts) {
+            const args = Array.from({ length: Math.min(100, accounts - next) }, () => ({
+                from_subaccount: [] as [],
+                to: fresh(next++),
+                amount: 1_000n,
+                fee: [] as [],
+                memo: [] as [],
+                created_at_time: [] as []
+            }));
+            const results = await actor.icrc4_transfer_batch(args);
+            if (!results.every((r) => r[0] !== undefined && 'Ok' in r[0])) throw new Error('filling batch failed');
+            if (next % 2_000 === 0) progress(`${next.toLocaleString('en-US')} accounts`);
+        }
+    };
+    const transferToNew = async () => {
+        const r = await actor.icrc1_transfer({
+            from_subaccount: [],
+            to: fresh(next++),
+            amount: 1_000_000n,
+            fee: [],
+            memo: [memo],
+            created_at_time: [await now()]
+        });
+        if (!('Ok' in r)) throw new Error('transfer failed');
+    };
+    await fillTo(1_000);
+    await measure('`icrc1_transfer` as above, 1,000 accounts in the ledger', '–', transferToNew);
+    const atThousand = figures[figures.length - 1] as TokenFigure;
+
+    await fillTo(UPGRADE_ACCOUNTS);
     await ic.upgradeCanister({ canisterId, wasm, arg: encodeLedgerArg({ Upgrade: [] }) });
     figures.push({
-        call: `upgrade (\`post_upgrade\`, ${accounts.toLocaleString('en-US')} accounts)`,
+        call: `upgrade (\`post_upgrade\`, ${next.toLocaleString('en-US')} accounts)`,
         instructions: ic.lastInstructions(canisterId),
         rust: '≈0.5B (~20k accounts, pre+post)'
     });
+
+    // A million accounts: written by the seeder fixture in the token's own layout, then the token resumes.
+    const seeder = ic.createActor(seederIdl as never, canisterId) as unknown as SeederActor;
+    await ic.upgradeCanister({ canisterId, wasm: seederWasm });
+    const stableBefore = (await ic.getStableMemory(canisterId)).length;
+    let balances = 0n;
+    for (let start = 0; start < SCALE_ACCOUNTS; start += SEED_CHUNK) {
+        balances = await seeder.seed_accounts(start, SEED_CHUNK);
+        progress(`${balances.toLocaleString('en-US')} accounts`);
+    }
+    const bytesPerAccount = ((await ic.getStableMemory(canisterId)).length - stableBefore) / SCALE_ACCOUNTS;
+    await ic.upgradeCanister({ canisterId, wasm, arg: encodeLedgerArg({ Upgrade: [] }) });
+    await measure(`\`icrc1_transfer\` as above, ${balances.toLocaleString('en-US')} accounts in the ledger`, '–', transferToNew);
+    const atScale = figures[figures.length - 1] as TokenFigure;
+
+    // Stable bytes per block: copies of the last block (a transfer with memo and created_at_time), as stored.
+    await ic.upgradeCanister({ canisterId, wasm: seederWasm });
+    const blocksBefore = (await ic.getStableMemory(canisterId)).length;
+    for (let done = 0; done < SCALE_BLOCKS; done += SEED_CHUNK) {
+        await seeder.seed_blocks(SEED_CHUNK);
+        progress(`${(done + SEED_CHUNK).toLocaleString('en-US')} blocks`);
+    }
+    const bytesPerBlock = ((await ic.getStableMemory(canisterId)).length - blocksBefore) / SCALE_BLOCKS;
     await ic.tearDown();
-    return figures;
+    return {
+        figures,
+        scale: { accounts: Number(balances), small: atThousand.instructions, large: atScale.instructions },
+        storage: { bytesPerAccount, bytesPerBlock, accounts: SCALE_ACCOUNTS, blocks: SCALE_BLOCKS }
+    };
 }
