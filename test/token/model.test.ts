@@ -20,6 +20,7 @@ import { MemoryByteMap } from '../../src/canisters/token/store';
 import type { ActorOf } from '../../src/shared/candid';
 import { checkArgs } from '../../src/shared/candid/validate';
 import type { ICRC3Value, InitArgs } from '../../src/shared/icrc/ledger';
+import { allBlocks } from '../support/blocks';
 import { createIc, type TestIc } from '../support/ic';
 import { officialLedgerIdl } from '../support/official';
 import type { Trapped } from './model';
@@ -192,14 +193,7 @@ describe('the ledger agrees with the reference model', () => {
                 balances: async (accounts) => (await own.icrc4_balance_of_batch({ accounts })).map(([, balance]) => balance),
                 allowance: (account, spender) => official.icrc2_allowance({ account, spender }),
                 totalSupply: () => official.icrc1_total_supply(),
-                blocks: async () => {
-                    const blocks: ICRC3Value[] = [];
-                    for (;;) {
-                        const page = await official.icrc3_get_blocks([{ start: BigInt(blocks.length), length: 100n }]);
-                        blocks.push(...page.blocks.map((b) => b.block));
-                        if (page.blocks.length === 0 || BigInt(blocks.length) >= page.log_length) return blocks;
-                    }
-                }
+                blocks: () => allBlocks(official)
             };
         }
 

@@ -17,6 +17,7 @@ import { compareBytes } from '../../src/shared/bytes';
 import { hashValue } from '../../src/shared/icrc/hash';
 import { type Account, type ICRC3Value, TransferArg } from '../../src/shared/icrc/ledger';
 import { leb128 } from '../../src/shared/leb128';
+import { allBlocks } from '../support/blocks';
 import { createIc, localOnly, type TestIc } from '../support/ic';
 import { OFFICIAL_LEDGER_METHODS, officialLedgerIdl } from '../support/official';
 
@@ -313,16 +314,6 @@ describe('the ICRC-1 acceptance suite', () => {
         expect(await as(p1).icrc1_balance_of(account(p1.getPrincipal()))).toBe(100_000n - 10_000n - FEE);
     });
 });
-
-/** All blocks, oldest first, through icrc3_get_blocks (at most 100 per answer). */
-async function allBlocks(actor: TokenActor): Promise<ICRC3Value[]> {
-    const blocks: ICRC3Value[] = [];
-    for (;;) {
-        const page = await actor.icrc3_get_blocks([{ start: BigInt(blocks.length), length: 100n }]);
-        blocks.push(...page.blocks.map((b) => b.block));
-        if (BigInt(blocks.length) >= page.log_length) return blocks;
-    }
-}
 
 describe('ICRC-3: the certified tip and the chain behind it', () => {
     it('the tip certificate verifies with the root key, and walking back from it reproduces every phash', async () => {

@@ -14,6 +14,7 @@ import { tokenService } from '../../src/canisters/token/service';
 import type { ActorOf } from '../../src/shared/candid';
 import { hashValue } from '../../src/shared/icrc/hash';
 import type { Account, ICRC3Value } from '../../src/shared/icrc/ledger';
+import { allBlocks } from '../support/blocks';
 import { createIc, type TestIc } from '../support/ic';
 
 type TokenActor = ActorOf<typeof tokenService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
@@ -54,15 +55,6 @@ async function balancesOf(accounts: Account[]): Promise<bigint[]> {
         out.push(...page.map(([, balance]) => balance));
     }
     return out;
-}
-
-async function allBlocks(): Promise<ICRC3Value[]> {
-    const blocks: ICRC3Value[] = [];
-    for (;;) {
-        const page = await actor.icrc3_get_blocks([{ start: BigInt(blocks.length), length: 100n }]);
-        blocks.push(...page.blocks.map((b) => b.block));
-        if (BigInt(blocks.length) >= page.log_length) return blocks;
-    }
 }
 
 const allowances = () => actor.icrc103_get_allowances({ from_account: [holderAccount], prev_spender: [], take: [] });
@@ -134,7 +126,7 @@ it('an upgrade keeps every balance, allowance, block and deduplication entry, an
     // The certified hash before the upgrade commits to every block: the chain read after it must end there.
     const tree = cborDecode(tip.hash_tree) as Parameters<typeof lookup_path>[1];
     let expected = lookupResultToBuffer(lookup_path(['last_block_hash'], tree));
-    const blocks = await allBlocks();
+    const blocks = await allBlocks(actor);
     expect(blocks).toHaveLength(1 + ACCOUNTS + APPROVALS + 1);
     for (let i = blocks.length - 1; i >= 0; i--) {
         const block = blocks[i] as ICRC3Value;
