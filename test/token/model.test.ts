@@ -15,8 +15,7 @@ import { encodeLedgerArg, ledgerInit } from '../../src/canisters/token/deploy';
 import { Ledger } from '../../src/canisters/token/ledger';
 import { DEFAULT_MAX_MEMO_LENGTH } from '../../src/canisters/token/rules';
 import { tokenService } from '../../src/canisters/token/service';
-import { LedgerState, type LedgerMaps, MEMORY } from '../../src/canisters/token/state';
-import { MemoryByteMap } from '../../src/canisters/token/store';
+import { heapMaps, LedgerState } from '../../src/canisters/token/state';
 import type { ActorOf } from '../../src/shared/candid';
 import { checkArgs } from '../../src/shared/candid/validate';
 import type { ICRC3Value, InitArgs } from '../../src/shared/icrc/ledger';
@@ -69,10 +68,7 @@ const trapped = (error: unknown): Trapped => ({ trapped: error instanceof Error 
 /** The ledger's code on heap maps, with the IC's rollback: a call that throws leaves the maps as they were. */
 function ledgerInNode(): TokenDriver {
     let now = START_NS;
-    let maps = Object.fromEntries(Object.keys(MEMORY).map((name) => [name, new MemoryByteMap()])) as unknown as Record<
-        keyof LedgerMaps,
-        MemoryByteMap
-    >;
+    let maps = heapMaps();
     let ledger = new Ledger(new LedgerState(maps), () => undefined);
     const init = initArgs();
     ledger.initialize(configFromInit(init), init.initial_balances, now);

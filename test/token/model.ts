@@ -34,6 +34,11 @@ export function accountId(account: Account): string {
     return `${account.owner.toText()}.${sub === undefined || sub.every((b) => b === 0) ? '' : hex(sub)}`;
 }
 
+/** One key per (owner, spender) pair of accounts. */
+export function pairId(owner: Account, spender: Account): string {
+    return `${accountId(owner)}>${accountId(spender)}`;
+}
+
 /** The transaction as the caller wrote it, so that None and a zero subaccount stay apart (deduplication). */
 function rawAccount(account: Account): string {
     const sub = account.subaccount[0];
@@ -83,7 +88,7 @@ export class TokenModel {
     }
 
     allowance(owner: Account, spender: Account, now: bigint): { allowance: bigint; expires_at: [] | [bigint] } {
-        const approval = this.approvals.get(`${accountId(owner)}>${accountId(spender)}`);
+        const approval = this.approvals.get(pairId(owner, spender));
         if (approval === undefined || (approval.expiresAt !== undefined && approval.expiresAt <= now))
             return { allowance: 0n, expires_at: [] };
         if (approval.allowance === 0n) return { allowance: 0n, expires_at: [] };
@@ -152,7 +157,7 @@ export class TokenModel {
         const expected = arg.expected_allowance[0];
         if (expected !== undefined && expected !== current) return { Err: { AllowanceChanged: { current_allowance: current } } };
         this.debit(from, this.fee);
-        this.approvals.set(`${accountId(from)}>${accountId(arg.spender)}`, { allowance: arg.amount, expiresAt: expires });
+        this.approvals.set(pairId(from, arg.spender), { allowance: arg.amount, expiresAt: expires });
         this.payFee(this.fee);
         return { Ok: this.append(key, arg.created_at_time) };
     }
@@ -167,8 +172,8 @@ export class TokenModel {
         if (arg.fee[0] !== undefined && arg.fee[0] !== fee) return { Err: { BadFee: { expected_fee: fee } } };
         const balance = this.balance(arg.from);
         if (burn) {
-            const min = this.fee < balance ? this.fee : balance;
-            if (arg.amount === 0n || arg.amount < min) return { Err: { BadBurn: { min_burn_amount: min } } };
+            const badBurn = this.badBurn(arg.amount, balance);
+            if (badBurn !== undefined) return { Err: badBurn };
         }
         const key = this.dedupKey(burn ? '1burn' : '2xfer', [
             rawAccount(arg.from),
@@ -190,7 +195,7 @@ export class TokenModel {
         if (burn) this.totalSupply -= arg.amount;
         else this.credit(arg.to, arg.amount);
         if (!selfSpend) {
-            const pair = `${accountId(arg.from)}>${accountId(spender)}`;
+            const pair = pairId(arg.from, spender);
             const approval = this.approvals.get(pair) as Approval;
             this.approvals.set(pair, { ...approval, allowance: approval.allowance - debit });
         }
@@ -229,8 +234,8 @@ export class TokenModel {
         if (arg.fee[0] !== undefined && arg.fee[0] !== fee) return { Err: { BadFee: { expected_fee: fee } } };
         const balance = this.balance(from);
         if (burn) {
-            const min = this.fee < balance ? this.fee : balance;
-            if (arg.amount === 0n || arg.amount < min) return { Err: { BadBurn: { min_burn_amount: min } } };
+            const badBurn = this.badBurn(arg.amount, balance);
+            if (badBurn !== undefined) return { Err: badBurn };
         }
         const key = this.dedupKey(mint ? '1mint' : burn ? '1burn' : '1xfer', [
             mint ? '-' : rawAccount(from),
@@ -251,6 +256,12 @@ export class TokenModel {
         if (burn) this.totalSupply -= arg.amount;
         this.payFee(fee);
         return { Ok: this.append(key, arg.created_at_time) };
+    }
+
+    /** A burn below the fee, or below the whole balance when that is smaller, or of nothing. */
+    private badBurn(amount: bigint, balance: bigint): { BadBurn: { min_burn_amount: bigint } } | undefined {
+        const min = this.fee < balance ? this.fee : balance;
+        return amount === 0n || amount < min ? { BadBurn: { min_burn_amount: min } } : undefined;
     }
 
     private memoTrap(memo: [] | [Uint8Array]): Trapped | undefined {

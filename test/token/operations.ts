@@ -20,7 +20,7 @@ import type {
     TransferFromResult,
     TransferResult
 } from '../../src/shared/icrc/ledger';
-import { accountId, replay, TokenModel, type Trapped } from './model';
+import { accountId, pairId, replay, TokenModel, type Trapped } from './model';
 
 export const FEE = 10_000n;
 export const MAX_MEMO = 32;
@@ -410,8 +410,7 @@ export async function runOperations(
                 call.method === 'approve' ? { owner: call.caller, subaccount: call.arg.from_subaccount } : call.arg.from;
             const spender =
                 call.method === 'approve' ? call.arg.spender : { owner: call.caller, subaccount: call.arg.spender_subaccount };
-            if ((owner.subaccount[0]?.length ?? 32) === 32)
-                pairs.set(`${accountId(owner)}>${accountId(spender)}`, [owner, spender]);
+            if ((owner.subaccount[0]?.length ?? 32) === 32) pairs.set(pairId(owner, spender), [owner, spender]);
         }
         await checkState(driver, model, [...pairs.values()], now, where);
     }
@@ -450,8 +449,6 @@ async function checkState(
         const actual = await driver.allowance(owner, spender);
         const expected = model.allowance(owner, spender, now);
         if (!equalValues(actual, expected, 0n, ''))
-            throw new Error(
-                `${where}: allowance ${accountId(owner)}>${accountId(spender)} is ${show(actual)}, the model ${show(expected)}`
-            );
+            throw new Error(`${where}: allowance ${pairId(owner, spender)} is ${show(actual)}, the model ${show(expected)}`);
     }
 }

@@ -26,7 +26,7 @@ const decodeTransferFrom = decoder([TransferFromArgs]);
 const U64_MAX = 2n ** 64n - 1n;
 
 /** One line of a consent message, before it is rendered for a device. */
-type Field = readonly [label: string, value: Icrc21Value];
+type Field = [label: string, value: Icrc21Value];
 
 function amountText(amount: bigint, config: TokenConfig): string {
     const scale = 10n ** BigInt(config.decimals);
@@ -147,7 +147,7 @@ export function consentMessage(request: ConsentMessageRequest, config: TokenConf
             ? {
                   FieldsDisplayMessage: {
                       intent: described.intent,
-                      fields: described.fields.map(([l, v]) => [l, v] as [string, Icrc21Value])
+                      fields: described.fields
                   }
               }
             : {

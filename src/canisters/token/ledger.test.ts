@@ -9,16 +9,14 @@ import { configFromInit } from './config';
 import { ledgerInit } from './deploy';
 import { Ledger } from './ledger';
 import { PERMITTED_DRIFT_NS, TRANSACTION_WINDOW_NS } from './rules';
-import { LedgerState, type LedgerMaps, MEMORY } from './state';
-import { MemoryByteMap } from './store';
+import { heapMaps, LedgerState } from './state';
 
 const FEE = 10n;
 const principal = (n: number) => Principal.fromUint8Array(Uint8Array.of(n));
 const account = (n: number): Account => ({ owner: principal(n), subaccount: [] });
 
 function newLedger(now: bigint): Ledger {
-    const maps = Object.fromEntries(Object.keys(MEMORY).map((name) => [name, new MemoryByteMap()])) as unknown as LedgerMaps;
-    const ledger = new Ledger(new LedgerState(maps), () => undefined);
+    const ledger = new Ledger(new LedgerState(heapMaps()), () => undefined);
     const init = ledgerInit({
         mintingAccount: account(0),
         transferFee: FEE,

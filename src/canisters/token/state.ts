@@ -28,7 +28,7 @@ import { type Account, ICRC3Value } from '../../shared/icrc/ledger';
 import { leb128, readLeb128 } from '../../shared/leb128';
 import { ACCOUNT_KEY_BYTES, accountKey, MAX_PRINCIPAL_BYTES } from './accounts';
 import { TokenConfig } from './config';
-import type { ByteMap } from './store';
+import { type ByteMap, MemoryByteMap } from './store';
 
 export const MEMORY = {
     meta: 0,
@@ -42,6 +42,13 @@ export const MEMORY = {
 } as const;
 
 export type LedgerMaps = { readonly [K in keyof typeof MEMORY]: ByteMap };
+
+/** The same maps on the heap, for running the ledger in Node (unit and model-based tests). */
+export function heapMaps(): { -readonly [K in keyof typeof MEMORY]: MemoryByteMap } {
+    const maps = {} as { -readonly [K in keyof typeof MEMORY]: MemoryByteMap };
+    for (const name of Object.keys(MEMORY) as (keyof typeof MEMORY)[]) maps[name] = new MemoryByteMap();
+    return maps;
+}
 
 /** The end of the chain: how many blocks, the last one's hash, and the supply they add up to. */
 export const Tip = c.record({ length: c.nat(), last_hash: c.opt(c.blob()), total_supply: c.nat() });
