@@ -218,6 +218,7 @@ export class Canister implements SystemApiHost {
         }
         const instructions = message.instructionLimit - (instance.counter.value as bigint);
         this.lastInstructions = instructions;
+        if (message.callContext !== undefined) message.callContext.instructions += instructions;
         this.message = NO_MESSAGE;
         if (trap !== undefined || rollback === 'always') {
             instance.shadow.rollback();

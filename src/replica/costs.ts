@@ -5,8 +5,7 @@
  * - instruction limits: the IC's `rs/config/src/subnet_config.rs` (application subnets) and the resource-limits
  *   page of the developer docs;
  * - system API overheads: `rs/embedders/src/wasmtime_embedder/system_api_complexity.rs`, module `overhead`;
- * - cycle prices: the developer docs' "Cycles costs" page, 13-node application subnet (2026-08), the prices
- *   since the 2024 compute repricing.
+ * - cycle prices: `src/shared/cycle-prices.ts` (canisters estimate their costs from the same table).
  */
 
 /** Instructions one message may execute before it traps. */
@@ -72,18 +71,7 @@ export const SYSTEM_API_OVERHEAD: Readonly<Record<string, number>> = {
     trap: 500
 };
 
-/** Cycle prices of a 13-node application subnet. */
-export const CYCLE_PRICES = {
-    canisterCreation: 500_000_000_000n,
-    updateMessageBase: 5_000_000n,
-    /** 1 cycle per instruction (`ten_update_instructions_execution_fee = 10` per ten instructions). */
-    perInstruction: 1n,
-    interCanisterCall: 260_000n,
-    interCanisterByte: 1_000n,
-    ingressMessage: 1_200_000n,
-    ingressByte: 2_000n,
-    storagePerGiBSecond: 127_000n
-} as const;
+export { CYCLE_PRICES } from '../shared/cycle-prices';
 
 /** Default canister settings (interface specification, `canister_settings`). */
 export const DEFAULT_SETTINGS = {

@@ -15,4 +15,4 @@ export {
     type SetupCanisterOptions,
     type UpgradeCanisterOptions
 } from './local-ic';
-export { managementService } from './management/service';
+export { managementService } from '../shared/management';

@@ -26,7 +26,7 @@ import {
     type ManagementMethod,
     wasmBytes
 } from './management/handlers';
-import { type CanisterSettingsArg, managementService } from './management/service';
+import { type CanisterSettingsArg, managementService } from '../shared/management';
 import { CallContext, type CallResponse, type EntryKind, newMessage, type OutgoingCall } from './message';
 import { loadModule } from './modules';
 

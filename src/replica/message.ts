@@ -32,6 +32,8 @@ export class CallContext {
     cyclesAvailable: bigint;
     /** Outgoing calls of this context still waiting for their response. */
     pendingCalls = 0;
+    /** Instructions of the messages this context has run so far (performance counter 1). */
+    instructions = 0n;
 
     constructor(
         readonly caller: Uint8Array,

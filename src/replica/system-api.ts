@@ -231,7 +231,9 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         performance_counter: (type: number) => {
             charge('performance_counter');
             if (type !== 0 && type !== 1) trap(`ic0.performance_counter: unknown counter type ${type}`);
-            return host.instructionsExecuted();
+            // 0: this message's instructions; 1: the call context's, across the messages it ran (the awaits)
+            const before = type === 1 ? (host.message.callContext?.instructions ?? 0n) : 0n;
+            return before + host.instructionsExecuted();
         },
         certified_data_set: (src: number, size: number) => {
             charge('certified_data_set');

@@ -11,3 +11,14 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
     }
     return a.length - b.length;
 }
+
+/** An unsigned 64-bit integer in 8 big-endian bytes: stable-map keys that sort as the numbers do. */
+export function u64be(n: bigint): Uint8Array {
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, n);
+    return out;
+}
+
+export function readU64be(bytes: Uint8Array, at = 0): bigint {
+    return new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigUint64(0);
+}

@@ -5,13 +5,18 @@
  */
 import * as azle from 'azle';
 import {
+    call,
+    canisterCycleBalance,
     certifiedDataSet,
+    clearTimer,
     dataCertificate,
     inspectMessage,
     isController,
     msgArgData,
     msgCaller,
     msgMethodName,
+    performanceCounter,
+    setTimerInterval,
     time,
     trap
 } from 'azle';
@@ -48,13 +53,21 @@ import type {
     TransferFromResult,
     TransferResult
 } from '../../shared/icrc/ledger';
+import { SponsoredCanister } from '../../shared/sponsorship/canister';
+import {
+    SPONSORSHIP_REFUSED_ERROR_CODE,
+    type SponsorPolicy,
+    type SponsorshipConfig,
+    type SponsorshipStatus
+} from '../../shared/sponsorship/policy';
+import { describeRefusal, Sponsorship } from '../../shared/sponsorship/quota';
 import { BLOCK_TYPES } from './blocks';
 import { tipTreeCbor } from './certification';
 import { applyUpgrade, configFromInit, MAX_TAKE_ALLOWANCES, metadataOf } from './config';
 import { consentMessage } from './consent';
 import { Ledger, MAX_QUERY_BATCH_SIZE, MAX_UPDATE_BATCH_SIZE } from './ledger';
 import { transactionOf } from './legacy';
-import { stableMaps } from './stable-maps';
+import { sponsorshipMap, stableMaps } from './stable-maps';
 import { LedgerState } from './state';
 import { tokenService } from './service';
 import { argumentLimit, MAX_BLOCKS_PER_RESPONSE, MAX_TRANSACTIONS_PER_REQUEST, rangeOf } from './limits';
@@ -64,6 +77,35 @@ const api = implement(tokenService, azle);
 const ledger = new Ledger(new LedgerState(stableMaps()), (data) => certifiedDataSet(data));
 
 const KNOWN_METHODS = new Set<string>(Object.keys(tokenService.methods));
+
+/** The wallet's metering of callers: off (nothing metered) until a wallet sets a policy. */
+const sponsored = new SponsoredCanister(new Sponsorship(sponsorshipMap()), {
+    call: (canister, method, options) => call(canister, method, options),
+    setTimerInterval,
+    clearTimer,
+    canisterCycleBalance,
+    time,
+    isController
+});
+const sponsorship = sponsored.sponsorship;
+
+/** The GenericError a call refused by the sponsorship policy gets. */
+function refusedError(message: string) {
+    return { Err: { GenericError: { error_code: SPONSORSHIP_REFUSED_ERROR_CODE, message } } } as const;
+}
+
+/**
+ * Runs a metered method: the sponsorship policy admits the caller first (a refusal is answered at once, before
+ * any ledger work), and the instructions the call executed are recorded after.
+ */
+function metered<R>(method: string, refused: (message: string) => R, body: (ctx: ReturnType<typeof context>) => R): R {
+    const ctx = context();
+    const refusal = sponsorship.admit(ctx.caller, method, ctx.now);
+    if (refusal !== undefined) return refused(describeRefusal(refusal));
+    const result = body(ctx);
+    sponsorship.settle(ctx.caller, method, performanceCounter(0), ctx.now);
+    return result;
+}
 
 const STANDARDS = [
     { name: 'ICRC-1', url: 'https://github.com/dfinity/ICRC-1/tree/main/standards/ICRC-1' },
@@ -93,6 +135,7 @@ export default class Token {
     init(arg: LedgerArg): void {
         if (!('Init' in arg)) trap('the token must be installed with LedgerArg.Init');
         ledger.initialize(configFromInit(arg.Init), arg.Init.initial_balances, time());
+        sponsored.start();
     }
 
     @api.postUpgrade()
@@ -101,6 +144,7 @@ export default class Token {
         const [upgrade] = arg.Upgrade;
         if (upgrade !== undefined) ledger.setConfig(applyUpgrade(ledger.config, upgrade));
         ledger.certifyTip();
+        sponsored.start();
     }
 
     /**
@@ -112,7 +156,8 @@ export default class Token {
     inspect(): boolean {
         const method = msgMethodName();
         if (!KNOWN_METHODS.has(method)) return false;
-        return msgArgData().length <= argumentLimit(method, ledger.config.max_memo_length);
+        if (msgArgData().length > argumentLimit(method, ledger.config.max_memo_length)) return false;
+        return sponsorship.check(msgCaller(), method, time()) === undefined;
     }
 
     // --- ICRC-1 ---
@@ -159,7 +204,7 @@ export default class Token {
 
     @api.update('icrc1_transfer')
     icrc1_transfer(arg: TransferArg): TransferResult {
-        return ledger.transfer(context(), arg);
+        return metered('icrc1_transfer', refusedError, (ctx) => ledger.transfer(ctx, arg));
     }
 
     @api.query('icrc1_supported_standards')
@@ -176,7 +221,7 @@ export default class Token {
 
     @api.update('icrc2_approve')
     icrc2_approve(arg: ApproveArgs): ApproveResult {
-        return ledger.approve(context(), arg);
+        return metered('icrc2_approve', refusedError, (ctx) => ledger.approve(ctx, arg));
     }
 
     @api.query('icrc2_allowance')
@@ -186,7 +231,7 @@ export default class Token {
 
     @api.update('icrc2_transfer_from')
     icrc2_transfer_from(arg: TransferFromArgs): TransferFromResult {
-        return ledger.transferFrom(context(), arg);
+        return metered('icrc2_transfer_from', refusedError, (ctx) => ledger.transferFrom(ctx, arg));
     }
 
     // --- ICRC-3 ---
@@ -288,7 +333,8 @@ export default class Token {
 
     @api.update('icrc4_transfer_batch')
     icrc4_transfer_batch(args: TransferArg[]): TransferBatchResults {
-        return ledger.transferBatch(context(), args);
+        const refused = (message: string): TransferBatchResults => args.map(() => [refusedError(message)]);
+        return metered('icrc4_transfer_batch', refused, (ctx) => ledger.transferBatch(ctx, args));
     }
 
     @api.query('icrc4_balance_of_batch')
@@ -318,6 +364,23 @@ export default class Token {
     @api.query('icrc107_get_fee_collector')
     icrc107_get_fee_collector(): GetFeeCollectorResult {
         return { Ok: ledger.config.fee_collector };
+    }
+
+    // --- sponsorship (src/shared/sponsorship) ---
+
+    @api.update('sponsorship_configure')
+    sponsorship_configure(config: SponsorshipConfig): void {
+        sponsored.configure(msgCaller(), config);
+    }
+
+    @api.update('sponsorship_set_policy')
+    sponsorship_set_policy(policy: SponsorPolicy): void {
+        sponsored.setPolicy(msgCaller(), policy);
+    }
+
+    @api.query('sponsorship_status')
+    sponsorship_status(): SponsorshipStatus {
+        return sponsorship.status();
     }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The token's public interface: every method of DFINITY's ICRC ledger (`icrc_ledger.did`, IC commit 606cab7),
  * with its types and init argument, so deployment scripts and clients written for that ledger work unchanged;
- * then what this ledger adds: ICRC-4 batches and ICRC-107 fee collection ({@link TOKEN_EXTENSIONS}). A test
+ * then what this ledger adds: ICRC-4 batches, ICRC-107 fee collection and the sponsorship methods through which
+ * its wallet meters callers ({@link TOKEN_EXTENSIONS}). A test
  * checks it against the official file, method by method. The implementation is `index.ts`.
  */
 import { c, defineService, query, update } from '../../shared/candid';
@@ -43,6 +44,7 @@ import {
     TransferFromResult,
     TransferResult
 } from '../../shared/icrc/ledger';
+import { sponsorshipMethods } from '../../shared/sponsorship/policy';
 
 /** The methods this ledger serves beyond DFINITY's. */
 export const TOKEN_EXTENSIONS = [
@@ -51,7 +53,8 @@ export const TOKEN_EXTENSIONS = [
     'icrc4_maximum_update_batch_size',
     'icrc4_maximum_query_batch_size',
     'icrc107_set_fee_collector',
-    'icrc107_get_fee_collector'
+    'icrc107_get_fee_collector',
+    ...(Object.keys(sponsorshipMethods) as (keyof typeof sponsorshipMethods)[])
 ] as const;
 
 const genericError = (message: string) => ({ Err: { GenericError: { error_code: 0n, message } } });
@@ -95,6 +98,7 @@ export const tokenService = defineService({
         icrc4_maximum_update_batch_size: query([], c.opt(c.nat())),
         icrc4_maximum_query_batch_size: query([], c.opt(c.nat())),
         icrc107_set_fee_collector: update([SetFeeCollectorArgs], SetFeeCollectorResult, { invalid: genericError }),
-        icrc107_get_fee_collector: query([], GetFeeCollectorResult)
+        icrc107_get_fee_collector: query([], GetFeeCollectorResult),
+        ...sponsorshipMethods
     }
 });

@@ -4,11 +4,18 @@
  */
 import { StableBTreeMap } from 'azle';
 
-import { type LedgerMaps, MEMORY } from './state';
-import { RAW_BYTES } from './store';
+import type { ByteMap } from '../../shared/store';
+import { type LedgerMaps, MEMORY, SPONSORSHIP_MEMORY } from './state';
+import { RAW_BYTES } from '../../shared/store';
+
+const map = (id: number) => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
+
+/** The sponsorship module's map. */
+export function sponsorshipMap(): ByteMap {
+    return map(SPONSORSHIP_MEMORY);
+}
 
 export function stableMaps(): LedgerMaps {
-    const map = (id: number) => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
     return {
         meta: map(MEMORY.meta),
         balances: map(MEMORY.balances),

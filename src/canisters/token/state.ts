@@ -15,20 +15,21 @@
  * | 5      | blocks           | index u64 BE                                | ICRC-3 value                    |
  * | 6      | dedup            | tx hash (32) ‖ block type code (1)          | block index u64 BE              |
  * | 7      | dedup by time    | created_at_time u64 BE ‖ dedup key          | empty                           |
+ * | 8      | sponsorship      | `policy` / `config`                         | SponsorPolicy / SponsorshipConfig |
  *
  * Never renumber a memory or change a layout in place: an upgrade reads what the previous version wrote.
  */
 import { concat } from '@dfinity/candid';
 import type * as z from 'zod/mini';
 
-import { compareBytes } from '../../shared/bytes';
+import { compareBytes, readU64be, u64be } from '../../shared/bytes';
 import { c } from '../../shared/candid';
 import { valueCodec } from '../../shared/candid/wire';
 import { type Account, ICRC3Value } from '../../shared/icrc/ledger';
 import { leb128, readLeb128 } from '../../shared/leb128';
 import { ACCOUNT_KEY_BYTES, accountKey, MAX_PRINCIPAL_BYTES } from './accounts';
 import { TokenConfig } from './config';
-import { type ByteMap, MemoryByteMap } from './store';
+import { type ByteMap, MemoryByteMap } from '../../shared/store';
 
 export const MEMORY = {
     meta: 0,
@@ -40,6 +41,9 @@ export const MEMORY = {
     dedup: 6,
     dedupByTime: 7
 } as const;
+
+/** The sponsorship module's map (`src/shared/sponsorship`), apart from the ledger's. */
+export const SPONSORSHIP_MEMORY = 8;
 
 export type LedgerMaps = { readonly [K in keyof typeof MEMORY]: ByteMap };
 
@@ -63,16 +67,6 @@ const CONFIG_KEY = utf8.encode('config');
 const TIP_KEY = utf8.encode('tip');
 const OWNER_BYTES = MAX_PRINCIPAL_BYTES + 1;
 const PAIR_BYTES = 2 * ACCOUNT_KEY_BYTES;
-
-export function u64be(n: bigint): Uint8Array {
-    const out = new Uint8Array(8);
-    new DataView(out.buffer).setBigUint64(0, n);
-    return out;
-}
-
-export function readU64be(bytes: Uint8Array, at = 0): bigint {
-    return new DataView(bytes.buffer, bytes.byteOffset + at, 8).getBigUint64(0);
-}
 
 export type StoredApproval = { allowance: bigint; expiresAt: bigint | undefined };
 

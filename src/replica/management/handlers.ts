@@ -11,7 +11,7 @@ import type { ArgsOf, ResultOf } from '../../shared/candid';
 import type { Canister, CanisterSettings } from '../canister';
 import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES } from '../costs';
 import { CallRejectedError, RejectCode } from '../errors';
-import type { CanisterSettingsArg, CanisterStatusResultValue, InstallModeArg, managementService } from './service';
+import type { CanisterSettingsArg, CanisterStatusResultValue, InstallModeArg, managementService } from '../../shared/management';
 
 type Methods = typeof managementService.methods;
 export type ManagementMethod = keyof Methods;

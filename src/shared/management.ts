@@ -1,11 +1,11 @@
 /**
- * The management canister (`aaaaa-aa`) as the local IC serves it: the methods of the official
- * `ic-management.did` (interface specification, "The IC management canister") that it implements, with the
- * official types. A test checks each one against the `.did` that `@icp-sdk/canisters` ships.
+ * The management canister (`aaaaa-aa`): the methods of the official `ic-management.did` (interface
+ * specification, "The IC management canister") that the local IC serves and the suite's canisters call, with
+ * the official types. A test checks each one against the `.did` that `@icp-sdk/canisters` ships.
  */
 import * as z from 'zod/mini';
 
-import { c, defineService, query, update } from '../../shared/candid';
+import { c, defineService, query, update } from './candid';
 
 const CanisterId = c.named('canister_id', c.principal());
 const SenderCanisterVersion = c.opt(c.nat64());

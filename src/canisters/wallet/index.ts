@@ -1,0 +1,433 @@
+/**
+ * The wallet canister: a cycles wallet for the reverse-gas model (interface in `service.ts`). This file only
+ * connects Azle to the wallet: the caller, the time, the balance and the IC's calls go in (as
+ * {@link WalletEffects}), the wallet's answers come out. The rules live in `wallet.ts`, `roles.ts`,
+ * `spending.ts` and `funding.ts`; the layout in `state.ts`.
+ */
+import { Principal } from '@dfinity/principal';
+import * as azle from 'azle';
+import {
+    call,
+    canisterCycleBalance,
+    canisterSelf,
+    clearTimer,
+    inspectMessage,
+    msgCaller,
+    msgCyclesAccept,
+    msgCyclesAvailable,
+    msgCyclesRefunded,
+    msgMethodName,
+    performanceCounter,
+    setTimerInterval,
+    StableBTreeMap,
+    time,
+    trap
+} from 'azle';
+
+import { implement } from '../../shared/candid';
+import { decoder, encoder } from '../../shared/candid/wire';
+import { managementService } from '../../shared/management';
+import { type ReportAck, SponsorPolicy, type UsageReport } from '../../shared/sponsorship/policy';
+import { RAW_BYTES } from '../../shared/store';
+import type {
+    CanisterSettings,
+    CustodianInfo,
+    CustodianLimits,
+    Event,
+    Event128,
+    FundingReport,
+    FundingSettings,
+    SendCyclesArgs,
+    SendCyclesResult,
+    SponsorArgs,
+    SponsoredCanister,
+    UsageRow,
+    WalletEvent,
+    WalletInit,
+    WalletResult,
+    WalletResultCall,
+    WalletResultCreate
+} from '../../shared/wallet';
+import { fitsU64, legacyEvents, legacyRange, MAX_EVENTS_PER_PAGE } from './events';
+import { walletService } from './service';
+import { MEMORY, type WalletMaps, WalletStore } from './state';
+import { CallFailure, Wallet, WalletAccessError, type WalletEffects } from './wallet';
+
+/** The cycles-wallet API version this wallet answers to (release 20240410). */
+const API_VERSION = '0.3.2';
+const U64_MAX = 2n ** 64n - 1n;
+
+const api = implement(walletService, azle);
+const management = managementService.methods;
+const MANAGEMENT = Principal.managementCanister();
+
+const codecs = {
+    deposit: encoder(management.deposit_cycles.args),
+    status: encoder(management.canister_status.args),
+    statusResult: decoder([management.canister_status.ret as NonNullable<typeof management.canister_status.ret>]),
+    create: encoder(management.create_canister.args),
+    createResult: decoder([management.create_canister.ret as NonNullable<typeof management.create_canister.ret>]),
+    policy: encoder([SponsorPolicy])
+};
+
+function maps(): WalletMaps {
+    const map = (id: number) => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
+    return {
+        meta: map(MEMORY.meta),
+        events: map(MEMORY.events),
+        usage: map(MEMORY.usage),
+        dedup: map(MEMORY.dedup),
+        dedupByTime: map(MEMORY.dedupByTime)
+    };
+}
+
+/** Makes a call with raw Candid; a reject becomes a CallFailure carrying the refunded cycles. */
+async function rawCall(canister: Principal, method: string, args: Uint8Array, cycles: bigint): Promise<Uint8Array> {
+    try {
+        return await call<Uint8Array, Uint8Array>(canister, method, { raw: true, args, cycles });
+    } catch (error) {
+        const e = error as { rejectCode?: number; rejectMessage?: string; type?: string };
+        throw new CallFailure(
+            e.rejectCode ?? 0,
+            e.rejectMessage ?? e.type ?? String(error),
+            cycles > 0n ? msgCyclesRefunded() : 0n
+        );
+    }
+}
+
+type StatusResult = { cycles: bigint; idle_cycles_burned_per_day: bigint; settings: { freezing_threshold: bigint } };
+
+async function statusOf(canister: Principal): Promise<StatusResult> {
+    const reply = await rawCall(MANAGEMENT, 'canister_status', codecs.status([{ canister_id: canister }]), 0n);
+    return codecs.statusResult(reply)[0] as StatusResult;
+}
+
+const effects: WalletEffects = {
+    get self() {
+        return canisterSelf();
+    },
+    now: () => time(),
+    balance: () => canisterCycleBalance(),
+    async depositCycles(canister, amount) {
+        await rawCall(MANAGEMENT, 'deposit_cycles', codecs.deposit([{ canister_id: canister }]), amount);
+        return msgCyclesRefunded();
+    },
+    async call(canister, method, args, cycles) {
+        const reply = await rawCall(canister, method, args, cycles);
+        return { reply, refunded: cycles > 0n ? msgCyclesRefunded() : 0n };
+    },
+    async createCanister(settings, cycles) {
+        const arg = {
+            settings: [
+                {
+                    controllers: [settings.controllers],
+                    compute_allocation: optional(settings.compute_allocation),
+                    memory_allocation: optional(settings.memory_allocation),
+                    freezing_threshold: optional(settings.freezing_threshold),
+                    reserved_cycles_limit: [],
+                    log_visibility: [],
+                    snapshot_visibility: [],
+                    wasm_memory_limit: [],
+                    wasm_memory_threshold: [],
+                    environment_variables: []
+                }
+            ],
+            sender_canister_version: []
+        };
+        const reply = await rawCall(MANAGEMENT, 'create_canister', codecs.create([arg]), cycles);
+        const [result] = codecs.createResult(reply) as [{ canister_id: Principal }];
+        return { canister: result.canister_id, refunded: msgCyclesRefunded() };
+    },
+    async balanceOf(canister) {
+        return (await statusOf(canister)).cycles;
+    },
+    async ownReserve() {
+        const status = await statusOf(canisterSelf());
+        return (status.idle_cycles_burned_per_day * status.settings.freezing_threshold) / 86_400n;
+    },
+    async pushPolicy(canister, policy) {
+        await rawCall(canister, 'sponsorship_set_policy', codecs.policy([policy]), 0n);
+    }
+};
+
+function optional<T>(value: T | undefined): [] | [T] {
+    return value === undefined ? [] : [value];
+}
+
+const wallet = new Wallet(new WalletStore(maps()), effects);
+let fundingTimer: bigint | undefined;
+
+/** Runs a wallet method; a caller without the role gets a reject with the reason (the original traps too). */
+function guarded<T>(body: () => T): T {
+    try {
+        return body();
+    } catch (error) {
+        if (error instanceof WalletAccessError) trap(error.message);
+        throw error;
+    }
+}
+
+async function guardedAsync<T>(body: () => Promise<T>): Promise<T> {
+    try {
+        return await body();
+    } catch (error) {
+        if (error instanceof WalletAccessError) trap(error.message);
+        throw error;
+    }
+}
+
+/** (Re)arms the funding timer at the configured interval; a timer does not survive an upgrade. */
+function armFundingTimer(): void {
+    if (fundingTimer !== undefined) clearTimer(fundingTimer);
+    fundingTimer = undefined;
+    const seconds = wallet.snapshot.funding.check_interval_seconds;
+    if (seconds === 0n) return;
+    fundingTimer = setTimerInterval(Number(seconds), async () => {
+        try {
+            await wallet.fundRound(() => performanceCounter(1));
+        } catch {
+            // a round already in progress: this tick is skipped
+        }
+    });
+}
+
+function result(error: string | undefined): WalletResult {
+    return error === undefined ? { Ok: null } : { Err: error };
+}
+
+function u64(amount: bigint, method: string): bigint {
+    if (amount > U64_MAX) trap(`${method}: the amount does not fit in 64 bits; call ${method}128`);
+    return amount;
+}
+
+type CallArgs = { canister: Principal; method_name: string; args: Uint8Array; cycles: bigint };
+type EventRange = [] | [{ from: [] | [number]; to: [] | [number] }];
+
+/** `wallet_send` and `wallet_send128`: the same send, the 64-bit one's amount already bounded by its type. */
+async function send(arg: { canister: Principal; amount: bigint }): Promise<WalletResult> {
+    const outcome = await guardedAsync(() => wallet.send(msgCaller(), arg.canister, arg.amount));
+    return outcome.ok ? { Ok: null } : { Err: outcome.error };
+}
+
+async function forward(arg: CallArgs): Promise<WalletResultCall> {
+    const outcome = await guardedAsync(() => wallet.call(msgCaller(), arg.canister, arg.method_name, arg.args, arg.cycles));
+    return outcome.ok ? { Ok: { return: outcome.reply } } : { Err: outcome.error };
+}
+
+async function create(arg: { cycles: bigint; settings: CanisterSettings }): Promise<WalletResultCreate> {
+    const outcome = await guardedAsync(() => wallet.createCanister(msgCaller(), arg.cycles, arg.settings));
+    return outcome.ok ? { Ok: { canister_id: outcome.canister } } : { Err: outcome.error };
+}
+
+function events128(range: EventRange): Event128[] {
+    return guarded(() => {
+        wallet.requireCustodian(msgCaller());
+        const { start, end } = legacyRange(wallet.store.eventCount(), range[0]?.from[0], range[0]?.to[0]);
+        return legacyEvents(wallet.store.events(start, end - start));
+    });
+}
+
+/** Methods the wallet refuses in inspect_message: they are for canisters (which inspection never sees). */
+const CANISTER_ONLY = new Set(['wallet_receive', 'report_usage']);
+const KNOWN_METHODS = new Set<string>(Object.keys(walletService.methods));
+
+export default class WalletCanister {
+    @api.init()
+    init(arg: [] | [WalletInit]): void {
+        const [config] = arg;
+        wallet.initialize(msgCaller(), config?.controllers ?? [], config?.funding[0]);
+        armFundingTimer();
+    }
+
+    @api.postUpgrade()
+    postUpgrade(): void {
+        armFundingTimer();
+    }
+
+    /**
+     * Drops, before they cost the wallet cycles, ingress calls that could only fail: unknown methods, callers
+     * without a role, and the methods meant for canisters. Every method repeats its own check: inspection does
+     * not run for inter-canister calls, and a replica may skip it.
+     */
+    @inspectMessage({ manual: true })
+    inspect(): boolean {
+        const method = msgMethodName();
+        if (!KNOWN_METHODS.has(method) || CANISTER_ONLY.has(method)) return false;
+        return wallet.canRead(msgCaller());
+    }
+
+    @api.query('wallet_api_version')
+    wallet_api_version(): string {
+        return API_VERSION;
+    }
+
+    // --- roles ---
+
+    @api.query('get_controllers')
+    get_controllers(): Principal[] {
+        return guarded(() => (wallet.requireCustodian(msgCaller()), wallet.snapshot.controllers));
+    }
+
+    @api.update('add_controller')
+    add_controller(principal: Principal): void {
+        guarded(() => wallet.addController(msgCaller(), principal));
+    }
+
+    @api.update('remove_controller')
+    remove_controller(principal: Principal): WalletResult {
+        return result(guarded(() => wallet.removeController(msgCaller(), principal)));
+    }
+
+    @api.query('get_custodians')
+    get_custodians(): Principal[] {
+        return guarded(() => (wallet.requireCustodian(msgCaller()), wallet.snapshot.custodians.map((c) => c.custodian)));
+    }
+
+    @api.update('authorize')
+    authorize(principal: Principal): void {
+        guarded(() => wallet.authorize(msgCaller(), principal));
+    }
+
+    @api.update('deauthorize')
+    deauthorize(principal: Principal): WalletResult {
+        return result(guarded(() => wallet.deauthorize(msgCaller(), principal)));
+    }
+
+    @api.update('authorize_with_limits')
+    authorize_with_limits(arg: { custodian: Principal; limits: CustodianLimits }): void {
+        guarded(() => wallet.authorize(msgCaller(), arg.custodian, arg.limits));
+    }
+
+    @api.query('get_custodian_limits')
+    get_custodian_limits(): CustodianInfo[] {
+        return guarded(() => (wallet.requireCustodian(msgCaller()), wallet.snapshot.custodians));
+    }
+
+    // --- cycles ---
+
+    @api.query('wallet_balance')
+    wallet_balance(): { amount: bigint } {
+        return guarded(() => (wallet.requireCustodian(msgCaller()), { amount: u64(canisterCycleBalance(), 'wallet_balance') }));
+    }
+
+    @api.query('wallet_balance128')
+    wallet_balance128(): { amount: bigint } {
+        return guarded(() => (wallet.requireCustodian(msgCaller()), { amount: canisterCycleBalance() }));
+    }
+
+    /** Open to anyone: accepts every attached cycle. */
+    @api.update('wallet_receive')
+    wallet_receive(options: [] | [{ memo: [] | [string] }]): void {
+        const amount = msgCyclesAccept(msgCyclesAvailable());
+        wallet.received(msgCaller(), amount, options[0]?.memo[0]);
+    }
+
+    @api.update('wallet_send')
+    async wallet_send(arg: { canister: Principal; amount: bigint }): Promise<WalletResult> {
+        return send(arg);
+    }
+
+    @api.update('wallet_send128')
+    async wallet_send128(arg: { canister: Principal; amount: bigint }): Promise<WalletResult> {
+        return send(arg);
+    }
+
+    @api.update('send_cycles')
+    async send_cycles(arg: SendCyclesArgs): Promise<SendCyclesResult> {
+        return guardedAsync(() => wallet.sendCycles(msgCaller(), arg));
+    }
+
+    @api.update('wallet_call')
+    async wallet_call(arg: CallArgs): Promise<WalletResultCall> {
+        return forward(arg);
+    }
+
+    @api.update('wallet_call128')
+    async wallet_call128(arg: CallArgs): Promise<WalletResultCall> {
+        return forward(arg);
+    }
+
+    @api.update('wallet_create_canister')
+    async wallet_create_canister(arg: { cycles: bigint; settings: CanisterSettings }): Promise<WalletResultCreate> {
+        return create(arg);
+    }
+
+    @api.update('wallet_create_canister128')
+    async wallet_create_canister128(arg: { cycles: bigint; settings: CanisterSettings }): Promise<WalletResultCreate> {
+        return create(arg);
+    }
+
+    // --- events ---
+
+    @api.query('get_events')
+    get_events(range: EventRange): Event[] {
+        const events = events128(range);
+        if (!events.every(fitsU64)) trap('get_events: an amount does not fit in 64 bits; call get_events128');
+        return events as Event[];
+    }
+
+    @api.query('get_events128')
+    get_events128(range: EventRange): Event128[] {
+        return events128(range);
+    }
+
+    @api.query('wallet_events')
+    wallet_events(request: { start: bigint; length: bigint }): { events: WalletEvent[]; total: bigint } {
+        return guarded(() => {
+            wallet.requireCustodian(msgCaller());
+            const length = request.length > MAX_EVENTS_PER_PAGE ? MAX_EVENTS_PER_PAGE : request.length;
+            return { events: wallet.store.events(request.start, length), total: wallet.store.eventCount() };
+        });
+    }
+
+    // --- funding the suite ---
+
+    @api.update('sponsor_canister')
+    sponsor_canister(arg: SponsorArgs): void {
+        guarded(() => wallet.sponsor(msgCaller(), arg));
+    }
+
+    @api.update('unsponsor_canister')
+    unsponsor_canister(canister: Principal): WalletResult {
+        return result(guarded(() => wallet.unsponsor(msgCaller(), canister)));
+    }
+
+    @api.query('list_sponsored')
+    list_sponsored(): SponsoredCanister[] {
+        return guarded(() => (wallet.requireCustodian(msgCaller()), wallet.snapshot.sponsored));
+    }
+
+    @api.update('set_funding')
+    set_funding(settings: FundingSettings): void {
+        guarded(() => wallet.setFunding(msgCaller(), settings));
+        armFundingTimer();
+    }
+
+    @api.query('get_funding')
+    get_funding(): FundingSettings {
+        return guarded(() => (wallet.requireCustodian(msgCaller()), wallet.snapshot.funding));
+    }
+
+    @api.update('fund_now')
+    async fund_now(): Promise<FundingReport> {
+        return guardedAsync(() => {
+            wallet.requireCustodian(msgCaller());
+            return wallet.fundRound(() => performanceCounter(1));
+        });
+    }
+
+    @api.update('set_sponsor_policy')
+    async set_sponsor_policy(arg: { canister: Principal; policy: SponsorPolicy }): Promise<WalletResult> {
+        return result(await guardedAsync(() => wallet.setPolicy(msgCaller(), arg.canister, arg.policy)));
+    }
+
+    @api.update('report_usage')
+    report_usage(report: UsageReport): ReportAck {
+        return guarded(() => wallet.reportUsage(msgCaller(), report));
+    }
+
+    @api.query('get_usage')
+    get_usage(request: { start: bigint; length: bigint }): { rows: UsageRow[]; total: bigint } {
+        return guarded(() => (wallet.requireCustodian(msgCaller()), wallet.usage(request.start, request.length)));
+    }
+}

@@ -1,0 +1,69 @@
+/**
+ * Who may do what in the wallet, as dfinity/cycles-wallet has it: controllers configure the wallet and spend
+ * without limits; custodians spend within the limits a controller set (the original has no limits); everyone
+ * else may only give the wallet cycles. These roles are the wallet's own, apart from the IC's controllers of
+ * the wallet canister (who install and upgrade it).
+ */
+import type { Principal } from '@dfinity/principal';
+
+import type { CustodianInfo, CustodianLimits } from '../../shared/wallet';
+import { EMPTY_WINDOW } from '../../shared/window';
+import type { WalletState } from './state';
+
+/** The limits `authorize` gives: none, as in the original wallet. */
+export const UNLIMITED: CustodianLimits = {
+    cycles_per_window: [],
+    window_seconds: 86_400n,
+    canisters: [],
+    methods: [],
+    expires_at: []
+};
+
+/** Refused role changes, as the original wallet words them where it has a message. */
+export class RoleError extends Error {
+    override readonly name = 'RoleError';
+}
+
+const same = (a: Principal) => (b: Principal) => a.compareTo(b) === 'eq';
+
+export function isController(state: WalletState, principal: Principal): boolean {
+    return state.controllers.some(same(principal));
+}
+
+export function custodianOf(state: WalletState, principal: Principal): CustodianInfo | undefined {
+    return state.custodians.find((c) => same(principal)(c.custodian));
+}
+
+/** Controllers and custodians may read the wallet and spend; the wallet itself too (its own calls). */
+export function canSpend(state: WalletState, principal: Principal, self: Principal): boolean {
+    return isController(state, principal) || custodianOf(state, principal) !== undefined || same(self)(principal);
+}
+
+/** Adds a controller; a custodian who becomes a controller loses its limits with its custodianship. */
+export function addController(state: WalletState, principal: Principal): WalletState {
+    if (isController(state, principal)) return state;
+    return {
+        ...state,
+        controllers: [...state.controllers, principal],
+        custodians: state.custodians.filter((c) => !same(principal)(c.custodian))
+    };
+}
+
+export function removeController(state: WalletState, principal: Principal): WalletState {
+    if (!isController(state, principal)) throw new RoleError(`${principal.toText()} is not a controller`);
+    if (state.controllers.length === 1) throw new RoleError('The wallet must have at least one controller.');
+    return { ...state, controllers: state.controllers.filter((p) => !same(principal)(p)) };
+}
+
+/** Makes `principal` a custodian with these limits (replacing earlier ones); a controller stays a controller. */
+export function authorize(state: WalletState, principal: Principal, limits: CustodianLimits): WalletState {
+    if (isController(state, principal)) return state;
+    const existing = custodianOf(state, principal);
+    const info: CustodianInfo = { custodian: principal, limits, window: existing?.window ?? EMPTY_WINDOW };
+    return { ...state, custodians: [...state.custodians.filter((c) => !same(principal)(c.custodian)), info] };
+}
+
+export function deauthorize(state: WalletState, principal: Principal): WalletState {
+    if (custodianOf(state, principal) === undefined) throw new RoleError(`${principal.toText()} is not a custodian`);
+    return { ...state, custodians: state.custodians.filter((c) => !same(principal)(c.custodian)) };
+}

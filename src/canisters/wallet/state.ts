@@ -1,0 +1,198 @@
+/**
+ * The wallet's state layout. Everything is in stable memory, so an upgrade keeps roles, limits, budgets,
+ * sponsored canisters, usage and the whole event history; the heap holds a cache of `WalletState`, rewritten
+ * whole on every change (it is small: roles, custodians, sponsored canisters) and reloaded in `post_upgrade`.
+ *
+ * | memory | map            | key                                           | value                       |
+ * | ------ | -------------- | --------------------------------------------- | --------------------------- |
+ * | 0      | meta           | `state`                                       | WalletState                 |
+ * | 1      | events         | event id u64 BE                               | StoredEvent                 |
+ * | 2      | usage          | canister ‖ method ‖ caller (each length-led)  | UsageCounters               |
+ * | 3      | dedup          | send key (caller ‖ canister ‖ time ‖ amount)  | event id u64 BE             |
+ * | 4      | dedup by time  | created_at_time u64 BE ‖ send key             | empty                       |
+ *
+ * Never renumber a memory or change a layout in place: an upgrade reads what the previous version wrote.
+ */
+import type { Principal } from '@dfinity/principal';
+import type * as z from 'zod/mini';
+
+import { readU64be, u64be } from '../../shared/bytes';
+import { c } from '../../shared/candid';
+import { valueCodec } from '../../shared/candid/wire';
+import { leb128 } from '../../shared/leb128';
+import { type ByteMap, MemoryByteMap } from '../../shared/store';
+import { CustodianInfo, FundingSettings, SponsoredCanister, type WalletEvent, WalletEventKind } from '../../shared/wallet';
+import { EMPTY_WINDOW, WindowState } from '../../shared/window';
+
+export const MEMORY = { meta: 0, events: 1, usage: 2, dedup: 3, dedupByTime: 4 } as const;
+
+export type WalletMaps = { readonly [K in keyof typeof MEMORY]: ByteMap };
+
+/** The same maps on the heap, for running the wallet's rules in Node. */
+export function heapMaps(): { -readonly [K in keyof typeof MEMORY]: MemoryByteMap } {
+    const maps = {} as { -readonly [K in keyof typeof MEMORY]: MemoryByteMap };
+    for (const name of Object.keys(MEMORY) as (keyof typeof MEMORY)[]) maps[name] = new MemoryByteMap();
+    return maps;
+}
+
+export const WalletState = c.record({
+    controllers: c.vec(c.principal()),
+    custodians: c.vec(CustodianInfo),
+    sponsored: c.vec(SponsoredCanister),
+    funding: FundingSettings,
+    aggregate_window: WindowState,
+    /** The wallet's own freezing reserve, from its last look at its own `canister_status`. */
+    self_reserve: c.nat()
+});
+export type WalletState = z.infer<typeof WalletState>;
+
+/** What a wallet starts with before its controllers configure funding. */
+export const DEFAULT_FUNDING: FundingSettings = {
+    check_interval_seconds: 3_600n,
+    aggregate_budget: [],
+    low_balance_runway_seconds: 7n * 86_400n,
+    // The original wallet keeps 100B back in `wallet_call_with_max_cycles`; the same margin here.
+    min_reserve: 100_000_000_000n
+};
+
+export function newState(controllers: Principal[], funding: FundingSettings = DEFAULT_FUNDING): WalletState {
+    return { controllers, custodians: [], sponsored: [], funding, aggregate_window: EMPTY_WINDOW, self_reserve: 0n };
+}
+
+const StoredEvent = c.record({ timestamp: c.nat64(), kind: WalletEventKind });
+type StoredEvent = z.infer<typeof StoredEvent>;
+
+export const UsageCounters = c.record({ calls: c.nat64(), refused: c.nat64(), instructions: c.nat64() });
+export type UsageCounters = z.infer<typeof UsageCounters>;
+
+const stateCodec = valueCodec<WalletState>(WalletState);
+const eventCodec = valueCodec<StoredEvent>(StoredEvent);
+const usageCodec = valueCodec<UsageCounters>(UsageCounters);
+
+const utf8 = new TextEncoder();
+const utf8Decode = new TextDecoder();
+const STATE_KEY = utf8.encode('state');
+
+/** A length-led field, so that concatenated keys cannot run into each other. */
+function field(bytes: Uint8Array): Uint8Array {
+    const out = new Uint8Array(bytes.length + 1);
+    out[0] = bytes.length;
+    out.set(bytes, 1);
+    return out;
+}
+
+function joined(parts: Uint8Array[]): Uint8Array {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+    }
+    return out;
+}
+
+/** The key of a usage row: who served it, which method, which caller (empty for the folded callers). */
+export function usageKey(canister: Principal, method: string, caller: Principal | undefined): Uint8Array {
+    const callerBytes = caller === undefined ? new Uint8Array() : caller.toUint8Array();
+    return joined([field(canister.toUint8Array()), field(utf8.encode(method)), field(callerBytes)]);
+}
+
+/** The parts of a usage key. */
+export function readUsageKey(key: Uint8Array): { canister: Uint8Array; method: string; caller: Uint8Array | undefined } {
+    let at = 0;
+    const next = () => {
+        const length = key[at] as number;
+        const part = key.subarray(at + 1, at + 1 + length);
+        at += 1 + length;
+        return part;
+    };
+    const canister = next();
+    const method = utf8Decode.decode(next());
+    const caller = next();
+    return { canister, method, caller: caller.length === 0 ? undefined : caller };
+}
+
+/** The deduplication key of a send: the same caller, canister, time and amount are the same send. */
+export function sendKey(caller: Principal, canister: Principal, createdAt: bigint, amount: bigint): Uint8Array {
+    return joined([field(caller.toUint8Array()), field(canister.toUint8Array()), u64be(createdAt), leb128(amount)]);
+}
+
+export class WalletStore {
+    constructor(readonly maps: WalletMaps) {}
+
+    readState(): WalletState | undefined {
+        const bytes = this.maps.meta.get(STATE_KEY);
+        return bytes === undefined ? undefined : stateCodec.decode(bytes);
+    }
+
+    writeState(state: WalletState): void {
+        this.maps.meta.insert(STATE_KEY, stateCodec.encode(state));
+    }
+
+    // --- events ---
+
+    eventCount(): bigint {
+        return BigInt(this.maps.events.len());
+    }
+
+    appendEvent(timestamp: bigint, kind: WalletEventKind): bigint {
+        const id = this.eventCount();
+        this.maps.events.insert(u64be(id), eventCodec.encode({ timestamp, kind }));
+        return id;
+    }
+
+    /** Events `start` .. `start + length` (fewer at the end of the log). */
+    events(start: bigint, length: bigint): WalletEvent[] {
+        return this.maps.events
+            .items(Number(start), Number(length))
+            .map(([key, value]) => ({ id: readU64be(key), ...eventCodec.decode(value) }));
+    }
+
+    // --- usage ---
+
+    usage(key: Uint8Array): UsageCounters | undefined {
+        const bytes = this.maps.usage.get(key);
+        return bytes === undefined ? undefined : usageCodec.decode(bytes);
+    }
+
+    writeUsage(key: Uint8Array, counters: UsageCounters): void {
+        this.maps.usage.insert(key, usageCodec.encode(counters));
+    }
+
+    usageRows(start: number, length: number): [Uint8Array, UsageCounters][] {
+        return this.maps.usage.items(start, length).map(([key, value]) => [key, usageCodec.decode(value)]);
+    }
+
+    usageCount(): number {
+        return Number(this.maps.usage.len());
+    }
+
+    // --- deduplication of sends ---
+
+    duplicateOf(key: Uint8Array): bigint | undefined {
+        const bytes = this.maps.dedup.get(key);
+        return bytes === undefined ? undefined : readU64be(bytes);
+    }
+
+    rememberSend(key: Uint8Array, createdAt: bigint, event: bigint): void {
+        this.maps.dedup.insert(key, u64be(event));
+        this.maps.dedupByTime.insert(joined([u64be(createdAt), key]), new Uint8Array());
+    }
+
+    forgetSend(key: Uint8Array, createdAt: bigint): void {
+        this.maps.dedup.remove(key);
+        this.maps.dedupByTime.remove(joined([u64be(createdAt), key]));
+    }
+
+    /** Drops sends created before `before`, at most `limit` of them (the oldest first). */
+    pruneSends(before: bigint, limit: number): number {
+        let pruned = 0;
+        for (const [key] of this.maps.dedupByTime.items(0, limit)) {
+            if (readU64be(key) >= before) break;
+            this.maps.dedupByTime.remove(key);
+            this.maps.dedup.remove(key.subarray(8));
+            pruned++;
+        }
+        return pruned;
+    }
+}

@@ -1,0 +1,567 @@
+/**
+ * The wallet: its state, its rules and the calls it makes, apart from Azle. `index.ts` gives it the caller, the
+ * time, the balance and the calls ({@link WalletEffects}); tests give it fakes and run it in Node.
+ *
+ * Every method that sends cycles changes the state before its await (the spend is reserved, the budget taken,
+ * the deduplication key written) and reconciles after it with what the callee refunded, so a rejected call
+ * never loses cycles from the books or counts them twice.
+ */
+import { Principal } from '@dfinity/principal';
+
+import { CYCLE_PRICES } from '../../shared/cycle-prices';
+import type { ReportAck, SponsorPolicy, UsageReport } from '../../shared/sponsorship/policy';
+import type {
+    CanisterSettings,
+    CustodianLimits,
+    FundingReport,
+    FundingSettings,
+    MethodUsage,
+    SendCyclesArgs,
+    SendCyclesResult,
+    SponsorArgs,
+    SponsoredCanister,
+    UsageRow,
+    WalletEventKind
+} from '../../shared/wallet';
+import { EMPTY_WINDOW, NANOS_PER_SECOND } from '../../shared/window';
+import { MAX_EVENTS_PER_PAGE } from './events';
+import { observe, planTopUp, replaceSponsored, runwaySeconds, settleTopUp, sponsoredOf } from './funding';
+import * as roles from './roles';
+import { describeSpendRefusal, reserveSpend, settleSpend, type Spend } from './spending';
+import { newState, readUsageKey, sendKey, usageKey, type WalletState, type WalletStore } from './state';
+
+/** How far `created_at_time` may be ahead of the wallet's clock, and how long a send is remembered. */
+export const PERMITTED_DRIFT_NANOS = 60n * NANOS_PER_SECOND;
+export const TRANSACTION_WINDOW_NANOS = 24n * 3_600n * NANOS_PER_SECOND;
+/** Deduplication entries dropped per send, so pruning never makes one send expensive. */
+const PRUNE_PER_SEND = 100;
+/** Receives below this are accepted but not logged: a smaller gift would not pay for its own log entry. */
+export const MIN_LOGGED_RECEIVE = 10_000_000n;
+/** Sponsored canisters at most: a funding round calls each twice and must fit in one call context's budget. */
+export const MAX_SPONSORED = 100;
+
+const MANAGEMENT_CANISTER = Principal.managementCanister();
+
+/** A call the IC rejected, with the cycles that came back. */
+export class CallFailure extends Error {
+    override readonly name = 'CallFailure';
+    constructor(
+        readonly code: number,
+        message: string,
+        readonly refunded: bigint
+    ) {
+        super(message);
+    }
+}
+
+/** A caller without the role a method needs; the canister rejects the call with this message. */
+export class WalletAccessError extends Error {
+    override readonly name = 'WalletAccessError';
+}
+
+/** Settings of a canister the wallet creates, as the management canister takes them. */
+export type NewCanisterSettings = {
+    controllers: Principal[];
+    compute_allocation: bigint | undefined;
+    memory_allocation: bigint | undefined;
+    freezing_threshold: bigint | undefined;
+};
+
+/** What the wallet needs from the IC. */
+export interface WalletEffects {
+    readonly self: Principal;
+    now(): bigint;
+    balance(): bigint;
+    /** Management `deposit_cycles` with `amount` attached; resolves to the refund. */
+    depositCycles(canister: Principal, amount: bigint): Promise<bigint>;
+    /** Forwards a call with cycles; resolves to the reply and the refund. */
+    call(canister: Principal, method: string, args: Uint8Array, cycles: bigint): Promise<{ reply: Uint8Array; refunded: bigint }>;
+    createCanister(settings: NewCanisterSettings, cycles: bigint): Promise<{ canister: Principal; refunded: bigint }>;
+    /** A canister's cycle balance, from management `canister_status` (the wallet must be its controller). */
+    balanceOf(canister: Principal): Promise<bigint>;
+    /** The wallet's own freezing reserve, from its own `canister_status`. */
+    ownReserve(): Promise<bigint>;
+    /** Calls the canister's `sponsorship_set_policy`. */
+    pushPolicy(canister: Principal, policy: SponsorPolicy): Promise<void>;
+}
+
+export type SpendOutcome = { ok: true; event: bigint; refunded: bigint } | { ok: false; error: string };
+
+/** Cycles an ingress update costs the canister that runs it: reception plus execution, at 13-node prices. */
+export function callCycles(calls: bigint, instructions: bigint): bigint {
+    return calls * (CYCLE_PRICES.ingressMessage + CYCLE_PRICES.updateMessageBase) + instructions * CYCLE_PRICES.perInstruction;
+}
+
+export class Wallet {
+    private loaded: WalletState | undefined;
+    private roundInProgress = false;
+
+    /** Reads nothing yet: Azle runs the module once at build time, where there is no stable memory. */
+    constructor(
+        readonly store: WalletStore,
+        private readonly effects: WalletEffects
+    ) {}
+
+    /** The state, read from stable memory on first use (after an upgrade, the previous version's). */
+    private get state(): WalletState {
+        this.loaded ??= this.store.readState() ?? newState([]);
+        return this.loaded;
+    }
+
+    /** First install: the given controllers, or the installer. */
+    initialize(installer: Principal, controllers: Principal[], funding: FundingSettings | undefined): void {
+        this.change(newState(controllers.length > 0 ? controllers : [installer], funding));
+    }
+
+    get snapshot(): WalletState {
+        return this.state;
+    }
+
+    // --- roles ---
+
+    requireController(caller: Principal): void {
+        if (!roles.isController(this.state, caller)) throw new WalletAccessError('Only a controller can call this method.');
+    }
+
+    /** Controllers, custodians and the wallet itself may read it and spend. */
+    canRead(caller: Principal): boolean {
+        return roles.canSpend(this.state, caller, this.effects.self);
+    }
+
+    requireCustodian(caller: Principal): void {
+        if (!this.canRead(caller)) {
+            throw new WalletAccessError('Only a controller or custodian can call this method.');
+        }
+    }
+
+    addController(caller: Principal, principal: Principal): void {
+        this.requireController(caller);
+        this.change(roles.addController(this.state, principal));
+        this.log({ AddressAdded: { id: principal, name: [], role: { Controller: null } } });
+    }
+
+    removeController(caller: Principal, principal: Principal): string | undefined {
+        this.requireController(caller);
+        return this.tryRole(() => roles.removeController(this.state, principal), principal);
+    }
+
+    authorize(caller: Principal, principal: Principal, limits: CustodianLimits = roles.UNLIMITED): void {
+        this.requireController(caller);
+        if (limits.window_seconds === 0n) throw new WalletAccessError('window_seconds must be positive');
+        this.change(roles.authorize(this.state, principal, limits));
+        this.log({ AddressAdded: { id: principal, name: [], role: { Custodian: null } } });
+    }
+
+    deauthorize(caller: Principal, principal: Principal): string | undefined {
+        this.requireController(caller);
+        return this.tryRole(() => roles.deauthorize(this.state, principal), principal);
+    }
+
+    private tryRole(change: () => WalletState, principal: Principal): string | undefined {
+        try {
+            this.change(change());
+        } catch (error) {
+            if (error instanceof roles.RoleError) return error.message;
+            throw error;
+        }
+        this.log({ AddressRemoved: { id: principal } });
+        return undefined;
+    }
+
+    // --- cycles in ---
+
+    /** `wallet_receive`: the canister accepted `amount`; logs it if it is worth a log entry. */
+    received(from: Principal, amount: bigint, memo: string | undefined): void {
+        if (amount < MIN_LOGGED_RECEIVE) return;
+        this.log({ CyclesReceived: { from, amount, memo: memo === undefined ? [] : [memo] } });
+    }
+
+    // --- cycles out ---
+
+    /** `wallet_send`: deposits `amount` into `canister` through the management canister. */
+    async send(caller: Principal, canister: Principal, amount: bigint): Promise<SpendOutcome> {
+        const result = await this.spend(caller, { canister, method: undefined, cycles: amount }, async () => {
+            const refunded = await this.effects.depositCycles(canister, amount);
+            return { refunded, kind: (refund: bigint) => this.sentKind(canister, amount, refund, caller) };
+        });
+        return result.ok ? { ok: true, event: result.event, refunded: result.refunded } : { ok: false, error: result.error };
+    }
+
+    /** `send_cycles`: a send with typed errors, deduplicated by `created_at_time`. */
+    async sendCycles(caller: Principal, args: SendCyclesArgs): Promise<SendCyclesResult> {
+        this.requireCustodian(caller);
+        const now = this.effects.now();
+        const [createdAt] = args.created_at_time;
+        let key: Uint8Array | undefined;
+        if (createdAt !== undefined) {
+            if (createdAt + TRANSACTION_WINDOW_NANOS + PERMITTED_DRIFT_NANOS < now) return { Err: { TooOld: null } };
+            if (createdAt > now + PERMITTED_DRIFT_NANOS) return { Err: { CreatedInFuture: { wallet_time: now } } };
+            this.store.pruneSends(now - TRANSACTION_WINDOW_NANOS - PERMITTED_DRIFT_NANOS, PRUNE_PER_SEND);
+            key = sendKey(caller, args.canister, createdAt, args.amount);
+            const duplicate = this.store.duplicateOf(key);
+            if (duplicate === IN_FLIGHT) return { Err: { InProgress: null } };
+            if (duplicate !== undefined) return { Err: { Duplicate: { duplicate_of: duplicate } } };
+        }
+        const check = reserveSpend(
+            this.state,
+            caller,
+            { canister: args.canister, method: undefined, cycles: args.amount },
+            now,
+            this.effects.balance()
+        );
+        if (!check.ok) {
+            this.log({ SpendRefused: { caller, canister: args.canister, cycles: args.amount, reason: check.refusal } });
+            return { Err: { Refused: check.refusal } };
+        }
+        this.change(check.state);
+        if (key !== undefined && createdAt !== undefined) this.store.rememberSend(key, createdAt, IN_FLIGHT);
+        let refunded: bigint;
+        try {
+            refunded = await this.effects.depositCycles(args.canister, args.amount);
+        } catch (error) {
+            const failure = asFailure(error, args.amount);
+            this.change(settleSpend(this.state, check.reservation, failure.refunded));
+            if (key !== undefined && createdAt !== undefined) this.store.forgetSend(key, createdAt);
+            this.log(this.sentKind(args.canister, args.amount, failure.refunded, caller));
+            return { Err: { Rejected: { code: failure.code, message: failure.message, refunded: failure.refunded } } };
+        }
+        this.change(settleSpend(this.state, check.reservation, refunded));
+        const event = this.log(this.sentKind(args.canister, args.amount, refunded, caller));
+        if (key !== undefined && createdAt !== undefined) this.store.rememberSend(key, createdAt, event);
+        return { Ok: { event, sent: args.amount - refunded, refunded } };
+    }
+
+    /** `wallet_call`: forwards a call with cycles; the refund goes back to the custodian's window. */
+    async call(
+        caller: Principal,
+        canister: Principal,
+        method: string,
+        args: Uint8Array,
+        cycles: bigint
+    ): Promise<{ ok: true; reply: Uint8Array } | { ok: false; error: string }> {
+        if (canister.compareTo(this.effects.self) === 'eq')
+            return {
+                ok: false,
+                error: 'Attempted to call forward on self. This is not allowed. Call this method via a different custodian.'
+            };
+        let reply: Uint8Array = new Uint8Array();
+        const result = await this.spend(caller, { canister, method, cycles }, async () => {
+            const answer = await this.effects.call(canister, method, args, cycles);
+            reply = answer.reply;
+            return {
+                refunded: answer.refunded,
+                kind: (refund: bigint) => ({ CanisterCalled: { canister, method_name: method, cycles, refund } })
+            };
+        });
+        return result.ok ? { ok: true, reply } : { ok: false, error: result.error };
+    }
+
+    /** `wallet_create_canister`: creates a canister with `cycles`; its controllers default to the caller and the wallet. */
+    async createCanister(
+        caller: Principal,
+        cycles: bigint,
+        settings: CanisterSettings
+    ): Promise<{ ok: true; canister: Principal } | { ok: false; error: string }> {
+        const [controller] = settings.controller;
+        const [controllers] = settings.controllers;
+        if (controller !== undefined && controllers !== undefined) {
+            return { ok: false, error: 'Cannot specify both controller and controllers in settings.' };
+        }
+        const chosen = controllers ?? (controller === undefined ? [caller, this.effects.self] : [controller]);
+        let created: Principal | undefined;
+        const management = MANAGEMENT_CANISTER;
+        const result = await this.spend(caller, { canister: management, method: undefined, cycles }, async () => {
+            const answer = await this.effects.createCanister(
+                {
+                    controllers: chosen,
+                    compute_allocation: settings.compute_allocation[0],
+                    memory_allocation: settings.memory_allocation[0],
+                    freezing_threshold: settings.freezing_threshold[0]
+                },
+                cycles
+            );
+            created = answer.canister;
+            const canister = answer.canister;
+            return {
+                refunded: answer.refunded,
+                kind: (refund: bigint) => ({ CanisterCreated: { canister, cycles: cycles - refund } })
+            };
+        });
+        if (!result.ok) return { ok: false, error: result.error };
+        return { ok: true, canister: created as Principal };
+    }
+
+    /**
+     * One spend of the original wallet's methods: checks the caller and the limits, reserves, makes the call,
+     * gives back the refund and logs the event. Refusals are logged too, so a controller sees what was tried.
+     */
+    private async spend(
+        caller: Principal,
+        spend: Spend,
+        perform: () => Promise<{ refunded: bigint; kind: (refund: bigint) => WalletEventKind }>
+    ): Promise<{ ok: true; event: bigint; refunded: bigint } | { ok: false; error: string }> {
+        this.requireCustodian(caller);
+        const check = reserveSpend(this.state, caller, spend, this.effects.now(), this.effects.balance());
+        if (!check.ok) {
+            this.log({ SpendRefused: { caller, canister: spend.canister, cycles: spend.cycles, reason: check.refusal } });
+            return { ok: false, error: describeSpendRefusal(check.refusal) };
+        }
+        this.change(check.state);
+        try {
+            const { refunded, kind } = await perform();
+            this.change(settleSpend(this.state, check.reservation, refunded));
+            return { ok: true, event: this.log(kind(refunded)), refunded };
+        } catch (error) {
+            const failure = asFailure(error, spend.cycles);
+            this.change(settleSpend(this.state, check.reservation, failure.refunded));
+            if (spend.method === undefined && spend.canister.compareTo(MANAGEMENT_CANISTER) !== 'eq') {
+                this.log(this.sentKind(spend.canister, spend.cycles, failure.refunded, caller));
+            }
+            return {
+                ok: false,
+                error: `An error happened during the call: ${failure.code}: ${failure.message} (${spend.cycles} cycles attached, ${failure.refunded} refunded)`
+            };
+        }
+    }
+
+    private sentKind(to: Principal, amount: bigint, refund: bigint, by: Principal): WalletEventKind {
+        return { CyclesSent: { to, amount, refund, by } };
+    }
+
+    // --- sponsored canisters ---
+
+    sponsor(caller: Principal, args: SponsorArgs): void {
+        this.requireController(caller);
+        const [budget] = args.budget;
+        if (budget !== undefined && budget.period_seconds === 0n)
+            throw new WalletAccessError('budget.period_seconds must be positive');
+        const existing = sponsoredOf(this.state, args.canister);
+        if (existing !== undefined) {
+            this.change(
+                replaceSponsored(this.state, { ...existing, name: args.name, strategy: args.strategy, budget: args.budget })
+            );
+            return;
+        }
+        if (this.state.sponsored.length >= MAX_SPONSORED)
+            throw new WalletAccessError(`at most ${MAX_SPONSORED} sponsored canisters`);
+        const s: SponsoredCanister = {
+            canister: args.canister,
+            name: args.name,
+            strategy: args.strategy,
+            budget: args.budget,
+            budget_window: EMPTY_WINDOW,
+            last_seen: [],
+            burn_per_second: [],
+            sent_since_seen: 0n,
+            last_fixed_at: [],
+            funded_total: 0n,
+            policy: [],
+            usage: []
+        };
+        this.change({ ...this.state, sponsored: [...this.state.sponsored, s] });
+    }
+
+    unsponsor(caller: Principal, canister: Principal): string | undefined {
+        this.requireController(caller);
+        if (sponsoredOf(this.state, canister) === undefined) return `${canister.toText()} is not sponsored`;
+        this.change({ ...this.state, sponsored: this.state.sponsored.filter((s) => s.canister.compareTo(canister) !== 'eq') });
+        return undefined;
+    }
+
+    setFunding(caller: Principal, funding: FundingSettings): void {
+        this.requireController(caller);
+        const [aggregate] = funding.aggregate_budget;
+        if (aggregate !== undefined && aggregate.period_seconds === 0n) {
+            throw new WalletAccessError('aggregate_budget.period_seconds must be positive');
+        }
+        this.change({ ...this.state, funding });
+    }
+
+    /**
+     * A funding round: looks at each sponsored canister's balance and tops it up as its strategy and the budgets
+     * allow. Runs from the timer and on demand; never two at once.
+     */
+    async fundRound(instructions: () => bigint): Promise<FundingReport> {
+        if (this.roundInProgress) throw new WalletAccessError('a funding round is already in progress');
+        this.roundInProgress = true;
+        const report = { checked: 0, topped_up: 0, refused: 0, cycles_sent: 0n, instructions: 0n };
+        try {
+            try {
+                this.change({ ...this.state, self_reserve: await this.effects.ownReserve() });
+            } catch {
+                // the last known reserve stands
+            }
+            for (const canister of this.state.sponsored.map((s) => s.canister)) {
+                const outcome = await this.fundOne(canister);
+                report.checked += 1;
+                if (outcome > 0n) {
+                    report.topped_up += 1;
+                    report.cycles_sent += outcome;
+                } else if (outcome < 0n) report.refused += 1;
+            }
+        } finally {
+            this.roundInProgress = false;
+        }
+        report.instructions = instructions();
+        return report;
+    }
+
+    /** Checks and tops up one canister: the cycles sent, 0 for nothing to do, -1 for a refusal. */
+    private async fundOne(canister: Principal): Promise<bigint> {
+        let balance: bigint;
+        try {
+            balance = await this.effects.balanceOf(canister);
+            const s = sponsoredOf(this.state, canister);
+            if (s === undefined) return 0n;
+            this.change(replaceSponsored(this.state, observe(s, { balance, at: this.effects.now(), source: { Status: null } })));
+        } catch (error) {
+            const seen = sponsoredOf(this.state, canister)?.last_seen[0];
+            const fresh = seen !== undefined && 'Report' in seen.source && this.isFresh(seen.at);
+            if (!fresh) {
+                const reason = error instanceof Error ? error.message : String(error);
+                this.log({ TopUpRefused: { canister, wanted: 0n, reason: { BalanceUnknown: { reason } } } });
+                return -1n;
+            }
+            balance = seen.balance;
+        }
+        const now = this.effects.now();
+        const plan = planTopUp(this.state, canister, balance, this.effects.balance(), now);
+        if (plan.kind === 'none') {
+            this.warnIfLow(canister, balance);
+            return 0n;
+        }
+        if (plan.kind === 'refused') {
+            this.log({ TopUpRefused: { canister, wanted: plan.wanted, reason: plan.reason } });
+            this.warnIfLow(canister, balance);
+            return -1n;
+        }
+        this.change(plan.state);
+        let refunded: bigint;
+        try {
+            refunded = await this.effects.depositCycles(canister, plan.amount);
+        } catch (error) {
+            const failure = asFailure(error, plan.amount);
+            this.change(settleTopUp(this.state, canister, plan, failure.refunded, now));
+            this.log({
+                TopUpRefused: {
+                    canister,
+                    wanted: plan.wanted,
+                    reason: { DepositFailed: { code: failure.code, message: failure.message } }
+                }
+            });
+            return -1n;
+        }
+        this.change(settleTopUp(this.state, canister, plan, refunded, now));
+        const sent = plan.amount - refunded;
+        this.log({ TopUp: { canister, amount: plan.amount, refund: refunded, balance, wanted: plan.wanted } });
+        this.warnIfLow(canister, balance + sent);
+        return sent;
+    }
+
+    /** Logs a LowBalance event when the canister's runway (after any top-up) is under the warning level. */
+    private warnIfLow(canister: Principal, balance: bigint): void {
+        const s = sponsoredOf(this.state, canister);
+        const runway = runwaySeconds(balance, s?.burn_per_second[0]);
+        if (runway === undefined || runway >= this.state.funding.low_balance_runway_seconds) return;
+        this.log({ LowBalance: { canister, balance, runway_seconds: [runway] } });
+    }
+
+    private isFresh(at: bigint): boolean {
+        const interval = this.state.funding.check_interval_seconds;
+        return this.effects.now() - at <= 2n * (interval === 0n ? 3_600n : interval) * NANOS_PER_SECOND;
+    }
+
+    /** Sets a sponsored canister's policy (with the next version) and pushes it; a failed push is retried by the next report. */
+    async setPolicy(caller: Principal, canister: Principal, policy: SponsorPolicy): Promise<string | undefined> {
+        this.requireController(caller);
+        if (policy.window_seconds === 0n) return 'window_seconds must be positive';
+        const s = sponsoredOf(this.state, canister);
+        if (s === undefined) return `${canister.toText()} is not sponsored`;
+        const versioned = { ...policy, version: (s.policy[0]?.version ?? 0n) + 1n };
+        this.change(replaceSponsored(this.state, { ...s, policy: [versioned] }));
+        let delivered = true;
+        try {
+            await this.effects.pushPolicy(canister, versioned);
+        } catch {
+            delivered = false;
+        }
+        this.log({ PolicySet: { canister, version: versioned.version, delivered } });
+        return delivered
+            ? undefined
+            : `policy ${versioned.version} stored; the canister did not take it now and will get it with its next usage report`;
+    }
+
+    /** `report_usage`: a sponsored canister's usage since its last report; answers with a newer policy if any. */
+    reportUsage(caller: Principal, report: UsageReport): ReportAck {
+        const s = sponsoredOf(this.state, caller);
+        if (s === undefined) throw new WalletAccessError('report_usage: the caller is not a sponsored canister');
+        let next = observe(s, { balance: report.balance, at: this.effects.now(), source: { Report: null } });
+        const usage = new Map<string, MethodUsage>(next.usage.map((u) => [u.method, u]));
+        for (const entry of report.entries) {
+            const total = usage.get(entry.method) ?? {
+                method: entry.method,
+                calls: 0n,
+                refused: 0n,
+                instructions: 0n,
+                cycles: 0n
+            };
+            usage.set(entry.method, {
+                method: entry.method,
+                calls: total.calls + entry.calls,
+                refused: total.refused + entry.refused,
+                instructions: total.instructions + entry.instructions,
+                cycles: total.cycles + callCycles(entry.calls, entry.instructions)
+            });
+            const key = usageKey(caller, entry.method, entry.caller[0]);
+            const row = this.store.usage(key) ?? { calls: 0n, refused: 0n, instructions: 0n };
+            this.store.writeUsage(key, {
+                calls: row.calls + entry.calls,
+                refused: row.refused + entry.refused,
+                instructions: row.instructions + entry.instructions
+            });
+        }
+        next = { ...next, usage: [...usage.values()] };
+        this.change(replaceSponsored(this.state, next));
+        const [policy] = next.policy;
+        return { policy: policy !== undefined && policy.version > report.policy_version ? [policy] : [] };
+    }
+
+    /** Usage rows per canister, method and caller, `length` from `start` (at most a page). */
+    usage(start: bigint, length: bigint): { rows: UsageRow[]; total: bigint } {
+        const take = length > MAX_EVENTS_PER_PAGE ? MAX_EVENTS_PER_PAGE : length;
+        const rows = this.store.usageRows(Number(start), Number(take)).map(([key, counters]): UsageRow => {
+            const { canister, method, caller } = readUsageKey(key);
+            return {
+                canister: Principal.fromUint8Array(canister),
+                method,
+                caller: caller === undefined ? [] : [Principal.fromUint8Array(caller)],
+                ...counters,
+                cycles: callCycles(counters.calls, counters.instructions)
+            };
+        });
+        return { rows, total: BigInt(this.store.usageCount()) };
+    }
+
+    // --- state ---
+
+    private change(state: WalletState): void {
+        this.loaded = state;
+        this.save();
+    }
+
+    private save(): void {
+        this.store.writeState(this.state);
+    }
+
+    private log(kind: WalletEventKind): bigint {
+        return this.store.appendEvent(this.effects.now(), kind);
+    }
+}
+
+/** The deduplication value of a send still waiting for its answer. */
+const IN_FLIGHT = 2n ** 64n - 1n;
+
+function asFailure(error: unknown, attached: bigint): CallFailure {
+    if (error instanceof CallFailure) return error;
+    return new CallFailure(0, error instanceof Error ? error.message : String(error), attached);
+}

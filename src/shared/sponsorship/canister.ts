@@ -1,0 +1,86 @@
+/**
+ * What a sponsored canister wires in: the sponsorship methods' rules (who may configure it and set its policy)
+ * and the timer that sends its usage to the wallet. Azle's exports come in as a parameter, as in
+ * `candid/implement.ts`, so this module loads in Node too.
+ */
+import type { Principal } from '@dfinity/principal';
+
+import { decoder, encoder } from '../candid/wire';
+import { ReportAck, type SponsorPolicy, type SponsorshipConfig, UsageReport } from './policy';
+import type { Sponsorship } from './quota';
+
+/** The part of Azle's exports the reporter uses. */
+export type SponsorAzle = {
+    readonly call: (canister: Principal, method: string, options: { raw: true; args: Uint8Array }) => Promise<unknown>;
+    readonly setTimerInterval: (seconds: number, callback: () => Promise<void>) => bigint;
+    readonly clearTimer: (id: bigint) => void;
+    readonly canisterCycleBalance: () => bigint;
+    readonly time: () => bigint;
+    readonly isController: (principal: Principal) => boolean;
+};
+
+const encodeReport = encoder([UsageReport]);
+const decodeAck = decoder([ReportAck]);
+
+/** The reject a caller gets for a sponsorship method it may not call. */
+export class SponsorshipAccessError extends Error {
+    override readonly name = 'SponsorshipAccessError';
+}
+
+export class SponsoredCanister {
+    private timer: bigint | undefined;
+
+    constructor(
+        readonly sponsorship: Sponsorship,
+        private readonly azle: SponsorAzle
+    ) {}
+
+    /** Arms the report timer (call in init and post_upgrade; a timer does not survive an upgrade). */
+    start(): void {
+        if (this.timer !== undefined) this.azle.clearTimer(this.timer);
+        this.timer = undefined;
+        if (this.sponsorship.wallet === undefined) return;
+        this.timer = this.azle.setTimerInterval(Number(this.sponsorship.reportIntervalSeconds), () => this.report());
+    }
+
+    /** `sponsorship_configure`: controllers only. */
+    configure(caller: Principal, config: SponsorshipConfig): void {
+        if (!this.azle.isController(caller)) throw new SponsorshipAccessError('only a controller may configure sponsorship');
+        if (config.report_interval_seconds === 0n) throw new SponsorshipAccessError('report_interval_seconds must be positive');
+        this.sponsorship.configure(config);
+        this.start();
+    }
+
+    /** `sponsorship_set_policy`: the configured wallet or a controller. */
+    setPolicy(caller: Principal, policy: SponsorPolicy): void {
+        const wallet = this.sponsorship.wallet;
+        const fromWallet = wallet !== undefined && wallet.compareTo(caller) === 'eq';
+        if (!fromWallet && !this.azle.isController(caller)) {
+            throw new SponsorshipAccessError('only the sponsoring wallet or a controller may set the policy');
+        }
+        if (policy.window_seconds === 0n) throw new SponsorshipAccessError('window_seconds must be positive');
+        this.sponsorship.setPolicy(policy);
+    }
+
+    /**
+     * Sends the usage since the last report to the wallet and takes a newer policy from its answer. A report the
+     * wallet did not receive is put back, so no usage is lost or counted twice.
+     */
+    async report(): Promise<void> {
+        const wallet = this.sponsorship.wallet;
+        if (wallet === undefined) return;
+        const report = this.sponsorship.takeReport(this.azle.canisterCycleBalance(), this.azle.time());
+        if (report === undefined) return;
+        let answer: Uint8Array;
+        try {
+            answer = (await this.azle.call(wallet, 'report_usage', { raw: true, args: encodeReport([report]) })) as Uint8Array;
+        } catch {
+            this.sponsorship.restore(report, this.azle.time());
+            return;
+        }
+        this.sponsorship.reported();
+        const [ack] = decodeAck(answer) as [ReportAck];
+        const [policy] = ack.policy;
+        if (policy !== undefined) this.sponsorship.setPolicy(policy);
+    }
+}

@@ -1,0 +1,293 @@
+/**
+ * Sponsorship: the rules a sponsored canister applies to its callers so the cycles it spends on them stay
+ * bounded, with the usage it reports to its wallet.
+ *
+ * A sponsored canister calls {@link Sponsorship.check} in `inspect_message` (ingress that would be refused never
+ * reaches execution, so it costs nothing) and {@link Sponsorship.admit} at the start of each metered method
+ * (inspection does not run for inter-canister calls and a replica may skip it, so the method repeats it), then
+ * {@link Sponsorship.settle} with the instructions the call executed. The policy comes from the wallet and is
+ * kept in stable memory; the per-caller counters live on the heap: they describe the current window only, and
+ * an upgrade that clears them gives callers at most one extra window.
+ *
+ * What bounds the cost of a crowd: anyone can make new principals for free, so per-caller quotas alone do not;
+ * the global cap does, and it also bounds how many callers are tracked in a window.
+ */
+import type { Principal } from '@dfinity/principal';
+
+import type { ByteMap } from '../store';
+import { valueCodec } from '../candid/wire';
+import { charge, consume, current, EMPTY_WINDOW, resetsAt, type WindowState } from '../window';
+import {
+    type MethodRule,
+    OPEN_POLICY,
+    type Refusal,
+    SponsorPolicy,
+    SponsorshipConfig,
+    type SponsorshipStatus,
+    type UsageEntry,
+    type UsageReport
+} from './policy';
+
+/** Callers tracked at once, whatever the policy: beyond it, new callers wait for the window to end. */
+export const MAX_TRACKED_CALLERS = 100_000;
+/** Callers named one by one per method in a report; the rest are folded into one entry without a caller. */
+export const MAX_REPORTED_CALLERS_PER_METHOD = 100;
+/** How often a canister reports when its configuration does not say. */
+export const DEFAULT_REPORT_INTERVAL_SECONDS = 300n;
+
+const ANONYMOUS_HEX = '04';
+const FOLDED = '*';
+
+const utf8 = new TextEncoder();
+const POLICY_KEY = utf8.encode('policy');
+const CONFIG_KEY = utf8.encode('config');
+const policyCodec = valueCodec<SponsorPolicy>(SponsorPolicy);
+const configCodec = valueCodec<SponsorshipConfig>(SponsorshipConfig);
+
+type CallerWindows = { calls: WindowState; instructions: WindowState };
+type Usage = { method: string; caller: Principal | undefined; calls: bigint; instructions: bigint; refused: bigint };
+
+const DEFAULT_CONFIG: SponsorshipConfig = { wallet: [], report_interval_seconds: DEFAULT_REPORT_INTERVAL_SECONDS };
+
+export class Sponsorship {
+    private policy: SponsorPolicy = OPEN_POLICY;
+    private config: SponsorshipConfig = DEFAULT_CONFIG;
+    private rules = new Map<string, MethodRule>();
+    private deny = new Set<string>();
+    private allow: Set<string> | undefined;
+    private readonly callers = new Map<string, CallerWindows>();
+    private global: WindowState = EMPTY_WINDOW;
+    private readonly usage = new Map<string, Usage>();
+    private readonly namedPerMethod = new Map<string, number>();
+    private usageSince: bigint | undefined;
+    private reportsSent = 0n;
+    private reportsFailed = 0n;
+
+    /**
+     * Opens the module on its stable map. What an earlier version stored is read on first use, not here: Azle
+     * runs a canister's module once at build time, where there is no stable memory.
+     */
+    constructor(private readonly store: ByteMap) {}
+
+    private loaded = false;
+
+    private load(): void {
+        if (this.loaded) return;
+        this.loaded = true;
+        const policy = this.store.get(POLICY_KEY);
+        if (policy !== undefined) this.use(policyCodec.decode(policy));
+        const config = this.store.get(CONFIG_KEY);
+        if (config !== undefined) this.config = configCodec.decode(config);
+    }
+
+    get wallet(): Principal | undefined {
+        this.load();
+        return this.config.wallet[0];
+    }
+
+    get reportIntervalSeconds(): bigint {
+        this.load();
+        return this.config.report_interval_seconds;
+    }
+
+    configure(config: SponsorshipConfig): void {
+        this.load();
+        this.config = config;
+        this.store.insert(CONFIG_KEY, configCodec.encode(config));
+    }
+
+    /** Takes the policy if it is newer than the one in force; says whether it did. */
+    setPolicy(policy: SponsorPolicy): boolean {
+        this.load();
+        if (policy.version <= this.policy.version) return false;
+        this.use(policy);
+        this.store.insert(POLICY_KEY, policyCodec.encode(policy));
+        return true;
+    }
+
+    /** Whether the policy meters this method. */
+    isMetered(method: string): boolean {
+        this.load();
+        return this.rules.has(method);
+    }
+
+    /** Read-only check, for `inspect_message`: would this call be admitted now? */
+    check(caller: Principal, method: string, now: bigint): Refusal | undefined {
+        this.load();
+        const rule = this.rules.get(method);
+        return rule === undefined ? undefined : this.refusal(caller, method, rule, now).refusal;
+    }
+
+    /**
+     * Admits a call to a metered method and counts it, or refuses it (counted in the report as refused). Call it
+     * first in the method; unmetered methods are always admitted.
+     */
+    admit(caller: Principal, method: string, now: bigint): Refusal | undefined {
+        this.load();
+        const rule = this.rules.get(method);
+        if (rule === undefined) return undefined;
+        const { refusal, key, windows } = this.refusal(caller, method, rule, now);
+        const usage = this.usageOf(caller, method, now);
+        if (refusal !== undefined) {
+            usage.refused += 1n;
+            return refusal;
+        }
+        const seconds = this.policy.window_seconds;
+        this.global = charge(this.global, seconds, 1n, now);
+        this.callers.set(key, {
+            calls: charge(windows.calls, seconds, 1n, now),
+            instructions: current(windows.instructions, seconds, now)
+        });
+        usage.calls += 1n;
+        return undefined;
+    }
+
+    /** Records the instructions an admitted call executed (the performance counter at its end). */
+    settle(caller: Principal, method: string, instructions: bigint, now: bigint): void {
+        if (!this.rules.has(method)) return;
+        const key = `${method}\u0000${caller.toHex()}`;
+        const windows = this.callers.get(key);
+        if (windows !== undefined)
+            windows.instructions = charge(windows.instructions, this.policy.window_seconds, instructions, now);
+        this.usageOf(caller, method, now).instructions += instructions;
+    }
+
+    /** The usage since the last report, emptied; undefined when nothing happened. */
+    takeReport(balance: bigint, now: bigint): UsageReport | undefined {
+        this.load();
+        this.prune(now);
+        if (this.usage.size === 0) return undefined;
+        const entries: UsageEntry[] = [...this.usage.values()].map((u) => ({
+            method: u.method,
+            caller: u.caller === undefined ? [] : [u.caller],
+            calls: u.calls,
+            instructions: u.instructions,
+            refused: u.refused
+        }));
+        const report = { policy_version: this.policy.version, balance, since: this.usageSince ?? now, until: now, entries };
+        this.usage.clear();
+        this.namedPerMethod.clear();
+        this.usageSince = undefined;
+        return report;
+    }
+
+    /** Puts back a report the wallet did not receive, so the next one carries it. */
+    restore(report: UsageReport, now: bigint): void {
+        this.reportsFailed += 1n;
+        for (const entry of report.entries) {
+            const usage = this.usageOf(entry.caller[0], entry.method, report.since, entry.caller.length === 0);
+            usage.calls += entry.calls;
+            usage.instructions += entry.instructions;
+            usage.refused += entry.refused;
+        }
+        this.usageSince = report.since < (this.usageSince ?? now) ? report.since : this.usageSince;
+    }
+
+    reported(): void {
+        this.reportsSent += 1n;
+    }
+
+    status(): SponsorshipStatus {
+        this.load();
+        return {
+            config: this.config,
+            policy: this.policy,
+            global_window: this.global,
+            tracked_callers: BigInt(this.callers.size),
+            unreported_entries: BigInt(this.usage.size),
+            reports_sent: this.reportsSent,
+            reports_failed: this.reportsFailed
+        };
+    }
+
+    private use(policy: SponsorPolicy): void {
+        this.policy = policy;
+        this.rules = new Map(policy.methods);
+        this.deny = new Set(policy.deny.map((p) => p.toHex()));
+        const [allow] = policy.allow;
+        this.allow = allow === undefined ? undefined : new Set(allow.map((p) => p.toHex()));
+    }
+
+    private refusal(
+        caller: Principal,
+        method: string,
+        rule: MethodRule,
+        now: bigint
+    ): { refusal: Refusal | undefined; key: string; windows: CallerWindows } {
+        const hex = caller.toHex();
+        const key = `${method}\u0000${hex}`;
+        const windows = this.callers.get(key) ?? { calls: EMPTY_WINDOW, instructions: EMPTY_WINDOW };
+        const refuse = (refusal: Refusal) => ({ refusal, key, windows });
+        if (this.deny.has(hex)) return refuse({ Denied: null });
+        if (this.allow !== undefined && !this.allow.has(hex)) return refuse({ NotAllowed: null });
+        if (rule.refuse_anonymous && hex === ANONYMOUS_HEX) return refuse({ Anonymous: null });
+        const seconds = this.policy.window_seconds;
+        const [globalLimit] = this.policy.global_calls_per_window;
+        if (globalLimit !== undefined) {
+            const taken = consume(this.global, { limit: globalLimit, seconds }, 1n, now);
+            if (!taken.ok) return refuse({ GlobalCap: { limit: globalLimit, resets_at: taken.resetsAt } });
+        }
+        if (!this.callers.has(key) && this.callers.size >= MAX_TRACKED_CALLERS) {
+            this.prune(now);
+            if (this.callers.size >= MAX_TRACKED_CALLERS) {
+                const resets = resetsAt(current(this.global, seconds, now), seconds);
+                return refuse({ GlobalCap: { limit: BigInt(MAX_TRACKED_CALLERS), resets_at: resets } });
+            }
+        }
+        const [callLimit] = rule.calls_per_window;
+        if (callLimit !== undefined) {
+            const taken = consume(windows.calls, { limit: callLimit, seconds }, 1n, now);
+            if (!taken.ok) return refuse({ CallQuota: { limit: callLimit, resets_at: taken.resetsAt } });
+        }
+        const [instructionLimit] = rule.instructions_per_window;
+        if (instructionLimit !== undefined) {
+            const spent = current(windows.instructions, seconds, now);
+            if (spent.used >= instructionLimit) {
+                return refuse({
+                    InstructionQuota: { limit: instructionLimit, used: spent.used, resets_at: resetsAt(spent, seconds) }
+                });
+            }
+        }
+        return { refusal: undefined, key, windows };
+    }
+
+    private usageOf(caller: Principal | undefined, method: string, now: bigint, folded = false): Usage {
+        this.usageSince ??= now;
+        const named = !folded && caller !== undefined;
+        const key = named ? `${method}\u0000${caller.toHex()}` : `${method}\u0000${FOLDED}`;
+        const existing = this.usage.get(key);
+        if (existing !== undefined) return existing;
+        const count = this.namedPerMethod.get(method) ?? 0;
+        if (named && count >= MAX_REPORTED_CALLERS_PER_METHOD) return this.usageOf(undefined, method, now, true);
+        if (named) this.namedPerMethod.set(method, count + 1);
+        const usage: Usage = { method, caller: named ? caller : undefined, calls: 0n, instructions: 0n, refused: 0n };
+        this.usage.set(key, usage);
+        return usage;
+    }
+
+    /** Forgets callers whose windows have both ended: they would start afresh anyway. */
+    private prune(now: bigint): void {
+        const seconds = this.policy.window_seconds;
+        for (const [key, windows] of this.callers) {
+            const ended = (w: WindowState) => w.used === 0n || now >= resetsAt(w, seconds);
+            if (ended(windows.calls) && ended(windows.instructions)) this.callers.delete(key);
+        }
+    }
+}
+
+/** A refusal as a sentence that names the limit and when it resets, for errors that carry text. */
+export function describeRefusal(refusal: Refusal): string {
+    if ('Denied' in refusal) return 'sponsorship: the caller is on the deny list';
+    if ('NotAllowed' in refusal) return 'sponsorship: the caller is not on the allow list';
+    if ('Anonymous' in refusal) return 'sponsorship: this method refuses the anonymous principal';
+    if ('CallQuota' in refusal) {
+        const q = refusal.CallQuota;
+        return `sponsorship: call quota of ${q.limit} calls per window reached; it resets at ${q.resets_at} ns`;
+    }
+    if ('InstructionQuota' in refusal) {
+        const q = refusal.InstructionQuota;
+        return `sponsorship: instruction quota of ${q.limit} per window reached (${q.used} used); it resets at ${q.resets_at} ns`;
+    }
+    const q = refusal.GlobalCap;
+    return `sponsorship: global cap of ${q.limit} calls per window reached; it resets at ${q.resets_at} ns`;
+}
