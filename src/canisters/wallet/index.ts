@@ -25,7 +25,7 @@ import {
 } from 'azle';
 
 import { implement } from '../../shared/candid';
-import { decoder, encoder } from '../../shared/candid/wire';
+import { decoder, encoder, preEncoded } from '../../shared/candid/wire';
 import { managementService } from '../../shared/management';
 import { type ReportAck, SponsorPolicy, type UsageReport } from '../../shared/sponsorship/policy';
 import { RAW_BYTES } from '../../shared/store';
@@ -376,7 +376,10 @@ export default class WalletCanister {
         return guarded(() => {
             wallet.requireCustodian(msgCaller());
             const length = request.length > MAX_EVENTS_PER_PAGE ? MAX_EVENTS_PER_PAGE : request.length;
-            return { events: wallet.store.events(request.start, length), total: wallet.store.eventCount() };
+            const events = wallet.store
+                .eventIds(request.start, length)
+                .map((id) => preEncoded<WalletEvent>(wallet.store.eventBytes(id)));
+            return { events, total: wallet.store.eventCount() };
         });
     }
 

@@ -6,7 +6,7 @@
  * | memory | map            | key                                           | value                       |
  * | ------ | -------------- | --------------------------------------------- | --------------------------- |
  * | 0      | meta           | `state`                                       | WalletState                 |
- * | 1      | events         | event id u64 BE                               | StoredEvent                 |
+ * | 1      | events         | event id u64 BE                               | WalletEvent                 |
  * | 2      | usage          | canister ‖ method ‖ caller (each length-led)  | UsageCounters               |
  * | 3      | dedup          | send key (caller ‖ canister ‖ time ‖ amount)  | event id u64 BE             |
  * | 4      | dedup by time  | created_at_time u64 BE ‖ send key             | empty                       |
@@ -21,7 +21,7 @@ import { c } from '../../shared/candid';
 import { valueCodec } from '../../shared/candid/wire';
 import { leb128 } from '../../shared/leb128';
 import { type ByteMap, MemoryByteMap } from '../../shared/store';
-import { CustodianInfo, FundingSettings, SponsoredCanister, type WalletEvent, WalletEventKind } from '../../shared/wallet';
+import { CustodianInfo, FundingSettings, SponsoredCanister, WalletEvent, type WalletEventKind } from '../../shared/wallet';
 import { EMPTY_WINDOW, WindowState } from '../../shared/window';
 
 export const MEMORY = { meta: 0, events: 1, usage: 2, dedup: 3, dedupByTime: 4 } as const;
@@ -59,14 +59,12 @@ export function newState(controllers: Principal[], funding: FundingSettings = DE
     return { controllers, custodians: [], sponsored: [], funding, aggregate_window: EMPTY_WINDOW, self_reserve: 0n };
 }
 
-const StoredEvent = c.record({ timestamp: c.nat64(), kind: WalletEventKind });
-type StoredEvent = z.infer<typeof StoredEvent>;
-
 export const UsageCounters = c.record({ calls: c.nat64(), refused: c.nat64(), instructions: c.nat64() });
 export type UsageCounters = z.infer<typeof UsageCounters>;
 
 const stateCodec = valueCodec<WalletState>(WalletState);
-const eventCodec = valueCodec<StoredEvent>(StoredEvent);
+/** Events are stored in the reply's own encoding, so a page of them is copied into the reply, not re-encoded. */
+const eventCodec = valueCodec<WalletEvent>(WalletEvent);
 const usageCodec = valueCodec<UsageCounters>(UsageCounters);
 
 const utf8 = new TextEncoder();
@@ -137,15 +135,27 @@ export class WalletStore {
 
     appendEvent(timestamp: bigint, kind: WalletEventKind): bigint {
         const id = this.eventCount();
-        this.maps.events.insert(u64be(id), eventCodec.encode({ timestamp, kind }));
+        this.maps.events.insert(u64be(id), eventCodec.encode({ id, timestamp, kind }));
         return id;
     }
 
-    /** Events `start` .. `start + length` (fewer at the end of the log). */
+    /** The ids `start` .. `start + length` that exist (fewer at the end of the log). */
+    eventIds(start: bigint, length: bigint): bigint[] {
+        const total = this.eventCount();
+        const end = start + length < total ? start + length : total;
+        const ids: bigint[] = [];
+        for (let id = start; id < end; id++) ids.push(id);
+        return ids;
+    }
+
+    /** An event as stored: its Candid value encoding, which `preEncoded` splices into a reply. */
+    eventBytes(id: bigint): Uint8Array {
+        return this.maps.events.get(u64be(id)) as Uint8Array;
+    }
+
+    /** Events `start` .. `start + length`, decoded (for the original wallet's view, which reshapes them). */
     events(start: bigint, length: bigint): WalletEvent[] {
-        return this.maps.events
-            .items(Number(start), Number(length))
-            .map(([key, value]) => ({ id: readU64be(key), ...eventCodec.decode(value) }));
+        return this.eventIds(start, length).map((id) => eventCodec.decode(this.eventBytes(id)));
     }
 
     // --- usage ---
