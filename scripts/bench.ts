@@ -10,6 +10,7 @@ import { format, resolveConfig } from 'prettier';
 
 import { benchInstrumentation, benchLocalIc } from '../src/replica/local-ic.bench';
 import { benchToken } from '../src/canisters/token/token.bench';
+import { benchWallet } from '../src/canisters/wallet/wallet.bench';
 import { benchSha256 } from '../src/shared/crypto/sha256.bench';
 import { benchAzleCosts } from './azle-costs';
 import { wasmOf } from './lib/build';
@@ -26,27 +27,34 @@ function step(text: string): void {
 
 async function main(): Promise<void> {
     const started = performance.now();
-    console.log('[1/7] building examples/counter');
+    console.log('[1/8] building examples/counter');
     const counterWasm = await wasmOf('counter');
 
-    console.log('[2/7] local IC');
+    console.log('[2/8] local IC');
     const ic = await benchLocalIc(counterWasm, CALLS, step);
     const overhead = ic.bookkeepingCost;
 
-    console.log('[3/7] instrumentation, variant by variant');
+    console.log('[3/8] instrumentation, variant by variant');
     const variants = benchInstrumentation(counterWasm, Math.floor(CALLS / 2), step);
 
-    console.log('[4/7] schema layer bundle size');
+    console.log('[4/8] schema layer bundle size');
     const bundles = await bundleFigures();
 
-    console.log('[5/7] SHA-256 inside a canister');
+    console.log('[5/8] SHA-256 inside a canister');
     const sha = await benchSha256(await wasmOf('icrc_hash', 'fixtures'));
 
-    console.log("[6/7] Azle's building blocks inside a canister");
+    console.log("[6/8] Azle's building blocks inside a canister");
     const azleCosts = await benchAzleCosts(await wasmOf('azle_costs', 'fixtures'));
 
-    console.log('[7/7] the token canister');
+    console.log('[7/8] the token canister');
     const token = await benchToken(await wasmOf('token'), await wasmOf('token_seeder', 'fixtures'), TOKEN_ROUNDS, step);
+
+    console.log('[8/8] the wallet canister');
+    const wallet = await benchWallet(
+        { wallet: await wasmOf('wallet'), token: await wasmOf('token'), probe: await wasmOf('probe', 'fixtures') },
+        TOKEN_ROUNDS,
+        step
+    );
 
     const fmt = (n: number, digits = 0) =>
         n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -130,6 +138,22 @@ Stable memory, from its growth while the seeder stores ${fmt(token.storage.accou
 ${fmt(token.storage.blocks)} copies of a transfer block (with a 32-byte memo and \`created_at_time\`): ${fmt(token.storage.bytesPerAccount, 1)}
 bytes per account, ${fmt(token.storage.bytesPerBlock, 1)} bytes per block. Each stable map grows in buckets of 128
 pages (8 MiB, Azle's memory manager), so each figure is within 8 MiB divided by the count.
+
+## The wallet canister (\`src/canisters/wallet\`)
+
+Instructions (median of ${TOKEN_ROUNDS}), every message of the call in the wallet (the call and the callbacks
+after its awaits), counted by the local IC:
+
+| call | instructions |
+|---|---|
+| \`wallet_send128\` (the call, then the callback after \`deposit_cycles\`) | ${fmt(Number(wallet.send))} |
+| a funding round over ${wallet.round.sponsored} sponsored canisters, each topped up (\`canister_status\` and \`deposit_cycles\` for each) | ${fmt(Number(wallet.round.topUps))} |
+| the same round when no canister needs cycles (\`canister_status\` for each) | ${fmt(Number(wallet.round.checksOnly))} |
+
+The sponsorship module's quota check in a sponsored call (issue 5: at most 0.3M): the same \`icrc1_transfer\`
+calls on two tokens, one whose policy meters the method (per-caller call and instruction quotas, a deny list,
+a global cap) and one whose does not; median of the per-call differences: **${fmt(Number(wallet.quota.overhead))}**
+instructions (${fmt(Number(wallet.quota.metered))} metered, ${fmt(Number(wallet.quota.unmetered))} not).
 `;
     // formatted as `npm run lint` expects, so a fresh benchmark can be committed as written
     const path = join(ROOT, 'docs', 'benchmarks.md');

@@ -1,16 +1,96 @@
 /**
  * `npm start`: builds every canister of dfx.json, starts a local IC in this process, deploys each canister with
- * its init arguments from deploy.config.ts, and prints the canister ids and a summary.
+ * its init arguments from deploy.config.ts, wires the suite together (the wallet controls and funds the token,
+ * and meters the token's callers through the sponsorship module), runs a funding round and a few sponsored
+ * calls, and prints the canister ids and a summary.
  */
 import { relative } from 'node:path';
 
 import { IDL } from '@dfinity/candid';
+import { Ed25519KeyIdentity } from '@dfinity/identity';
+import type { Principal } from '@dfinity/principal';
 
-import config from '../deploy.config';
+import config, { type DeployConfig } from '../deploy.config';
+import { tokenService } from '../src/canisters/token/service';
+import { walletService } from '../src/canisters/wallet/service';
 import { LocalIc } from '../src/replica';
+import type { ActorOf } from '../src/shared/candid';
+import type { SponsorPolicy } from '../src/shared/sponsorship/policy';
 import { buildCanister } from './lib/build';
 import { readCanisters, ROOT } from './lib/canisters';
 import { loadService } from './generate';
+
+const T = 1_000_000_000_000n;
+/** Cycles each canister starts with; the wallet holds the suite's treasury. */
+const START_CYCLES: Record<string, bigint> = { wallet: 100n * T };
+const DEFAULT_START_CYCLES = 3n * T;
+
+type WalletActor = ActorOf<typeof walletService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
+type TokenActor = ActorOf<typeof tokenService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
+
+/** What the token's sponsored methods allow each caller: 100 calls a minute, none from the anonymous principal. */
+const TOKEN_POLICY: SponsorPolicy = {
+    version: 0n,
+    window_seconds: 60n,
+    methods: ['icrc1_transfer', 'icrc2_approve', 'icrc2_transfer_from', 'icrc4_transfer_batch'].map((m) => [
+        m,
+        { refuse_anonymous: true, calls_per_window: [100n], instructions_per_window: [] }
+    ]),
+    deny: [],
+    allow: [],
+    global_calls_per_window: [10_000n]
+};
+
+const cyclesText = (n: bigint) => `${(Number(n) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 })} T`;
+
+/** The wallet becomes a controller and the funder of the token, and the token reports to it. */
+async function wireSuite(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Map<string, Principal>): Promise<string[]> {
+    const walletId = ids.get('wallet');
+    const tokenId = ids.get('token');
+    if (walletId === undefined || tokenId === undefined) return [];
+    const wallet = ic.createActor(walletService.idlFactory as never, walletId) as unknown as WalletActor;
+    const token = ic.createActor(tokenService.idlFactory as never, tokenId) as unknown as TokenActor;
+    wallet.setIdentity(deployer);
+    token.setIdentity(deployer);
+
+    await ic.updateCanisterSettings({
+        canisterId: tokenId,
+        controllers: [deployer.getPrincipal(), walletId],
+        sender: deployer.getPrincipal()
+    });
+    await wallet.sponsor_canister({
+        canister: tokenId,
+        name: ['token'],
+        strategy: { BelowThreshold: { min_cycles: 5n * T, top_up: 5n * T } },
+        budget: []
+    });
+    await token.sponsorship_configure({ wallet: [walletId], report_interval_seconds: 60n });
+    const pushed = await wallet.set_sponsor_policy({ canister: tokenId, policy: TOKEN_POLICY });
+    if ('Err' in pushed) throw new Error(`the token did not take its policy: ${pushed.Err}`);
+    const round = await wallet.fund_now();
+
+    for (let i = 0; i < 5; i++) {
+        const result = await token.icrc1_transfer({
+            from_subaccount: [],
+            to: { owner: walletId, subaccount: [] },
+            amount: 1_000n,
+            fee: [],
+            memo: [],
+            created_at_time: []
+        });
+        if (!('Ok' in result)) throw new Error(`transfer failed: ${JSON.stringify(result)}`);
+    }
+    await ic.advanceTime(61_000); // the token's next usage report
+    await ic.tick(5);
+    const [sponsored] = await wallet.list_sponsored();
+    const usage = sponsored?.usage.find((u) => u.method === 'icrc1_transfer');
+    return [
+        `wallet ${walletId.toText()} controls and funds token ${tokenId.toText()} (top up 5 T below 5 T; at most 25 T a day in all)`,
+        `funding round: ${round.checked} checked, ${round.topped_up} topped up, ${cyclesText(round.cycles_sent)} sent, ${round.instructions.toLocaleString('en-US')} instructions`,
+        `token policy v${(await token.sponsorship_status()).policy.version}: 100 calls per caller per minute on its 4 updates, anonymous refused`,
+        `usage reported to the wallet: icrc1_transfer ${usage?.calls ?? 0n} calls, ${(usage?.instructions ?? 0n).toLocaleString('en-US')} instructions, ${cyclesText(usage?.cycles ?? 0n)}`
+    ];
+}
 
 async function main(): Promise<void> {
     const started = performance.now();
@@ -25,38 +105,58 @@ async function main(): Promise<void> {
 
     console.log('Starting the local IC and deploying');
     const ic = await LocalIc.create();
+    const deployer = Ed25519KeyIdentity.generate(new Uint8Array(32).fill(0x5d));
+    const ctx = { deployer: deployer.getPrincipal() };
+    const ids = new Map<string, Principal>();
     const rows: string[][] = [];
     for (const [i, canister] of canisters.entries()) {
         const service = loadService(canister);
-        const entry = (config as Record<string, { init: unknown[] } | undefined>)[canister.name];
+        const entry = (config as Partial<Record<string, DeployConfig[keyof DeployConfig]>>)[canister.name];
         if (entry === undefined && service.init.length > 0)
             throw new Error(`deploy.config.ts has no init arguments for ${canister.name}`);
         const deployStarted = performance.now();
-        const canisterId = await ic.createCanister();
-        await ic.installCode({ canisterId, wasm: canister.wasmPath, arg: service.encodeInit(IDL, (entry?.init ?? []) as never) });
+        const canisterId = await ic.createCanister({
+            sender: ctx.deployer,
+            cycles: START_CYCLES[canister.name] ?? DEFAULT_START_CYCLES
+        });
+        const arg = service.encodeInit(IDL, (entry?.init(ctx) ?? []) as never);
+        await ic.installCode({ canisterId, wasm: canister.wasmPath, arg, sender: ctx.deployer });
         const initInstructions = ic.lastInstructions(canisterId);
         await ic.tick(2); // timers set at init (Azle seeds its randomness in one)
-        const ms = performance.now() - deployStarted;
-        console.log(`  [${i + 1}/${canisters.length}] ${canister.name}: ${canisterId.toText()} (${(ms / 1000).toFixed(1)} s)`);
-        const status = await ic.canisterStatus({ canisterId });
+        ids.set(canister.name, canisterId);
+        console.log(
+            `  [${i + 1}/${canisters.length}] ${canister.name}: ${canisterId.toText()} (${((performance.now() - deployStarted) / 1000).toFixed(1)} s)`
+        );
         rows.push([
             canister.name,
             canisterId.toText(),
             `${Object.keys(service.methods).length}`,
             initInstructions.toLocaleString('en-US'),
-            `${(Number(status.memorySize) / 1e6).toFixed(1)} MB`,
-            `${(Number(status.cycles) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 })} T`,
             relative(ROOT, canister.generatedDidPath)
         ]);
     }
 
+    console.log('Wiring the suite');
+    const wiring = await wireSuite(ic, deployer, ids);
+    wiring.forEach((line) => console.log(`  ${line}`));
+
     const header = ['canister', 'id', 'methods', 'init instructions', 'memory', 'cycles', 'interface'];
-    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] as string).length)));
+    const table: string[][] = [];
+    for (const row of rows) {
+        const status = await ic.canisterStatus({ canisterId: ids.get(row[0] as string) as Principal, sender: ctx.deployer });
+        table.push([
+            ...row.slice(0, 4),
+            `${(Number(status.memorySize) / 1e6).toFixed(1)} MB`,
+            cyclesText(BigInt(status.cycles)),
+            row[4] as string
+        ]);
+    }
+    const widths = header.map((h, c) => Math.max(h.length, ...table.map((r) => (r[c] as string).length)));
     const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c] as number)).join('  ');
     console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-    rows.forEach((r) => console.log(line(r)));
+    table.forEach((r) => console.log(line(r)));
     console.log(
-        `\n${rows.length} canister(s) deployed on the local IC in ${((performance.now() - started) / 1000).toFixed(1)} s`
+        `\n${table.length} canister(s) deployed and wired on the local IC in ${((performance.now() - started) / 1000).toFixed(1)} s`
     );
     await ic.tearDown();
 }

@@ -93,6 +93,8 @@ export class Canister implements SystemApiHost {
     readonly chunkStore = new Map<string, Uint8Array>();
     readonly logs: CanisterLogRecord[] = [];
     lastInstructions = 0n;
+    /** Instructions of every message this canister has run (installs, updates, callbacks, timers; not queries). */
+    totalInstructions = 0n;
     /** Storage owed but not yet charged, in cycles × GiB × 1e9 (whole cycles are charged as they accrue). */
     private storageOwed = 0n;
     message: MessageContext = NO_MESSAGE;
@@ -218,6 +220,7 @@ export class Canister implements SystemApiHost {
         }
         const instructions = message.instructionLimit - (instance.counter.value as bigint);
         this.lastInstructions = instructions;
+        if (rollback !== 'always') this.totalInstructions += instructions;
         if (message.callContext !== undefined) message.callContext.instructions += instructions;
         this.message = NO_MESSAGE;
         if (trap !== undefined || rollback === 'always') {

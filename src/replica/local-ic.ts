@@ -292,6 +292,14 @@ export class LocalIc {
         return this.canister(canisterId).lastInstructions;
     }
 
+    /**
+     * Instructions of every message the canister has run that could change it (all but queries and
+     * inspections): the difference across a call counts all its messages, the callbacks after each await too.
+     */
+    totalInstructions(canisterId: Principal): bigint {
+        return this.canister(canisterId).totalInstructions;
+    }
+
     /** What the canister printed with debug_print (console.log in Azle), oldest first. */
     canisterLogs(canisterId: Principal): readonly CanisterLogRecord[] {
         return this.canister(canisterId).logs;

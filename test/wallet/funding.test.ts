@@ -9,7 +9,7 @@ import type { Principal } from '@dfinity/principal';
 import { wasmOf } from '../../scripts/lib/build';
 import { walletService } from '../../src/canisters/wallet/service';
 import type { FundingSettings, FundingStrategy, SponsoredCanister, WalletEvent } from '../../src/shared/wallet';
-import { createIc, type TestIc } from '../support/ic';
+import { createIc, localOnly, type TestIc } from '../support/ic';
 import { deployProbe, deployWallet, type DeployedWallet, identity, T } from './setup';
 
 const owner = identity(21);
@@ -192,6 +192,20 @@ describe('budgets', () => {
             }
         });
     });
+});
+
+it("a round reports its instructions across its awaits (performance counter 1, the call context's)", async () => {
+    for (let i = 0; i < 3; i++) await sponsoredProbe(T, { Fixed: { amount: T, interval_seconds: 60n } });
+    const local = localOnly(ic);
+    if (local === undefined) return;
+    const before = local.totalInstructions(w.canisterId);
+    const report = await w.wallet.fund_now();
+    const all = local.totalInstructions(w.canisterId) - before;
+    // more than any one message of the round (there are seven: the call and six callbacks), less than all of them
+    // (the reply is encoded after the counter is read)
+    expect(report.instructions).toBeGreaterThan(local.lastInstructions(w.canisterId) * 3n);
+    expect(report.instructions).toBeLessThanOrEqual(all);
+    expect(report.instructions).toBeGreaterThan((all * 9n) / 10n);
 });
 
 it('configuration is for controllers only', async () => {

@@ -134,10 +134,11 @@ export class Sponsorship {
         }
         const seconds = this.policy.window_seconds;
         this.global = charge(this.global, seconds, 1n, now);
-        this.callers.set(key, {
+        const admitted = {
             calls: charge(windows.calls, seconds, 1n, now),
             instructions: current(windows.instructions, seconds, now)
-        });
+        };
+        this.callers.set(key, admitted);
         usage.calls += 1n;
         return undefined;
     }
@@ -145,8 +146,7 @@ export class Sponsorship {
     /** Records the instructions an admitted call executed (the performance counter at its end). */
     settle(caller: Principal, method: string, instructions: bigint, now: bigint): void {
         if (!this.rules.has(method)) return;
-        const key = `${method}\u0000${caller.toHex()}`;
-        const windows = this.callers.get(key);
+        const windows = this.callers.get(`${method}\u0000${this.hexOf(caller)}`);
         if (windows !== undefined)
             windows.instructions = charge(windows.instructions, this.policy.window_seconds, instructions, now);
         this.usageOf(caller, method, now).instructions += instructions;
@@ -200,6 +200,18 @@ export class Sponsorship {
         };
     }
 
+    private lastCaller: Principal | undefined;
+    private lastHex = '';
+
+    /** The caller's hex key; a call's admit, settle and report use the same Principal, converted once. */
+    private hexOf(caller: Principal): string {
+        if (caller !== this.lastCaller) {
+            this.lastCaller = caller;
+            this.lastHex = caller.toHex();
+        }
+        return this.lastHex;
+    }
+
     private use(policy: SponsorPolicy): void {
         this.policy = policy;
         this.rules = new Map(policy.methods);
@@ -214,7 +226,7 @@ export class Sponsorship {
         rule: MethodRule,
         now: bigint
     ): { refusal: Refusal | undefined; key: string; windows: CallerWindows } {
-        const hex = caller.toHex();
+        const hex = this.hexOf(caller);
         const key = `${method}\u0000${hex}`;
         const windows = this.callers.get(key) ?? { calls: EMPTY_WINDOW, instructions: EMPTY_WINDOW };
         const refuse = (refusal: Refusal) => ({ refusal, key, windows });
@@ -254,7 +266,7 @@ export class Sponsorship {
     private usageOf(caller: Principal | undefined, method: string, now: bigint, folded = false): Usage {
         this.usageSince ??= now;
         const named = !folded && caller !== undefined;
-        const key = named ? `${method}\u0000${caller.toHex()}` : `${method}\u0000${FOLDED}`;
+        const key = named ? `${method}\u0000${this.hexOf(caller)}` : `${method}\u0000${FOLDED}`;
         const existing = this.usage.get(key);
         if (existing !== undefined) return existing;
         const count = this.namedPerMethod.get(method) ?? 0;

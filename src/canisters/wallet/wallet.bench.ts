@@ -1,0 +1,156 @@
+/**
+ * What the wallet's calls cost, in instructions on the local IC: `wallet_send128` (the call and its callback),
+ * a funding round over 10 sponsored canisters, and what the sponsorship module's quota check adds to a
+ * sponsored call of the token (the same transfers on two tokens, one metering them and one not).
+ */
+import { IDL } from '@dfinity/candid';
+import { Ed25519KeyIdentity } from '@dfinity/identity';
+import { Principal } from '@dfinity/principal';
+
+import { LocalIc } from '../../replica';
+import type { ActorOf } from '../../shared/candid';
+import type { SponsorPolicy } from '../../shared/sponsorship/policy';
+import { encodeLedgerArg, ledgerInit } from '../token/deploy';
+import { tokenService } from '../token/service';
+import { walletService } from './service';
+
+type WalletActor = ActorOf<typeof walletService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
+type TokenActor = ActorOf<typeof tokenService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
+
+export type WalletBench = {
+    /** `wallet_send128`: every message of the call (the call and the callback after `deposit_cycles`). */
+    send: bigint;
+    /** A funding round over `sponsored` canisters, each topped up: all of the round's messages. */
+    round: { sponsored: number; topUps: bigint; checksOnly: bigint };
+    /** The token's `icrc1_transfer` with and without the sponsorship quota check (median of per-call differences). */
+    quota: { metered: bigint; unmetered: bigint; overhead: bigint };
+};
+
+const T = 1_000_000_000_000n;
+const SPONSORED = 10;
+
+function median(values: bigint[]): bigint {
+    const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return sorted[Math.floor(sorted.length / 2)] as bigint;
+}
+
+/** Instructions of everything `call` makes the canister run. */
+async function measured(ic: LocalIc, canister: Principal, call: () => Promise<unknown>): Promise<bigint> {
+    const before = ic.totalInstructions(canister);
+    await call();
+    return ic.totalInstructions(canister) - before;
+}
+
+export async function benchWallet(
+    wasms: { wallet: string; token: string; probe: string },
+    rounds: number,
+    progress: (text: string) => void
+): Promise<WalletBench> {
+    const ic = await LocalIc.create();
+    const owner = Ed25519KeyIdentity.generate(new Uint8Array(32).fill(7));
+    const init = walletService.encodeInit(IDL, [[{ controllers: [owner.getPrincipal()], funding: [] }]]);
+    const { canisterId: walletId } = await ic.setupCanister({
+        idlFactory: walletService.idlFactory as never,
+        wasm: wasms.wallet,
+        arg: init,
+        cycles: 10_000n * T
+    });
+    await ic.tick(2);
+    const wallet = ic.createActor(walletService.idlFactory as never, walletId) as unknown as WalletActor;
+    wallet.setIdentity(owner);
+
+    progress('wallet_send128');
+    const { canisterId: target } = await ic.setupCanister({
+        idlFactory: walletService.idlFactory as never,
+        wasm: wasms.probe,
+        cycles: T
+    });
+    const sends: bigint[] = [];
+    for (let i = 0; i < rounds; i++)
+        sends.push(await measured(ic, walletId, () => wallet.wallet_send128({ canister: target, amount: T })));
+
+    progress(`a funding round over ${SPONSORED} sponsored canisters`);
+    for (let i = 0; i < SPONSORED; i++) {
+        const { canisterId } = await ic.setupCanister({
+            idlFactory: walletService.idlFactory as never,
+            wasm: wasms.probe,
+            cycles: T,
+            controllers: [Principal.anonymous(), walletId] // the installer, and the wallet (to read its status)
+        });
+        await wallet.sponsor_canister({
+            canister: canisterId,
+            name: [],
+            strategy: { Fixed: { amount: T, interval_seconds: 60n } },
+            budget: []
+        });
+    }
+    const topUps: bigint[] = [];
+    const checks: bigint[] = [];
+    for (let i = 0; i < rounds; i++) {
+        await ic.advanceTime(61_000);
+        topUps.push(await measured(ic, walletId, () => wallet.fund_now()));
+        checks.push(await measured(ic, walletId, () => wallet.fund_now()));
+    }
+
+    progress('the quota check in a sponsored call of the token');
+    const holder = Ed25519KeyIdentity.generate(new Uint8Array(32).fill(8));
+    const tokenArg = encodeLedgerArg(
+        ledgerInit({
+            mintingAccount: { owner: owner.getPrincipal(), subaccount: [] },
+            transferFee: 10n,
+            initialBalances: [[{ owner: holder.getPrincipal(), subaccount: [] }, 10n ** 12n]],
+            archiveController: owner.getPrincipal()
+        })
+    );
+    const tokens = [];
+    for (let i = 0; i < 2; i++) {
+        const { canisterId } = await ic.setupCanister({
+            idlFactory: tokenService.idlFactory as never,
+            wasm: wasms.token,
+            arg: tokenArg
+        });
+        await ic.tick(2);
+        const actor = ic.createActor(tokenService.idlFactory as never, canisterId) as unknown as TokenActor;
+        tokens.push({ canisterId, actor });
+    }
+    const policy: SponsorPolicy = {
+        version: 1n,
+        window_seconds: 60n,
+        methods: [
+            ['icrc1_transfer', { refuse_anonymous: true, calls_per_window: [1_000_000n], instructions_per_window: [10n ** 15n] }]
+        ],
+        deny: [Principal.fromUint8Array(Uint8Array.of(1))],
+        allow: [],
+        global_calls_per_window: [1_000_000n]
+    };
+    const [meteredToken, plainToken] = tokens as [(typeof tokens)[0], (typeof tokens)[0]];
+    await meteredToken.actor.sponsorship_set_policy(policy);
+    const metered: bigint[] = [];
+    const unmetered: bigint[] = [];
+    const differences: bigint[] = [];
+    for (let i = 0; i < rounds; i++) {
+        const arg = {
+            from_subaccount: [] as [],
+            to: { owner: Principal.fromUint8Array(Uint8Array.of(2, i)), subaccount: [] as [] },
+            amount: 1n,
+            fee: [] as [],
+            memo: [] as [],
+            created_at_time: [] as []
+        };
+        const costs: bigint[] = [];
+        for (const { canisterId, actor } of [meteredToken, plainToken]) {
+            actor.setIdentity(holder);
+            costs.push(await measured(ic, canisterId, () => actor.icrc1_transfer(arg)));
+        }
+        const [m, u] = costs as [bigint, bigint];
+        metered.push(m);
+        unmetered.push(u);
+        differences.push(m - u);
+    }
+    await ic.tearDown();
+    return {
+        send: median(sends),
+        round: { sponsored: SPONSORED, topUps: median(topUps), checksOnly: median(checks) },
+        quota: { metered: median(metered), unmetered: median(unmetered), overhead: median(differences) }
+    };
+}
