@@ -62,3 +62,18 @@ export class MemoryByteMap implements ByteMap {
         return copy;
     }
 }
+
+/** One map per memory a canister's layout names, each opened by `open` on its memory id. */
+export function mapsOf<K extends string, M extends ByteMap>(
+    memory: Readonly<Record<K, number>>,
+    open: (id: number) => M
+): Record<K, M> {
+    const maps = {} as Record<K, M>;
+    for (const name of Object.keys(memory) as K[]) maps[name] = open(memory[name]);
+    return maps;
+}
+
+/** One heap map per memory: a canister's rules run in Node on these (unit and model tests). */
+export function heapMapsOf<K extends string>(memory: Readonly<Record<K, number>>): Record<K, MemoryByteMap> {
+    return mapsOf(memory, () => new MemoryByteMap());
+}

@@ -17,11 +17,13 @@ import {
     msgMethodName,
     performanceCounter,
     setTimerInterval,
+    StableBTreeMap,
     time,
     trap
 } from 'azle';
 
 import { implement } from '../../shared/candid';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
 import { preEncoded } from '../../shared/candid/wire';
 import type {
     Account,
@@ -67,19 +69,21 @@ import { applyUpgrade, configFromInit, MAX_TAKE_ALLOWANCES, metadataOf } from '.
 import { consentMessage } from './consent';
 import { Ledger, MAX_QUERY_BATCH_SIZE, MAX_UPDATE_BATCH_SIZE } from './ledger';
 import { transactionOf } from './legacy';
-import { sponsorshipMap, stableMaps } from './stable-maps';
-import { LedgerState } from './state';
+import { LedgerState, MEMORY, SPONSORSHIP_MEMORY } from './state';
 import { tokenService } from './service';
 import { argumentLimit, MAX_BLOCKS_PER_RESPONSE, MAX_TRANSACTIONS_PER_REQUEST, rangeOf } from './limits';
 
+/** Stable maps with binary keys and values, opened on the memories `state.ts` assigns. */
+const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
+
 const api = implement(tokenService, azle);
 
-const ledger = new Ledger(new LedgerState(stableMaps()), (data) => certifiedDataSet(data));
+const ledger = new Ledger(new LedgerState(mapsOf(MEMORY, openStable)), (data) => certifiedDataSet(data));
 
 const KNOWN_METHODS = new Set<string>(Object.keys(tokenService.methods));
 
 /** The wallet's metering of callers: off (nothing metered) until a wallet sets a policy. */
-const sponsored = new SponsoredCanister(new Sponsorship(sponsorshipMap()), {
+const sponsored = new SponsoredCanister(new Sponsorship(openStable(SPONSORSHIP_MEMORY)), {
     call: (canister, method, options) => call(canister, method, options),
     setTimerInterval,
     clearTimer,

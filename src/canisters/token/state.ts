@@ -29,7 +29,7 @@ import { type Account, ICRC3Value } from '../../shared/icrc/ledger';
 import { leb128, readLeb128 } from '../../shared/leb128';
 import { ACCOUNT_KEY_BYTES, accountKey, MAX_PRINCIPAL_BYTES } from './accounts';
 import { TokenConfig } from './config';
-import { type ByteMap, MemoryByteMap } from '../../shared/store';
+import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../shared/store';
 
 export const MEMORY = {
     meta: 0,
@@ -48,10 +48,8 @@ export const SPONSORSHIP_MEMORY = 8;
 export type LedgerMaps = { readonly [K in keyof typeof MEMORY]: ByteMap };
 
 /** The same maps on the heap, for running the ledger in Node (unit and model-based tests). */
-export function heapMaps(): { -readonly [K in keyof typeof MEMORY]: MemoryByteMap } {
-    const maps = {} as { -readonly [K in keyof typeof MEMORY]: MemoryByteMap };
-    for (const name of Object.keys(MEMORY) as (keyof typeof MEMORY)[]) maps[name] = new MemoryByteMap();
-    return maps;
+export function heapMaps(): Record<keyof typeof MEMORY, MemoryByteMap> {
+    return heapMapsOf(MEMORY);
 }
 
 /** The end of the chain: how many blocks, the last one's hash, and the supply they add up to. */

@@ -25,10 +25,10 @@ import {
 } from 'azle';
 
 import { implement } from '../../shared/candid';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
 import { decoder, encoder, preEncoded } from '../../shared/candid/wire';
 import { managementService } from '../../shared/management';
 import { type ReportAck, SponsorPolicy, type UsageReport } from '../../shared/sponsorship/policy';
-import { RAW_BYTES } from '../../shared/store';
 import type {
     CanisterSettings,
     CustodianInfo,
@@ -50,12 +50,15 @@ import type {
 } from '../../shared/wallet';
 import { fitsU64, legacyEvents, legacyRange, MAX_EVENTS_PER_PAGE } from './events';
 import { walletService } from './service';
-import { MEMORY, type WalletMaps, WalletStore } from './state';
+import { MEMORY, WalletStore } from './state';
 import { CallFailure, Wallet, WalletAccessError, type WalletEffects } from './wallet';
 
 /** The cycles-wallet API version this wallet answers to (release 20240410). */
 const API_VERSION = '0.3.2';
 const U64_MAX = 2n ** 64n - 1n;
+
+/** Stable maps with binary keys and values, opened on the memories `state.ts` assigns. */
+const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
 
 const api = implement(walletService, azle);
 const management = managementService.methods;
@@ -69,17 +72,6 @@ const codecs = {
     createResult: decoder([management.create_canister.ret as NonNullable<typeof management.create_canister.ret>]),
     policy: encoder([SponsorPolicy])
 };
-
-function maps(): WalletMaps {
-    const map = (id: number) => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
-    return {
-        meta: map(MEMORY.meta),
-        events: map(MEMORY.events),
-        usage: map(MEMORY.usage),
-        dedup: map(MEMORY.dedup),
-        dedupByTime: map(MEMORY.dedupByTime)
-    };
-}
 
 /** Makes a call with raw Candid; a reject becomes a CallFailure carrying the refunded cycles. */
 async function rawCall(canister: Principal, method: string, args: Uint8Array, cycles: bigint): Promise<Uint8Array> {
@@ -154,25 +146,22 @@ function optional<T>(value: T | undefined): [] | [T] {
     return value === undefined ? [] : [value];
 }
 
-const wallet = new Wallet(new WalletStore(maps()), effects);
+const wallet = new Wallet(new WalletStore(mapsOf(MEMORY, openStable)), effects);
 let fundingTimer: bigint | undefined;
 
-/** Runs a wallet method; a caller without the role gets a reject with the reason (the original traps too). */
-function guarded<T>(body: () => T): T {
-    try {
-        return body();
-    } catch (error) {
-        if (error instanceof WalletAccessError) trap(error.message);
-        throw error;
-    }
+/** A caller without the role gets a reject with the reason (the original traps too); other errors pass. */
+function rejectAccess(error: unknown): never {
+    if (error instanceof WalletAccessError) trap(error.message);
+    throw error;
 }
 
-async function guardedAsync<T>(body: () => Promise<T>): Promise<T> {
+/** Runs a wallet method (and, for an async one, what it does after its awaits) under {@link rejectAccess}. */
+function guarded<T>(body: () => T): T {
     try {
-        return await body();
+        const result = body();
+        return (result instanceof Promise ? result.catch(rejectAccess) : result) as T;
     } catch (error) {
-        if (error instanceof WalletAccessError) trap(error.message);
-        throw error;
+        return rejectAccess(error);
     }
 }
 
@@ -205,18 +194,18 @@ type EventRange = [] | [{ from: [] | [number]; to: [] | [number] }];
 
 /** `wallet_send` and `wallet_send128`: the same send, the 64-bit one's amount already bounded by its type. */
 async function send(arg: { canister: Principal; amount: bigint }): Promise<WalletResult> {
-    const outcome = await guardedAsync(() => wallet.send(msgCaller(), arg.canister, arg.amount));
+    const outcome = await guarded(() => wallet.send(msgCaller(), arg.canister, arg.amount));
     return outcome.ok ? { Ok: null } : { Err: outcome.error };
 }
 
 async function forward(arg: CallArgs): Promise<WalletResultCall> {
-    const outcome = await guardedAsync(() => wallet.call(msgCaller(), arg.canister, arg.method_name, arg.args, arg.cycles));
-    return outcome.ok ? { Ok: { return: outcome.reply } } : { Err: outcome.error };
+    const outcome = await guarded(() => wallet.call(msgCaller(), arg.canister, arg.method_name, arg.args, arg.cycles));
+    return outcome.ok ? { Ok: { return: outcome.value } } : { Err: outcome.error };
 }
 
 async function create(arg: { cycles: bigint; settings: CanisterSettings }): Promise<WalletResultCreate> {
-    const outcome = await guardedAsync(() => wallet.createCanister(msgCaller(), arg.cycles, arg.settings));
-    return outcome.ok ? { Ok: { canister_id: outcome.canister } } : { Err: outcome.error };
+    const outcome = await guarded(() => wallet.createCanister(msgCaller(), arg.cycles, arg.settings));
+    return outcome.ok ? { Ok: { canister_id: outcome.value } } : { Err: outcome.error };
 }
 
 function events128(range: EventRange): Event128[] {
@@ -334,7 +323,7 @@ export default class WalletCanister {
 
     @api.update('send_cycles')
     async send_cycles(arg: SendCyclesArgs): Promise<SendCyclesResult> {
-        return guardedAsync(() => wallet.sendCycles(msgCaller(), arg));
+        return guarded(() => wallet.sendCycles(msgCaller(), arg));
     }
 
     @api.update('wallet_call')
@@ -413,7 +402,7 @@ export default class WalletCanister {
 
     @api.update('fund_now')
     async fund_now(): Promise<FundingReport> {
-        return guardedAsync(() => {
+        return guarded(() => {
             wallet.requireCustodian(msgCaller());
             return wallet.fundRound(() => performanceCounter(1));
         });
@@ -421,7 +410,7 @@ export default class WalletCanister {
 
     @api.update('set_sponsor_policy')
     async set_sponsor_policy(arg: { canister: Principal; policy: SponsorPolicy }): Promise<WalletResult> {
-        return result(await guardedAsync(() => wallet.setPolicy(msgCaller(), arg.canister, arg.policy)));
+        return result(await guarded(() => wallet.setPolicy(msgCaller(), arg.canister, arg.policy)));
     }
 
     @api.update('report_usage')

@@ -1,18 +1,21 @@
 /**
  * The wallet's state layout. Everything is in stable memory, so an upgrade keeps roles, limits, budgets,
- * sponsored canisters, usage and the whole event history; the heap holds a cache of `WalletState`, rewritten
- * whole on every change (it is small: roles, custodians, sponsored canisters) and reloaded in `post_upgrade`.
+ * sponsored canisters, usage and the whole event history; the heap holds a cache of `WalletState`, read on
+ * first use after an upgrade. A change writes only the parts it replaced: the small core record, and each
+ * sponsored canister in its own entry (a funding round changes one canister at a time).
  *
  * | memory | map            | key                                           | value                       |
  * | ------ | -------------- | --------------------------------------------- | --------------------------- |
- * | 0      | meta           | `state`                                       | WalletState                 |
+ * | 0      | meta           | `state`                                       | WalletCore                  |
  * | 1      | events         | event id u64 BE                               | WalletEvent                 |
  * | 2      | usage          | canister ‖ method ‖ caller (each length-led)  | UsageCounters               |
  * | 3      | dedup          | send key (caller ‖ canister ‖ time ‖ amount)  | event id u64 BE             |
  * | 4      | dedup by time  | created_at_time u64 BE ‖ send key             | empty                       |
+ * | 5      | sponsored      | canister principal bytes                      | SponsoredCanister           |
  *
  * Never renumber a memory or change a layout in place: an upgrade reads what the previous version wrote.
  */
+import { concat } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 import type * as z from 'zod/mini';
 
@@ -20,31 +23,32 @@ import { readU64be, u64be } from '../../shared/bytes';
 import { c } from '../../shared/candid';
 import { valueCodec } from '../../shared/candid/wire';
 import { leb128 } from '../../shared/leb128';
-import { type ByteMap, MemoryByteMap } from '../../shared/store';
+import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../shared/store';
 import { CustodianInfo, FundingSettings, SponsoredCanister, WalletEvent, type WalletEventKind } from '../../shared/wallet';
 import { EMPTY_WINDOW, WindowState } from '../../shared/window';
 
-export const MEMORY = { meta: 0, events: 1, usage: 2, dedup: 3, dedupByTime: 4 } as const;
+export const MEMORY = { meta: 0, events: 1, usage: 2, dedup: 3, dedupByTime: 4, sponsored: 5 } as const;
 
 export type WalletMaps = { readonly [K in keyof typeof MEMORY]: ByteMap };
 
 /** The same maps on the heap, for running the wallet's rules in Node. */
-export function heapMaps(): { -readonly [K in keyof typeof MEMORY]: MemoryByteMap } {
-    const maps = {} as { -readonly [K in keyof typeof MEMORY]: MemoryByteMap };
-    for (const name of Object.keys(MEMORY) as (keyof typeof MEMORY)[]) maps[name] = new MemoryByteMap();
-    return maps;
+export function heapMaps(): Record<keyof typeof MEMORY, MemoryByteMap> {
+    return heapMapsOf(MEMORY);
 }
 
-export const WalletState = c.record({
+/** Everything but the sponsored canisters: roles, limits, funding settings, the aggregate budget's window. */
+const WalletCore = c.record({
     controllers: c.vec(c.principal()),
     custodians: c.vec(CustodianInfo),
-    sponsored: c.vec(SponsoredCanister),
     funding: FundingSettings,
     aggregate_window: WindowState,
     /** The wallet's own freezing reserve, from its last look at its own `canister_status`. */
     self_reserve: c.nat()
 });
-export type WalletState = z.infer<typeof WalletState>;
+type WalletCore = z.infer<typeof WalletCore>;
+
+/** The wallet's state; `sponsored` is kept in the order of the canisters' principal bytes (the map's order). */
+export type WalletState = WalletCore & { readonly sponsored: SponsoredCanister[] };
 
 /** What a wallet starts with before its controllers configure funding. */
 export const DEFAULT_FUNDING: FundingSettings = {
@@ -62,7 +66,8 @@ export function newState(controllers: Principal[], funding: FundingSettings = DE
 export const UsageCounters = c.record({ calls: c.nat64(), refused: c.nat64(), instructions: c.nat64() });
 export type UsageCounters = z.infer<typeof UsageCounters>;
 
-const stateCodec = valueCodec<WalletState>(WalletState);
+const coreCodec = valueCodec<WalletCore>(WalletCore);
+const sponsoredCodec = valueCodec<SponsoredCanister>(SponsoredCanister);
 /** Events are stored in the reply's own encoding, so a page of them is copied into the reply, not re-encoded. */
 const eventCodec = valueCodec<WalletEvent>(WalletEvent);
 const usageCodec = valueCodec<UsageCounters>(UsageCounters);
@@ -70,6 +75,16 @@ const usageCodec = valueCodec<UsageCounters>(UsageCounters);
 const utf8 = new TextEncoder();
 const utf8Decode = new TextDecoder();
 const STATE_KEY = utf8.encode('state');
+
+function coreChanged(a: WalletState, b: WalletState): boolean {
+    return (
+        a.controllers !== b.controllers ||
+        a.custodians !== b.custodians ||
+        a.funding !== b.funding ||
+        a.aggregate_window !== b.aggregate_window ||
+        a.self_reserve !== b.self_reserve
+    );
+}
 
 /** A length-led field, so that concatenated keys cannot run into each other. */
 function field(bytes: Uint8Array): Uint8Array {
@@ -79,20 +94,10 @@ function field(bytes: Uint8Array): Uint8Array {
     return out;
 }
 
-function joined(parts: Uint8Array[]): Uint8Array {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-    }
-    return out;
-}
-
 /** The key of a usage row: who served it, which method, which caller (empty for the folded callers). */
 export function usageKey(canister: Principal, method: string, caller: Principal | undefined): Uint8Array {
     const callerBytes = caller === undefined ? new Uint8Array() : caller.toUint8Array();
-    return joined([field(canister.toUint8Array()), field(utf8.encode(method)), field(callerBytes)]);
+    return concat(field(canister.toUint8Array()), field(utf8.encode(method)), field(callerBytes));
 }
 
 /** The parts of a usage key. */
@@ -112,7 +117,7 @@ export function readUsageKey(key: Uint8Array): { canister: Uint8Array; method: s
 
 /** The deduplication key of a send: the same caller, canister, time and amount are the same send. */
 export function sendKey(caller: Principal, canister: Principal, createdAt: bigint, amount: bigint): Uint8Array {
-    return joined([field(caller.toUint8Array()), field(canister.toUint8Array()), u64be(createdAt), leb128(amount)]);
+    return concat(field(caller.toUint8Array()), field(canister.toUint8Array()), u64be(createdAt), leb128(amount));
 }
 
 export class WalletStore {
@@ -120,11 +125,28 @@ export class WalletStore {
 
     readState(): WalletState | undefined {
         const bytes = this.maps.meta.get(STATE_KEY);
-        return bytes === undefined ? undefined : stateCodec.decode(bytes);
+        if (bytes === undefined) return undefined;
+        const sponsored = this.maps.sponsored.items().map(([, value]) => sponsoredCodec.decode(value));
+        return { ...coreCodec.decode(bytes), sponsored };
     }
 
-    writeState(state: WalletState): void {
-        this.maps.meta.insert(STATE_KEY, stateCodec.encode(state));
+    /**
+     * Writes what `next` replaced of `previous` (everything when there is no previous). State is never mutated,
+     * only replaced, so a part that is the same object is unchanged and is not written again.
+     */
+    writeState(previous: WalletState | undefined, next: WalletState): void {
+        if (previous === undefined || coreChanged(previous, next)) {
+            const { sponsored: _, ...core } = next;
+            this.maps.meta.insert(STATE_KEY, coreCodec.encode(core));
+        }
+        const before = previous?.sponsored ?? [];
+        const sameCanisters =
+            before.length === next.sponsored.length && before.every((s, i) => s.canister === next.sponsored[i]?.canister);
+        if (!sameCanisters) for (const s of before) this.maps.sponsored.remove(s.canister.toUint8Array());
+        next.sponsored.forEach((s, i) => {
+            if (!sameCanisters || before[i] !== s)
+                this.maps.sponsored.insert(s.canister.toUint8Array(), sponsoredCodec.encode(s));
+        });
     }
 
     // --- events ---
@@ -186,12 +208,12 @@ export class WalletStore {
 
     rememberSend(key: Uint8Array, createdAt: bigint, event: bigint): void {
         this.maps.dedup.insert(key, u64be(event));
-        this.maps.dedupByTime.insert(joined([u64be(createdAt), key]), new Uint8Array());
+        this.maps.dedupByTime.insert(concat(u64be(createdAt), key), new Uint8Array());
     }
 
     forgetSend(key: Uint8Array, createdAt: bigint): void {
         this.maps.dedup.remove(key);
-        this.maps.dedupByTime.remove(joined([u64be(createdAt), key]));
+        this.maps.dedupByTime.remove(concat(u64be(createdAt), key));
     }
 
     /** Drops sends created before `before`, at most `limit` of them (the oldest first). */

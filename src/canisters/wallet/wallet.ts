@@ -8,6 +8,7 @@
  */
 import { Principal } from '@dfinity/principal';
 
+import { compareBytes } from '../../shared/bytes';
 import { CYCLE_PRICES } from '../../shared/cycle-prices';
 import type { ReportAck, SponsorPolicy, UsageReport } from '../../shared/sponsorship/policy';
 import type {
@@ -20,6 +21,7 @@ import type {
     SendCyclesResult,
     SponsorArgs,
     SponsoredCanister,
+    SpendRefusal,
     UsageRow,
     WalletEventKind
 } from '../../shared/wallet';
@@ -85,7 +87,27 @@ export interface WalletEffects {
     pushPolicy(canister: Principal, policy: SponsorPolicy): Promise<void>;
 }
 
-export type SpendOutcome = { ok: true; event: bigint; refunded: bigint } | { ok: false; error: string };
+/** What a spend came to: the call's value, or the refusal, or the call's failure with its refund. */
+export type SpendResult<T> =
+    | { ok: true; value: T; event: bigint; refunded: bigint }
+    | { ok: false; refusal: SpendRefusal }
+    | { ok: false; failure: CallFailure; cycles: bigint };
+
+/** A spend as the original wallet's methods answer it: the value, or the error as text. */
+export type SpendOutcome<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** The id a spend gets when it logs no event. */
+const NO_EVENT = -1n;
+
+function textOf<T>(result: SpendResult<T>): SpendOutcome<T> {
+    if (result.ok) return { ok: true, value: result.value };
+    if ('refusal' in result) return { ok: false, error: describeSpendRefusal(result.refusal) };
+    const { code, message, refunded } = result.failure;
+    return {
+        ok: false,
+        error: `An error happened during the call: ${code}: ${message} (${result.cycles} cycles attached, ${refunded} refunded)`
+    };
+}
 
 /** Cycles an ingress update costs the canister that runs it: reception plus execution, at 13-node prices. */
 export function callCycles(calls: bigint, instructions: bigint): bigint {
@@ -94,6 +116,8 @@ export function callCycles(calls: bigint, instructions: bigint): bigint {
 
 export class Wallet {
     private loaded: WalletState | undefined;
+    /** The state as stable memory holds it, to write only what a change replaced. */
+    private saved: WalletState | undefined;
     private roundInProgress = false;
 
     /** Reads nothing yet: Azle runs the module once at build time, where there is no stable memory. */
@@ -104,12 +128,16 @@ export class Wallet {
 
     /** The state, read from stable memory on first use (after an upgrade, the previous version's). */
     private get state(): WalletState {
-        this.loaded ??= this.store.readState() ?? newState([]);
+        if (this.loaded === undefined) {
+            this.loaded = this.store.readState() ?? newState([]);
+            this.saved = this.loaded;
+        }
         return this.loaded;
     }
 
     /** First install: the given controllers, or the installer. */
     initialize(installer: Principal, controllers: Principal[], funding: FundingSettings | undefined): void {
+        this.saved = undefined;
         this.change(newState(controllers.length > 0 ? controllers : [installer], funding));
     }
 
@@ -179,12 +207,8 @@ export class Wallet {
     // --- cycles out ---
 
     /** `wallet_send`: deposits `amount` into `canister` through the management canister. */
-    async send(caller: Principal, canister: Principal, amount: bigint): Promise<SpendOutcome> {
-        const result = await this.spend(caller, { canister, method: undefined, cycles: amount }, async () => {
-            const refunded = await this.effects.depositCycles(canister, amount);
-            return { refunded, kind: (refund: bigint) => this.sentKind(canister, amount, refund, caller) };
-        });
-        return result.ok ? { ok: true, event: result.event, refunded: result.refunded } : { ok: false, error: result.error };
+    async send(caller: Principal, canister: Principal, amount: bigint): Promise<SpendOutcome<undefined>> {
+        return textOf(await this.deposit(caller, canister, amount, () => undefined));
     }
 
     /** `send_cycles`: a send with typed errors, deduplicated by `created_at_time`. */
@@ -192,43 +216,47 @@ export class Wallet {
         this.requireCustodian(caller);
         const now = this.effects.now();
         const [createdAt] = args.created_at_time;
-        let key: Uint8Array | undefined;
+        let remember: ((event: bigint) => void) | undefined;
+        let forget: (() => void) | undefined;
         if (createdAt !== undefined) {
             if (createdAt + TRANSACTION_WINDOW_NANOS + PERMITTED_DRIFT_NANOS < now) return { Err: { TooOld: null } };
             if (createdAt > now + PERMITTED_DRIFT_NANOS) return { Err: { CreatedInFuture: { wallet_time: now } } };
             this.store.pruneSends(now - TRANSACTION_WINDOW_NANOS - PERMITTED_DRIFT_NANOS, PRUNE_PER_SEND);
-            key = sendKey(caller, args.canister, createdAt, args.amount);
+            const key = sendKey(caller, args.canister, createdAt, args.amount);
             const duplicate = this.store.duplicateOf(key);
             if (duplicate === IN_FLIGHT) return { Err: { InProgress: null } };
             if (duplicate !== undefined) return { Err: { Duplicate: { duplicate_of: duplicate } } };
+            remember = (event) => this.store.rememberSend(key, createdAt, event);
+            forget = () => this.store.forgetSend(key, createdAt);
         }
-        const check = reserveSpend(
-            this.state,
+        // marked in flight once the spend is reserved, before the await: a repeat meanwhile is InProgress
+        const result = await this.deposit(caller, args.canister, args.amount, () => remember?.(IN_FLIGHT));
+        if (result.ok) {
+            remember?.(result.event);
+            return { Ok: { event: result.event, sent: args.amount - result.refunded, refunded: result.refunded } };
+        }
+        if ('refusal' in result) return { Err: { Refused: result.refusal } };
+        forget?.();
+        const { code, message, refunded } = result.failure;
+        return { Err: { Rejected: { code, message, refunded } } };
+    }
+
+    /** A deposit through the management canister, logged as a send whether or not it went through. */
+    private deposit(
+        caller: Principal,
+        canister: Principal,
+        amount: bigint,
+        reserved: () => void
+    ): Promise<SpendResult<undefined>> {
+        return this.spend(
             caller,
-            { canister: args.canister, method: undefined, cycles: args.amount },
-            now,
-            this.effects.balance()
+            { canister, method: undefined, cycles: amount },
+            async () => {
+                reserved();
+                return { refunded: await this.effects.depositCycles(canister, amount), value: undefined };
+            },
+            (refund) => ({ CyclesSent: { to: canister, amount, refund, by: caller } })
         );
-        if (!check.ok) {
-            this.log({ SpendRefused: { caller, canister: args.canister, cycles: args.amount, reason: check.refusal } });
-            return { Err: { Refused: check.refusal } };
-        }
-        this.change(check.state);
-        if (key !== undefined && createdAt !== undefined) this.store.rememberSend(key, createdAt, IN_FLIGHT);
-        let refunded: bigint;
-        try {
-            refunded = await this.effects.depositCycles(args.canister, args.amount);
-        } catch (error) {
-            const failure = asFailure(error, args.amount);
-            this.change(settleSpend(this.state, check.reservation, failure.refunded));
-            if (key !== undefined && createdAt !== undefined) this.store.forgetSend(key, createdAt);
-            this.log(this.sentKind(args.canister, args.amount, failure.refunded, caller));
-            return { Err: { Rejected: { code: failure.code, message: failure.message, refunded: failure.refunded } } };
-        }
-        this.change(settleSpend(this.state, check.reservation, refunded));
-        const event = this.log(this.sentKind(args.canister, args.amount, refunded, caller));
-        if (key !== undefined && createdAt !== undefined) this.store.rememberSend(key, createdAt, event);
-        return { Ok: { event, sent: args.amount - refunded, refunded } };
     }
 
     /** `wallet_call`: forwards a call with cycles; the refund goes back to the custodian's window. */
@@ -238,94 +266,88 @@ export class Wallet {
         method: string,
         args: Uint8Array,
         cycles: bigint
-    ): Promise<{ ok: true; reply: Uint8Array } | { ok: false; error: string }> {
-        if (canister.compareTo(this.effects.self) === 'eq')
+    ): Promise<SpendOutcome<Uint8Array>> {
+        if (canister.compareTo(this.effects.self) === 'eq') {
             return {
                 ok: false,
                 error: 'Attempted to call forward on self. This is not allowed. Call this method via a different custodian.'
             };
-        let reply: Uint8Array = new Uint8Array();
-        const result = await this.spend(caller, { canister, method, cycles }, async () => {
-            const answer = await this.effects.call(canister, method, args, cycles);
-            reply = answer.reply;
-            return {
-                refunded: answer.refunded,
-                kind: (refund: bigint) => ({ CanisterCalled: { canister, method_name: method, cycles, refund } })
-            };
-        });
-        return result.ok ? { ok: true, reply } : { ok: false, error: result.error };
+        }
+        const result = await this.spend(
+            caller,
+            { canister, method, cycles },
+            async () => {
+                const answer = await this.effects.call(canister, method, args, cycles);
+                return { refunded: answer.refunded, value: answer.reply };
+            },
+            // as in the original, only a call that went through is logged
+            (refund, reply) =>
+                reply === undefined ? undefined : { CanisterCalled: { canister, method_name: method, cycles, refund } }
+        );
+        return textOf(result);
     }
 
     /** `wallet_create_canister`: creates a canister with `cycles`; its controllers default to the caller and the wallet. */
-    async createCanister(
-        caller: Principal,
-        cycles: bigint,
-        settings: CanisterSettings
-    ): Promise<{ ok: true; canister: Principal } | { ok: false; error: string }> {
+    async createCanister(caller: Principal, cycles: bigint, settings: CanisterSettings): Promise<SpendOutcome<Principal>> {
         const [controller] = settings.controller;
         const [controllers] = settings.controllers;
         if (controller !== undefined && controllers !== undefined) {
             return { ok: false, error: 'Cannot specify both controller and controllers in settings.' };
         }
         const chosen = controllers ?? (controller === undefined ? [caller, this.effects.self] : [controller]);
-        let created: Principal | undefined;
-        const management = MANAGEMENT_CANISTER;
-        const result = await this.spend(caller, { canister: management, method: undefined, cycles }, async () => {
-            const answer = await this.effects.createCanister(
-                {
-                    controllers: chosen,
-                    compute_allocation: settings.compute_allocation[0],
-                    memory_allocation: settings.memory_allocation[0],
-                    freezing_threshold: settings.freezing_threshold[0]
-                },
-                cycles
-            );
-            created = answer.canister;
-            const canister = answer.canister;
-            return {
-                refunded: answer.refunded,
-                kind: (refund: bigint) => ({ CanisterCreated: { canister, cycles: cycles - refund } })
-            };
-        });
-        if (!result.ok) return { ok: false, error: result.error };
-        return { ok: true, canister: created as Principal };
+        const result = await this.spend(
+            caller,
+            { canister: MANAGEMENT_CANISTER, method: undefined, cycles },
+            async () => {
+                const answer = await this.effects.createCanister(
+                    {
+                        controllers: chosen,
+                        compute_allocation: settings.compute_allocation[0],
+                        memory_allocation: settings.memory_allocation[0],
+                        freezing_threshold: settings.freezing_threshold[0]
+                    },
+                    cycles
+                );
+                return { refunded: answer.refunded, value: answer.canister };
+            },
+            (refund, canister) =>
+                canister === undefined ? undefined : { CanisterCreated: { canister, cycles: cycles - refund } }
+        );
+        return textOf(result);
     }
 
     /**
-     * One spend of the original wallet's methods: checks the caller and the limits, reserves, makes the call,
-     * gives back the refund and logs the event. Refusals are logged too, so a controller sees what was tried.
+     * Every spend: checks the caller and the limits, reserves the cycles, makes the call, gives back the refund
+     * and logs the event (`eventOf` gets the value only when the call went through). Refusals are logged too, so
+     * a controller sees what was tried.
      */
-    private async spend(
+    private async spend<T>(
         caller: Principal,
         spend: Spend,
-        perform: () => Promise<{ refunded: bigint; kind: (refund: bigint) => WalletEventKind }>
-    ): Promise<{ ok: true; event: bigint; refunded: bigint } | { ok: false; error: string }> {
+        perform: () => Promise<{ refunded: bigint; value: T }>,
+        eventOf: (refund: bigint, value: T | undefined) => WalletEventKind | undefined
+    ): Promise<SpendResult<T>> {
         this.requireCustodian(caller);
         const check = reserveSpend(this.state, caller, spend, this.effects.now(), this.effects.balance());
         if (!check.ok) {
             this.log({ SpendRefused: { caller, canister: spend.canister, cycles: spend.cycles, reason: check.refusal } });
-            return { ok: false, error: describeSpendRefusal(check.refusal) };
+            return { ok: false, refusal: check.refusal };
         }
         this.change(check.state);
+        let done: { refunded: bigint; value: T };
         try {
-            const { refunded, kind } = await perform();
-            this.change(settleSpend(this.state, check.reservation, refunded));
-            return { ok: true, event: this.log(kind(refunded)), refunded };
+            done = await perform();
         } catch (error) {
             const failure = asFailure(error, spend.cycles);
             this.change(settleSpend(this.state, check.reservation, failure.refunded));
-            if (spend.method === undefined && spend.canister.compareTo(MANAGEMENT_CANISTER) !== 'eq') {
-                this.log(this.sentKind(spend.canister, spend.cycles, failure.refunded, caller));
-            }
-            return {
-                ok: false,
-                error: `An error happened during the call: ${failure.code}: ${failure.message} (${spend.cycles} cycles attached, ${failure.refunded} refunded)`
-            };
+            const kind = eventOf(failure.refunded, undefined);
+            if (kind !== undefined) this.log(kind);
+            return { ok: false, failure, cycles: spend.cycles };
         }
-    }
-
-    private sentKind(to: Principal, amount: bigint, refund: bigint, by: Principal): WalletEventKind {
-        return { CyclesSent: { to, amount, refund, by } };
+        this.change(settleSpend(this.state, check.reservation, done.refunded));
+        const kind = eventOf(done.refunded, done.value);
+        const event = kind === undefined ? NO_EVENT : this.log(kind);
+        return { ok: true, value: done.value, event, refunded: done.refunded };
     }
 
     // --- sponsored canisters ---
@@ -358,7 +380,10 @@ export class Wallet {
             policy: [],
             usage: []
         };
-        this.change({ ...this.state, sponsored: [...this.state.sponsored, s] });
+        const sponsored = [...this.state.sponsored, s].sort((a, b) =>
+            compareBytes(a.canister.toUint8Array(), b.canister.toUint8Array())
+        );
+        this.change({ ...this.state, sponsored });
     }
 
     unsponsor(caller: Principal, canister: Principal): string | undefined {
@@ -550,7 +575,8 @@ export class Wallet {
     }
 
     private save(): void {
-        this.store.writeState(this.state);
+        this.store.writeState(this.saved, this.state);
+        this.saved = this.state;
     }
 
     private log(kind: WalletEventKind): bigint {
