@@ -1,0 +1,343 @@
+/**
+ * The registry canister: a DePIN device registry (interface in `service.ts`). This file only connects Azle to
+ * the registry: the caller, the time, the controllers and the token go in (as {@link RegistryEffects}), the
+ * registry's answers come out. The rules live in `registry.ts`, `epochs.ts`, `proofs.ts` and `groups.ts`; the
+ * layout in `state.ts`.
+ */
+import { Principal } from '@dfinity/principal';
+import * as azle from 'azle';
+import {
+    call,
+    canisterCycleBalance,
+    canisterSelf,
+    clearTimer,
+    inspectMessage,
+    isController,
+    msgArgData,
+    msgCaller,
+    msgMethodName,
+    performanceCounter,
+    setTimer,
+    setTimerInterval,
+    StableBTreeMap,
+    time,
+    trap
+} from 'azle';
+
+import { implement } from '../../shared/candid';
+import { decoder, encoder } from '../../shared/candid/wire';
+import { type CurveName, precomputeCurve } from '../../shared/device-auth';
+import { TransferArg, TransferResult } from '../../shared/icrc/ledger';
+import type {
+    AddManufacturerArgs,
+    ClaimRewardsResult,
+    Device,
+    DeviceRef,
+    DeviceRegistration,
+    DeviceResult,
+    EpochSummary,
+    HeartbeatResult,
+    Manufacturer,
+    RegistryConfig,
+    RegistryError,
+    RegistryInit,
+    RegistryResult,
+    RegistryStats,
+    RelayedHeartbeat,
+    RewardSettings
+} from '../../shared/registry';
+import { SponsoredCanister } from '../../shared/sponsorship/canister';
+import type { SponsorPolicy, SponsorshipConfig, SponsorshipStatus } from '../../shared/sponsorship/policy';
+import { describeRefusal, Sponsorship } from '../../shared/sponsorship/quota';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
+import { CLOSE_CHUNK, MAX_ARG_BYTES, MAX_MANUFACTURERS_LISTED } from './limits';
+import { type Outcome, Registry, type RegistryEffects } from './registry';
+import { registryService } from './service';
+import { MEMORY, RegistryStore, SPONSORSHIP_MEMORY } from './state';
+
+/** Stable maps with binary keys and values, opened on the memories `state.ts` assigns. */
+const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
+
+const api = implement(registryService, azle);
+
+const encodeTransfer = encoder([TransferArg]);
+const decodeTransfer = decoder([TransferResult]);
+const CLAIM_MEMO = new TextEncoder().encode('depin rewards');
+
+const effects: RegistryEffects = {
+    get self() {
+        return canisterSelf();
+    },
+    now: () => time(),
+    isController: (principal) => isController(principal),
+    async mint(token, to, amount) {
+        const args = encodeTransfer([{ from_subaccount: [], to, amount, fee: [], memo: [CLAIM_MEMO], created_at_time: [] }]);
+        let reply: Uint8Array;
+        try {
+            reply = await call<Uint8Array, Uint8Array>(token, 'icrc1_transfer', { raw: true, args });
+        } catch (error) {
+            const e = error as { rejectMessage?: string };
+            return { Err: `the token rejected the call: ${e.rejectMessage ?? String(error)}` };
+        }
+        const [result] = decodeTransfer(reply) as [TransferResult];
+        return 'Ok' in result
+            ? { Ok: result.Ok }
+            : {
+                  Err: `the token refused the mint: ${JSON.stringify(result.Err, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`
+              };
+    }
+};
+
+const registry = new Registry(new RegistryStore(mapsOf(MEMORY, openStable)), effects);
+
+/** The wallet's metering of callers: off (nothing metered) until a wallet sets a policy. */
+const sponsored = new SponsoredCanister(new Sponsorship(openStable(SPONSORSHIP_MEMORY)), {
+    call: (canister, method, options) => call(canister, method, options),
+    setTimerInterval,
+    clearTimer,
+    canisterCycleBalance,
+    time,
+    isController
+});
+const sponsorship = sponsored.sponsorship;
+
+/**
+ * Runs a metered method: the sponsorship policy admits the caller first (a refusal costs almost nothing), and
+ * the instructions of the whole call (its awaits included) are recorded after.
+ */
+function metered<T>(method: string, body: () => T): T | { Err: RegistryError } {
+    const caller = msgCaller();
+    const refusal = sponsorship.admit(caller, method, time());
+    if (refusal !== undefined) return { Err: { Throttled: { reason: describeRefusal(refusal) } } };
+    const settle = () => sponsorship.settle(caller, method, performanceCounter(1), time());
+    const result = body();
+    if (result instanceof Promise) return result.finally(settle) as T;
+    settle();
+    return result;
+}
+
+let closingTimer: bigint | undefined;
+
+/** Closes ended epochs on a timer, one chunk per message, and chains messages while a closing has work. */
+function armClosing(): void {
+    if (closingTimer !== undefined) clearTimer(closingTimer);
+    const step = () => {
+        const { remaining } = registry.closeEpochs(CLOSE_CHUNK);
+        if (remaining) setTimer(0, step);
+    };
+    closingTimer = setTimerInterval(Number(registry.core.epochs.heartbeat_interval_seconds), step);
+}
+
+/** Builds each curve's signature table in its own message, so no caller's call pays for it. */
+function warmUpCurves(): void {
+    for (const curve of ['Ed25519', 'Secp256k1', 'P256'] as CurveName[]) setTimer(0, () => precomputeCurve(curve));
+}
+
+const KNOWN_METHODS = new Set<string>(Object.keys(registryService.methods));
+const CONTROLLER_METHODS = new Set([
+    'add_manufacturer',
+    'revoke_manufacturer',
+    'set_gateway',
+    'set_reward_settings',
+    'set_token',
+    'close_epochs',
+    'sponsorship_configure'
+]);
+
+export default class RegistryCanister {
+    @api.init()
+    init(arg: RegistryInit): void {
+        registry.initialize(arg);
+        sponsored.start();
+        armClosing();
+        warmUpCurves();
+    }
+
+    @api.postUpgrade()
+    postUpgrade(): void {
+        registry.forgetCache();
+        sponsored.start();
+        armClosing();
+        warmUpCurves();
+    }
+
+    /**
+     * Refuses, before they cost the registry cycles, ingress that could only fail: unknown methods, oversized
+     * arguments, heartbeats from principals that are not active devices, relays from non-gateways,
+     * registrations from non-manufacturers, controller methods from others, and callers over their sponsorship
+     * quota. Every method repeats its own checks: inspection does not run for inter-canister calls.
+     */
+    @inspectMessage({ manual: true })
+    inspect(): boolean {
+        const method = msgMethodName();
+        const caller = msgCaller();
+        if (!KNOWN_METHODS.has(method) || msgArgData().length > MAX_ARG_BYTES) return false;
+        if (CONTROLLER_METHODS.has(method) && !isController(caller)) return false;
+        if (method === 'heartbeat' && !registry.isActiveDevice(caller)) return false;
+        if (method === 'relay_heartbeats' && !registry.isGateway(caller)) return false;
+        if ((method === 'register_device' || method === 'register_devices') && !registry.isActiveManufacturer(caller))
+            return false;
+        return sponsorship.check(caller, method, time()) === undefined;
+    }
+
+    // --- controllers ---
+
+    @api.update('add_manufacturer')
+    add_manufacturer(args: AddManufacturerArgs): Outcome<Principal> {
+        return registry.addManufacturer(msgCaller(), args);
+    }
+
+    @api.update('revoke_manufacturer')
+    revoke_manufacturer(args: { manufacturer: Principal; reason: string }): RegistryResult {
+        return registry.revokeManufacturer(msgCaller(), args.manufacturer, args.reason);
+    }
+
+    @api.update('set_gateway')
+    set_gateway(args: { gateway: Principal; allowed: boolean }): RegistryResult {
+        return registry.setGateway(msgCaller(), args.gateway, args.allowed);
+    }
+
+    @api.update('set_reward_settings')
+    set_reward_settings(rewards: RewardSettings): RegistryResult {
+        return registry.setRewards(msgCaller(), rewards);
+    }
+
+    @api.update('set_token')
+    set_token(token: [] | [Principal]): RegistryResult {
+        return registry.setToken(msgCaller(), token[0]);
+    }
+
+    /** Closes ended epochs now (a timer does it too), one chunk of devices per call. */
+    @api.update('close_epochs')
+    close_epochs(): { credited: number; remaining: boolean } {
+        if (!isController(msgCaller())) trap('close_epochs: only a controller may close epochs (a timer closes them too)');
+        return registry.closeEpochs(CLOSE_CHUNK);
+    }
+
+    // --- manufacturers ---
+
+    @api.update('register_device')
+    register_device(registration: DeviceRegistration): DeviceResult {
+        return metered('register_device', () => {
+            const outcome = registry.register(msgCaller(), [registration]);
+            return 'Err' in outcome ? outcome : (outcome.Ok[0] as DeviceResult);
+        });
+    }
+
+    @api.update('register_devices')
+    register_devices(registrations: DeviceRegistration[]): Outcome<DeviceResult[]> {
+        return metered('register_devices', () => registry.register(msgCaller(), registrations));
+    }
+
+    // --- devices and gateways ---
+
+    @api.update('heartbeat')
+    heartbeat(args: { location: [] | [bigint] }): HeartbeatResult {
+        return metered('heartbeat', () => registry.heartbeat(msgCaller(), args.location[0]));
+    }
+
+    @api.update('relay_heartbeats')
+    relay_heartbeats(heartbeats: RelayedHeartbeat[]): Outcome<HeartbeatResult[]> {
+        return metered('relay_heartbeats', () => registry.relay(msgCaller(), heartbeats));
+    }
+
+    // --- owners ---
+
+    @api.update('claim_device')
+    claim_device(args: {
+        device: Principal;
+        proof: { nonce: bigint; expires_at: bigint; signature: Uint8Array };
+    }): RegistryResult {
+        return metered('claim_device', () => registry.claimDevice(msgCaller(), args.device, args.proof));
+    }
+
+    @api.update('transfer_device')
+    transfer_device(args: { device: Principal; to: Principal }): RegistryResult {
+        return registry.transfer(msgCaller(), args.device, args.to);
+    }
+
+    @api.update('set_beneficiary')
+    set_beneficiary(args: {
+        device: Principal;
+        beneficiary: [] | [{ owner: Principal; subaccount: [] | [Uint8Array] }];
+    }): RegistryResult {
+        return registry.setBeneficiary(msgCaller(), args.device, args.beneficiary[0]);
+    }
+
+    @api.update('add_delegate')
+    add_delegate(args: { device: Principal; delegate: Principal; expires_at: bigint }): RegistryResult {
+        return registry.addDelegate(msgCaller(), args.device, args.delegate, args.expires_at);
+    }
+
+    @api.update('remove_delegate')
+    remove_delegate(args: { device: Principal; delegate: Principal }): RegistryResult {
+        return registry.removeDelegate(msgCaller(), args.device, args.delegate);
+    }
+
+    @api.update('set_device_status')
+    set_device_status(args: { device: Principal; status: Device['status']['kind']; reason: string }): RegistryResult {
+        return registry.setStatus(msgCaller(), args.device, args.status, args.reason);
+    }
+
+    @api.update('claim_rewards')
+    async claim_rewards(args: { devices: Principal[] }): Promise<ClaimRewardsResult> {
+        return metered('claim_rewards', () => registry.claimRewards(msgCaller(), args.devices));
+    }
+
+    // --- queries ---
+
+    @api.query('get_device')
+    get_device(ref: DeviceRef): [] | [Device] {
+        const device = 'Id' in ref ? registry.device(ref.Id) : registry.deviceByKey(ref.Key);
+        return device === undefined ? [] : [device];
+    }
+
+    @api.query('list_devices')
+    list_devices(args: Parameters<Registry['listDevices']>[0]): Outcome<Device[]> {
+        return registry.listDevices(args);
+    }
+
+    @api.query('get_manufacturer')
+    get_manufacturer(id: Principal): [] | [Manufacturer] {
+        const manufacturer = registry.manufacturer(id);
+        return manufacturer === undefined ? [] : [manufacturer];
+    }
+
+    @api.query('list_manufacturers')
+    list_manufacturers(): Manufacturer[] {
+        return registry.manufacturers(MAX_MANUFACTURERS_LISTED);
+    }
+
+    @api.query('get_epoch')
+    get_epoch(epoch: bigint): [] | [EpochSummary] {
+        const summary = registry.epochSummary(epoch);
+        return summary === undefined ? [] : [summary];
+    }
+
+    @api.query('get_config')
+    get_config(): RegistryConfig {
+        return registry.config();
+    }
+
+    @api.query('get_stats')
+    get_stats(): RegistryStats {
+        return registry.stats();
+    }
+
+    // --- sponsorship (src/shared/sponsorship) ---
+
+    @api.update('sponsorship_configure')
+    sponsorship_configure(config: SponsorshipConfig): void {
+        sponsored.configure(msgCaller(), config);
+    }
+
+    @api.update('sponsorship_set_policy')
+    sponsorship_set_policy(policy: SponsorPolicy): void {
+        sponsored.setPolicy(msgCaller(), policy);
+    }
+
+    @api.query('sponsorship_status')
+    sponsorship_status(): SponsorshipStatus {
+        return sponsorship.status();
+    }
+}

@@ -1,0 +1,50 @@
+/**
+ * The registry's limits, each with the reason for its value. Signature checks dominate what a call costs:
+ * measured on the local IC (`npm run bench`), one takes about 0.19B instructions (Ed25519), 0.2B (secp256k1)
+ * and 0.3B (P-256), against 40B for a whole update message on the IC.
+ */
+
+/** Devices per `register_devices` call: 100 P-256 proofs take about 31B instructions, under the 40B limit. */
+export const MAX_REGISTER_BATCH = 100;
+
+/** Heartbeats per `relay_heartbeats` call, for the same reason as {@link MAX_REGISTER_BATCH}. */
+export const MAX_RELAY_BATCH = 100;
+
+/** Devices per `claim_rewards` call: one mint pays them all; 100 keeps the call well inside its limits. */
+export const MAX_CLAIM_DEVICES = 100;
+
+/** ICRC-7's `max_take_value`: a page of 500 devices stays under the 3 MiB a query may reply. */
+export const MAX_TAKE = 500;
+export const DEFAULT_TAKE = 100;
+
+/** Delegates per device: each one is stored in the device's record, read on every owner action. */
+export const MAX_DELEGATES = 10;
+
+/** Names and reasons are shown, not parsed: a bound keeps records small. */
+export const MAX_TEXT_BYTES = 256;
+
+const MINUTE = 60n * 1_000_000_000n;
+
+/**
+ * How far ahead a signed message may expire, per action. A proof of possession is signed at the factory and
+ * registered in a later batch (30 days); a claim is signed when the owner pairs the device (1 day); a relayed
+ * heartbeat is buffered by a gateway for at most an hour. A short bound limits how long a leaked message is
+ * worth anything.
+ */
+export const MAX_VALIDITY_NS = {
+    register_device: 30n * 24n * 60n * MINUTE,
+    claim_device: 24n * 60n * MINUTE,
+    heartbeat: 60n * MINUTE
+} as const;
+
+/**
+ * The largest argument an ingress message may carry, checked in inspect_message before decoding: a full
+ * batch of 100 registrations or relayed heartbeats is under 25 KB; anything larger is refused unread.
+ */
+export const MAX_ARG_BYTES = 64 * 1024;
+
+/** Devices credited per message when an epoch closes: about 1,000 stable reads and writes, far under 40B. */
+export const CLOSE_CHUNK = 1_000;
+
+/** `list_manufacturers` returns at most this many: manufacturers are few, and a page of 1,000 fits a reply. */
+export const MAX_MANUFACTURERS_LISTED = 1_000;

@@ -1,0 +1,80 @@
+/**
+ * The registry's public interface, in one place: manufacturers, registration, heartbeats, ownership, epochs
+ * and rewards, queries, and the sponsorship methods every sponsored canister serves. The implementation is
+ * `index.ts`; the rules are `registry.ts`.
+ */
+import { c, defineService, query, update } from '../../shared/candid';
+import {
+    AddDelegateArgs,
+    AddManufacturerArgs,
+    BatchResult,
+    ClaimDeviceArgs,
+    ClaimRewardsArgs,
+    ClaimRewardsResult,
+    Device,
+    DeviceRef,
+    DeviceResult,
+    DeviceRegistration,
+    EpochSummary,
+    HeartbeatArgs,
+    HeartbeatResult,
+    ListDevicesArgs,
+    Manufacturer,
+    ManufacturerResult,
+    RegistryConfig,
+    RegistryError,
+    RegistryInit,
+    RegistryResult,
+    RegistryStats,
+    RelayedHeartbeat,
+    RelayResult,
+    RemoveDelegateArgs,
+    RewardSettings,
+    SetBeneficiaryArgs,
+    SetStatusArgs,
+    TransferDeviceArgs
+} from '../../shared/registry';
+import { sponsorshipMethods } from '../../shared/sponsorship/policy';
+
+export const ListDevicesResult = c.named('ListDevicesResult', c.variant({ Ok: c.vec(Device), Err: RegistryError }));
+
+export const registryService = defineService({
+    init: [RegistryInit],
+    methods: {
+        // controllers
+        add_manufacturer: update([AddManufacturerArgs], ManufacturerResult),
+        revoke_manufacturer: update([c.record({ manufacturer: c.principal(), reason: c.text() })], RegistryResult),
+        set_gateway: update([c.record({ gateway: c.principal(), allowed: c.bool() })], RegistryResult),
+        set_reward_settings: update([RewardSettings], RegistryResult),
+        set_token: update([c.opt(c.principal())], RegistryResult),
+        close_epochs: update([], c.record({ credited: c.nat32(), remaining: c.bool() })),
+
+        // manufacturers
+        register_device: update([DeviceRegistration], DeviceResult),
+        register_devices: update([c.vec(DeviceRegistration)], BatchResult),
+
+        // devices and gateways
+        heartbeat: update([HeartbeatArgs], HeartbeatResult),
+        relay_heartbeats: update([c.vec(RelayedHeartbeat)], RelayResult),
+
+        // owners
+        claim_device: update([ClaimDeviceArgs], RegistryResult),
+        transfer_device: update([TransferDeviceArgs], RegistryResult),
+        set_beneficiary: update([SetBeneficiaryArgs], RegistryResult),
+        add_delegate: update([AddDelegateArgs], RegistryResult),
+        remove_delegate: update([RemoveDelegateArgs], RegistryResult),
+        set_device_status: update([SetStatusArgs], RegistryResult),
+        claim_rewards: update([ClaimRewardsArgs], ClaimRewardsResult),
+
+        // queries
+        get_device: query([DeviceRef], c.opt(Device)),
+        list_devices: query([ListDevicesArgs], ListDevicesResult),
+        get_manufacturer: query([c.principal()], c.opt(Manufacturer)),
+        list_manufacturers: query([], c.vec(Manufacturer)),
+        get_epoch: query([c.nat64()], c.opt(EpochSummary)),
+        get_config: query([], RegistryConfig),
+        get_stats: query([], RegistryStats),
+
+        ...sponsorshipMethods
+    }
+});

@@ -1,0 +1,79 @@
+/**
+ * A device's side of the registry, for firmware simulators, gateways, tests and the demo: it holds the
+ * device's secret key and its nonce counter and signs the messages `device-auth.ts` defines. (A canister
+ * never holds a device's secret key; this module runs in clients.)
+ */
+import type { Principal } from '@dfinity/principal';
+
+import {
+    type CurveName,
+    devicePrincipal,
+    publicKeyOf,
+    signAsDevice,
+    signedMessage,
+    type SignedMessageFields
+} from './device-auth';
+import type { ClaimDeviceArgs, DeviceKey, DeviceRegistration, DeviceSignature, RelayedHeartbeat } from './registry';
+
+export class DeviceSigner {
+    readonly publicKey: Uint8Array;
+    readonly id: Principal;
+    /** The next nonce this device signs with; each message uses a higher one. */
+    nonce = 1n;
+
+    constructor(
+        readonly curve: CurveName,
+        private readonly secretKey: Uint8Array,
+        /** The registry canister the device's messages are for. */
+        readonly registry: Principal
+    ) {
+        this.publicKey = publicKeyOf(curve, secretKey);
+        this.id = devicePrincipal(curve, this.publicKey);
+    }
+
+    get key(): DeviceKey {
+        return { curve: { [this.curve]: null } as DeviceKey['curve'], public_key: this.publicKey };
+    }
+
+    /** Signs `message` for an action, with the next nonce, valid until `expiresAt` (ns). */
+    private sign(action: Parameters<typeof signedMessage>[0], nonce: bigint): DeviceSignature {
+        return {
+            nonce,
+            expires_at: action.expiresAt,
+            signature: signAsDevice(this.curve, this.secretKey, signedMessage(action))
+        };
+    }
+
+    private nextNonce(): bigint {
+        return this.nonce++;
+    }
+
+    /** The proof of possession a manufacturer registers the device with. */
+    registration(manufacturer: Principal, expiresAt: bigint): DeviceRegistration {
+        const nonce = this.nextNonce();
+        const proof = this.sign(
+            { action: 'register_device', manufacturer, registry: this.registry, device: this.id, nonce, expiresAt },
+            nonce
+        );
+        return { key: this.key, proof };
+    }
+
+    /** A claim naming `owner`, which the owner submits. */
+    claim(owner: Principal, expiresAt: bigint): ClaimDeviceArgs {
+        const nonce = this.nextNonce();
+        return {
+            device: this.id,
+            proof: this.sign({ action: 'claim_device', owner, registry: this.registry, device: this.id, nonce, expiresAt })
+        };
+    }
+
+    /** A heartbeat for a gateway to relay. */
+    heartbeat(expiresAt: bigint, location?: bigint): RelayedHeartbeat {
+        const nonce = this.nextNonce();
+        const proof = this.sign(
+            { action: 'heartbeat', location, registry: this.registry, device: this.id, nonce, expiresAt },
+            nonce
+        );
+        return { device: this.id, location: location === undefined ? [] : [location], proof };
+    }
+}
