@@ -35,45 +35,30 @@ export class DeviceSigner {
         return { curve: { [this.curve]: null } as DeviceKey['curve'], public_key: this.publicKey };
     }
 
-    /** Signs `message` for an action, with the next nonce, valid until `expiresAt` (ns). */
-    private sign(action: Parameters<typeof signedMessage>[0], nonce: bigint): DeviceSignature {
-        return {
-            nonce,
-            expires_at: action.expiresAt,
-            signature: signAsDevice(this.curve, this.secretKey, signedMessage(action))
-        };
+    /** The signature over the message `fields` define. */
+    private sign(fields: SignedMessageFields): DeviceSignature {
+        const signature = signAsDevice(this.curve, this.secretKey, signedMessage(fields));
+        return { nonce: fields.nonce, expires_at: fields.expiresAt, signature };
     }
 
-    private nextNonce(): bigint {
-        return this.nonce++;
+    /** What every message of this device names: the registry, the device, the next nonce and the expiry. */
+    private envelope(expiresAt: bigint) {
+        return { registry: this.registry, device: this.id, nonce: this.nonce++, expiresAt };
     }
 
     /** The proof of possession a manufacturer registers the device with. */
     registration(manufacturer: Principal, expiresAt: bigint): DeviceRegistration {
-        const nonce = this.nextNonce();
-        const proof = this.sign(
-            { action: 'register_device', manufacturer, registry: this.registry, device: this.id, nonce, expiresAt },
-            nonce
-        );
-        return { key: this.key, proof };
+        return { key: this.key, proof: this.sign({ action: 'register_device', manufacturer, ...this.envelope(expiresAt) }) };
     }
 
     /** A claim naming `owner`, which the owner submits. */
     claim(owner: Principal, expiresAt: bigint): ClaimDeviceArgs {
-        const nonce = this.nextNonce();
-        return {
-            device: this.id,
-            proof: this.sign({ action: 'claim_device', owner, registry: this.registry, device: this.id, nonce, expiresAt })
-        };
+        return { device: this.id, proof: this.sign({ action: 'claim_device', owner, ...this.envelope(expiresAt) }) };
     }
 
     /** A heartbeat for a gateway to relay. */
     heartbeat(expiresAt: bigint, location?: bigint): RelayedHeartbeat {
-        const nonce = this.nextNonce();
-        const proof = this.sign(
-            { action: 'heartbeat', location, registry: this.registry, device: this.id, nonce, expiresAt },
-            nonce
-        );
+        const proof = this.sign({ action: 'heartbeat', location, ...this.envelope(expiresAt) });
         return { device: this.id, location: location === undefined ? [] : [location], proof };
     }
 }

@@ -10,7 +10,7 @@ import { secp256k1 } from '@noble/curves/secp256k1';
 import { DeviceSigner } from '../../src/shared/device-signer';
 import type { DeviceKey, DeviceRegistration } from '../../src/shared/registry';
 import { createIc, type TestIc } from '../support/ic';
-import { CURVES, deployRegistry, identity, newDevice, nowPlus, type Suite } from './setup';
+import { CURVES, deployRegistry, identity, issuingKey, newDevice, nowPlus, type Suite } from './setup';
 
 const controller = identity(61);
 const maker = identity(62);
@@ -20,15 +20,10 @@ const DAY = 86_400n;
 let ic: TestIc;
 let s: Suite;
 
-const makerKey = (who: Ed25519KeyIdentity): DeviceKey => ({
-    curve: { Ed25519: null },
-    public_key: new Uint8Array(who.getPublicKey().rawKey as ArrayBuffer)
-});
-
 beforeAll(async () => {
     ic = await createIc();
     s = await deployRegistry(ic, controller);
-    const added = await s.registry.add_manufacturer({ name: 'Acme Sensors', issuing_key: makerKey(maker), quota: 8n });
+    const added = await s.registry.add_manufacturer({ name: 'Acme Sensors', issuing_key: issuingKey(maker), quota: 8n });
     expect(added).toEqual({ Ok: maker.getPrincipal() });
 });
 
@@ -44,13 +39,13 @@ async function stats() {
 describe('manufacturers', () => {
     it('are added by controllers only, identified by the principal of their issuing key', async () => {
         s.registry.setIdentity(stranger);
-        await expect(s.registry.add_manufacturer({ name: 'x', issuing_key: makerKey(stranger), quota: 1n })).rejects.toThrow(
+        await expect(s.registry.add_manufacturer({ name: 'x', issuing_key: issuingKey(stranger), quota: 1n })).rejects.toThrow(
             /IC0406/
         );
         s.registry.setIdentity(controller);
         const [m] = await s.registry.get_manufacturer(maker.getPrincipal());
         expect(m).toMatchObject({ name: 'Acme Sensors', quota: 8n, registered: 0n, status: { Active: null } });
-        expect(await s.registry.add_manufacturer({ name: 'again', issuing_key: makerKey(maker), quota: 1n })).toEqual({
+        expect(await s.registry.add_manufacturer({ name: 'again', issuing_key: issuingKey(maker), quota: 1n })).toEqual({
             Err: { InvalidArgument: { reason: 'this issuing key is already a manufacturer' } }
         });
     });
@@ -58,14 +53,16 @@ describe('manufacturers', () => {
     it('register nothing once revoked', async () => {
         const doomed = identity(64);
         s.registry.setIdentity(controller);
-        await s.registry.add_manufacturer({ name: 'Doomed', issuing_key: makerKey(doomed), quota: 10n });
-        expect(await s.registry.revoke_manufacturer({ manufacturer: doomed.getPrincipal(), reason: 'recall' })).toEqual({ Ok: null });
+        await s.registry.add_manufacturer({ name: 'Doomed', issuing_key: issuingKey(doomed), quota: 10n });
+        expect(await s.registry.revoke_manufacturer({ manufacturer: doomed.getPrincipal(), reason: 'recall' })).toEqual({
+            Ok: null
+        });
         const device = newDevice('Ed25519', s.registryId);
         s.registry.setIdentity(doomed);
         // refused in inspect_message, before it costs the registry anything (the method repeats the check)
-        await expect(s.registry.register_device(device.registration(doomed.getPrincipal(), await nowPlus(ic, DAY)))).rejects.toThrow(
-            /IC0406/
-        );
+        await expect(
+            s.registry.register_device(device.registration(doomed.getPrincipal(), await nowPlus(ic, DAY)))
+        ).rejects.toThrow(/IC0406/);
         const devicesBefore = (await stats()).devices;
         const [m] = await s.registry.get_manufacturer(doomed.getPrincipal());
         expect(m?.status).toEqual({ Revoked: { reason: 'recall', at: expect.any(BigInt) as bigint } });
@@ -80,7 +77,12 @@ describe('registration', () => {
         const result = await s.registry.register_device(device.registration(maker.getPrincipal(), await nowPlus(ic, DAY)));
         expect(result).toEqual({ Ok: device.id });
         const [stored] = await s.registry.get_device({ Key: device.key });
-        expect(stored).toMatchObject({ id: device.id, manufacturer: maker.getPrincipal(), owner: [], status: { kind: { Active: null } } });
+        expect(stored).toMatchObject({
+            id: device.id,
+            manufacturer: maker.getPrincipal(),
+            owner: [],
+            status: { kind: { Active: null } }
+        });
     });
 
     it("derives the same principal the IC gives the device's own identity", async () => {
@@ -114,14 +116,23 @@ describe('registration', () => {
 
     it('refuses hostile keys with a typed error and changes nothing', async () => {
         const good = newDevice('Ed25519', s.registryId).registration(maker.getPrincipal(), await nowPlus(ic, DAY));
-        const withKey = (curve: DeviceKey['curve'], public_key: Uint8Array): DeviceRegistration => ({ ...good, key: { curve, public_key } });
+        const withKey = (curve: DeviceKey['curve'], public_key: Uint8Array): DeviceRegistration => ({
+            ...good,
+            key: { curve, public_key }
+        });
         const before = await stats();
         s.registry.setIdentity(maker);
         const cases: [DeviceRegistration, RegExp][] = [
             [withKey({ Ed25519: null }, new Uint8Array(31)), /32 bytes, not 31/],
             [withKey({ P256: null }, good.key.public_key), /33 bytes \(compressed\) or 65/],
             [withKey({ P256: null }, p256.getPublicKey(p256.utils.randomPrivateKey(), true).fill(7, 1)), /not a P256 point/],
-            [withKey({ Secp256k1: null }, Uint8Array.from({ length: 65 }, (_, i) => (i * 37) & 0xff)), /not a Secp256k1 point/]
+            [
+                withKey(
+                    { Secp256k1: null },
+                    Uint8Array.from({ length: 65 }, (_, i) => (i * 37) & 0xff)
+                ),
+                /not a Secp256k1 point/
+            ]
         ];
         for (const [registration, reason] of cases) {
             const result = await s.registry.register_device(registration);
@@ -132,10 +143,28 @@ describe('registration', () => {
         expect(await stats()).toEqual(before);
     });
 
+    it('rejects random bytes as arguments with a decoding error, and changes nothing', async () => {
+        const before = await stats();
+        let seed = 7;
+        for (const method of ['register_devices', 'register_device', 'relay_heartbeats', 'claim_device']) {
+            const junk = Uint8Array.from({ length: 64 }, () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff);
+            await expect(
+                ic.updateCall({ canisterId: s.registryId, method, arg: junk, sender: maker.getPrincipal() })
+            ).rejects.toThrow();
+            const looksCandid = Uint8Array.of(0x44, 0x49, 0x44, 0x4c, ...junk.subarray(4));
+            await expect(
+                ic.updateCall({ canisterId: s.registryId, method, arg: looksCandid, sender: maker.getPrincipal() })
+            ).rejects.toThrow();
+        }
+        expect(await stats()).toEqual(before);
+    });
+
     it('registers a batch item by item, refuses an oversized batch whole, and stops at the quota', async () => {
         s.registry.setIdentity(maker);
         const expires = await nowPlus(ic, DAY);
-        const oversized = Array.from({ length: 101 }, () => newDevice('Ed25519', s.registryId).registration(maker.getPrincipal(), expires));
+        const oversized = Array.from({ length: 101 }, () =>
+            newDevice('Ed25519', s.registryId).registration(maker.getPrincipal(), expires)
+        );
         expect(await s.registry.register_devices(oversized)).toEqual({ Err: { BatchTooLarge: { max: 100 } } });
 
         const [before] = await s.registry.get_manufacturer(maker.getPrincipal());

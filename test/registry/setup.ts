@@ -17,7 +17,7 @@ import { tokenService } from '../../src/canisters/token/service';
 import type { ActorOf } from '../../src/shared/candid';
 import type { CurveName } from '../../src/shared/device-auth';
 import { DeviceSigner } from '../../src/shared/device-signer';
-import type { EpochSettings, RewardSettings } from '../../src/shared/registry';
+import type { DeviceKey, EpochSettings, RewardSettings } from '../../src/shared/registry';
 import type { TestIc } from '../support/ic';
 
 type Settable = { setIdentity(identity: Ed25519KeyIdentity): void; setPrincipal(principal: Principal): void };
@@ -74,6 +74,11 @@ const SECRETS: Record<CurveName, () => Uint8Array> = {
     Secp256k1: () => secp256k1.utils.randomPrivateKey(),
     P256: () => p256.utils.randomPrivateKey()
 };
+
+/** The Ed25519 key of an identity, as a manufacturer's issuing key (the manufacturer calls as that identity). */
+export function issuingKey(who: Ed25519KeyIdentity): DeviceKey {
+    return { curve: { Ed25519: null }, public_key: Uint8Array.from(who.getPublicKey().rawKey as Uint8Array) };
+}
 
 /** A device with a fresh key on `curve`, for `registry`. */
 export function newDevice(curve: CurveName, registry: Principal): DeviceSigner {

@@ -4,7 +4,7 @@
  * registry's answers come out. The rules live in `registry.ts`, `epochs.ts`, `proofs.ts` and `groups.ts`; the
  * layout in `state.ts`.
  */
-import { Principal } from '@dfinity/principal';
+import { type Principal } from '@dfinity/principal';
 import * as azle from 'azle';
 import {
     call,

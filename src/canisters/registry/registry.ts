@@ -54,6 +54,7 @@ import { curveName, proofError } from './proofs';
 import {
     type Closing,
     type Liveness,
+    newLiveness,
     type RegistryCore,
     type RegistryStore,
     type StatusName,
@@ -288,17 +289,7 @@ export class Registry {
             status_changed_at: now,
             status_by: { Registration: null }
         });
-        this.store.writeLiveness(id, {
-            status: 'Active',
-            lastNonce: registration.proof.nonce,
-            lastInterval: undefined,
-            lastHeartbeatAt: undefined,
-            heartbeats: 0n,
-            location: undefined,
-            locationChanges: 0,
-            earned: 0n,
-            claimed: 0n
-        });
+        this.store.writeLiveness(id, newLiveness(registration.proof.nonce));
         this.groups.add('manufacturer', manufacturerId, id);
         this.groups.add('status', statusGroup('Active'), id);
         return { Ok: device };

@@ -127,6 +127,21 @@ export type Liveness = {
     claimed: bigint;
 };
 
+/** A newly registered device: active, its registration's nonce spent, nothing counted or earned yet. */
+export function newLiveness(nonce: bigint): Liveness {
+    return {
+        status: 'Active',
+        lastNonce: nonce,
+        lastInterval: undefined,
+        lastHeartbeatAt: undefined,
+        heartbeats: 0n,
+        location: undefined,
+        locationChanges: 0,
+        earned: 0n,
+        claimed: 0n
+    };
+}
+
 export const LIVENESS_BYTES = 64;
 
 /**

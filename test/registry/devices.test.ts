@@ -1,0 +1,249 @@
+/**
+ * A registered device's life: heartbeats as its own principal or relayed by a gateway (one counts per
+ * interval; replayed and expired signatures refused on every curve), ownership claimed with the device's
+ * signature, transfer (which wipes delegates and the beneficiary), status changes by role, and the listings.
+ */
+import type { Principal } from '@dfinity/principal';
+
+import type { DeviceSigner } from '../../src/shared/device-signer';
+import { createIc, type TestIc } from '../support/ic';
+import { CURVES, deployRegistry, identity, issuingKey, newDevice, nowPlus, type Suite } from './setup';
+
+const controller = identity(71);
+const maker = identity(72);
+const gateway = identity(73);
+const owner = identity(74);
+const buyer = identity(75);
+const helper = identity(76);
+const stranger = identity(77);
+const DAY = 86_400n;
+const INTERVAL_MS = 600_000;
+/** An H3 cell at resolution 10, and its neighbour. */
+const CELL = 0x8a2a1072b59ffffn;
+const OTHER_CELL = 0x8a2a1072b5b7fffn;
+
+let ic: TestIc;
+let s: Suite;
+
+async function register(curve: (typeof CURVES)[number]): Promise<DeviceSigner> {
+    const device = newDevice(curve, s.registryId);
+    s.registry.setIdentity(maker);
+    const result = await s.registry.register_device(device.registration(maker.getPrincipal(), await nowPlus(ic, DAY)));
+    expect(result).toEqual({ Ok: device.id });
+    return device;
+}
+
+async function asDevice<T>(device: DeviceSigner, f: () => Promise<T>): Promise<T> {
+    s.registry.setPrincipal(device.id);
+    return f();
+}
+
+beforeAll(async () => {
+    ic = await createIc();
+    s = await deployRegistry(ic, controller);
+    await s.registry.add_manufacturer({ name: 'Acme', issuing_key: issuingKey(maker), quota: 1_000n });
+    expect(await s.registry.set_gateway({ gateway: gateway.getPrincipal(), allowed: true })).toEqual({ Ok: null });
+});
+
+afterAll(async () => {
+    await ic.tearDown();
+});
+
+describe('heartbeats as the device itself', () => {
+    it('count once per interval, with the location and how often it changed', async () => {
+        const device = await register('Ed25519');
+        const first = await asDevice(device, () => s.registry.heartbeat({ location: [CELL] }));
+        expect(first).toMatchObject({ Ok: { beats_this_epoch: 1 } });
+        const again = await asDevice(device, () => s.registry.heartbeat({ location: [] }));
+        expect(again).toMatchObject({ Err: { TooSoon: {} } });
+        await ic.advanceTime(INTERVAL_MS);
+        await asDevice(device, () => s.registry.heartbeat({ location: [OTHER_CELL] }));
+        const [stored] = await s.registry.get_device({ Id: device.id });
+        expect(stored).toMatchObject({ heartbeats: 2n, location: [OTHER_CELL], location_changes: 2 });
+    });
+
+    it('from an unknown principal or a suspended device are refused in inspect_message', async () => {
+        s.registry.setPrincipal(stranger.getPrincipal());
+        await expect(s.registry.heartbeat({ location: [] })).rejects.toThrow(/IC0406/);
+        const device = await register('P256');
+        s.registry.setIdentity(controller);
+        await s.registry.set_device_status({ device: device.id, status: { Suspended: null }, reason: 'audit' });
+        await expect(asDevice(device, () => s.registry.heartbeat({ location: [] }))).rejects.toThrow(/IC0406/);
+    });
+
+    it('refuses a location that is not an H3 cell', async () => {
+        const device = await register('Ed25519');
+        const result = await asDevice(device, () => s.registry.heartbeat({ location: [123n] }));
+        expect(result).toEqual({ Err: { InvalidArgument: { reason: 'location is not an H3 cell index' } } });
+    });
+});
+
+describe('relayed heartbeats', () => {
+    it.each(CURVES)('count a %s device once, and refuse its replayed and expired signatures', async (curve) => {
+        const device = await register(curve);
+        await ic.advanceTime(INTERVAL_MS);
+        s.registry.setIdentity(gateway);
+        const beat = device.heartbeat(await nowPlus(ic, 600n), CELL);
+        const old = device.heartbeat(await nowPlus(ic, 600n));
+        const fresh = device.heartbeat(await nowPlus(ic, 600n));
+        const expired = device.heartbeat(await nowPlus(ic, -1n));
+        const result = await s.registry.relay_heartbeats([fresh, beat, old, expired]);
+        if (!('Ok' in result)) throw new Error(JSON.stringify(result));
+        expect(result.Ok[0]).toMatchObject({ Ok: { beats_this_epoch: 1 } });
+        expect(result.Ok[1]).toEqual({ Err: { NonceReused: { nonce: beat.proof.nonce, last_nonce: fresh.proof.nonce } } });
+        expect(result.Ok[2]).toMatchObject({ Err: { NonceReused: {} } });
+        expect(result.Ok[3]).toMatchObject({ Err: { SignatureExpired: {} } });
+        const replay = await s.registry.relay_heartbeats([fresh]);
+        expect(replay).toEqual({ Ok: [{ Err: { NonceReused: { nonce: fresh.proof.nonce, last_nonce: fresh.proof.nonce } } }] });
+    });
+
+    it('spend the nonce of a heartbeat that came too soon, so it cannot count in a later interval', async () => {
+        const device = await register('Secp256k1');
+        s.registry.setIdentity(gateway);
+        await s.registry.relay_heartbeats([device.heartbeat(await nowPlus(ic, 3_000n))]);
+        const early = device.heartbeat(await nowPlus(ic, 3_000n));
+        expect(await s.registry.relay_heartbeats([early])).toMatchObject({ Ok: [{ Err: { TooSoon: {} } }] });
+        await ic.advanceTime(INTERVAL_MS);
+        expect(await s.registry.relay_heartbeats([early])).toMatchObject({ Ok: [{ Err: { NonceReused: {} } }] });
+    });
+
+    it('refuse a forged signature, an oversized batch, and a caller that is not a gateway', async () => {
+        const device = await register('P256');
+        const other = newDevice('P256', s.registryId);
+        other.nonce = 100n; // a fresh nonce: only the signature is wrong
+        const forged = { ...other.heartbeat(await nowPlus(ic, 600n)), device: device.id };
+        s.registry.setIdentity(gateway);
+        expect(await s.registry.relay_heartbeats([forged])).toEqual({ Ok: [{ Err: { InvalidSignature: null } }] });
+        const many = Array.from({ length: 101 }, () => forged);
+        expect(await s.registry.relay_heartbeats(many)).toEqual({ Err: { BatchTooLarge: { max: 100 } } });
+        s.registry.setIdentity(stranger);
+        await expect(s.registry.relay_heartbeats([forged])).rejects.toThrow(/IC0406/);
+        const [stored] = await s.registry.get_device({ Id: device.id });
+        expect(stored?.heartbeats).toBe(0n);
+    });
+});
+
+describe('ownership', () => {
+    it.each(CURVES)('is claimed with a %s claim the device signed for that owner, once', async (curve) => {
+        const device = await register(curve);
+        const claim = device.claim(owner.getPrincipal(), await nowPlus(ic, 3_600n));
+        s.registry.setIdentity(stranger);
+        expect(await s.registry.claim_device(claim)).toEqual({ Err: { InvalidSignature: null } });
+        const expired = device.claim(owner.getPrincipal(), await nowPlus(ic, -1n));
+        s.registry.setIdentity(owner);
+        expect(await s.registry.claim_device(expired)).toMatchObject({ Err: { SignatureExpired: {} } });
+        expect(await s.registry.claim_device(claim)).toEqual({ Ok: null });
+        expect(await s.registry.claim_device(claim)).toEqual({ Err: { AlreadyOwned: { owner: owner.getPrincipal() } } });
+        const [stored] = await s.registry.get_device({ Id: device.id });
+        expect(stored?.owner).toEqual([owner.getPrincipal()]);
+    });
+
+    it('moves on transfer, which wipes the delegates and the beneficiary', async () => {
+        const device = await register('Ed25519');
+        s.registry.setIdentity(owner);
+        await s.registry.claim_device(device.claim(owner.getPrincipal(), await nowPlus(ic, 3_600n)));
+        const expires = await nowPlus(ic, DAY);
+        expect(
+            await s.registry.add_delegate({ device: device.id, delegate: helper.getPrincipal(), expires_at: expires })
+        ).toEqual({ Ok: null });
+        const beneficiary = { owner: helper.getPrincipal(), subaccount: [] as [] };
+        expect(await s.registry.set_beneficiary({ device: device.id, beneficiary: [beneficiary] })).toEqual({ Ok: null });
+        s.registry.setIdentity(stranger);
+        expect(await s.registry.transfer_device({ device: device.id, to: stranger.getPrincipal() })).toMatchObject({
+            Err: { NotAuthorized: {} }
+        });
+        s.registry.setIdentity(owner);
+        expect(await s.registry.transfer_device({ device: device.id, to: buyer.getPrincipal() })).toEqual({ Ok: null });
+        const [stored] = await s.registry.get_device({ Id: device.id });
+        expect(stored).toMatchObject({ owner: [buyer.getPrincipal()], delegates: [], beneficiary: [] });
+        // the old delegate lost its power with the transfer
+        s.registry.setIdentity(helper);
+        const suspend = await s.registry.set_device_status({ device: device.id, status: { Suspended: null }, reason: 'x' });
+        expect(suspend).toMatchObject({ Err: { NotAuthorized: {} } });
+    });
+});
+
+describe('status', () => {
+    let device: DeviceSigner;
+
+    beforeAll(async () => {
+        device = await register('Ed25519');
+        s.registry.setIdentity(owner);
+        await s.registry.claim_device(device.claim(owner.getPrincipal(), await nowPlus(ic, 3_600n)));
+        await s.registry.add_delegate({ device: device.id, delegate: helper.getPrincipal(), expires_at: await nowPlus(ic, 60n) });
+    });
+
+    const setStatus = (who: typeof owner, status: 'Active' | 'Suspended' | 'Revoked') => {
+        s.registry.setIdentity(who);
+        const kind = { [status]: null } as { Active: null } | { Suspended: null } | { Revoked: null };
+        return s.registry.set_device_status({ device: device.id, status: kind, reason: `${status} by test` });
+    };
+
+    it('is suspended and resumed by a live delegate or the owner, not by strangers', async () => {
+        expect(await setStatus(stranger, 'Suspended')).toMatchObject({ Err: { NotAuthorized: {} } });
+        expect(await setStatus(helper, 'Suspended')).toEqual({ Ok: null });
+        const [suspended] = await s.registry.get_device({ Id: device.id });
+        expect(suspended?.status).toMatchObject({
+            kind: { Suspended: null },
+            by: { Delegate: null },
+            reason: 'Suspended by test'
+        });
+        expect(await setStatus(owner, 'Active')).toEqual({ Ok: null });
+        await ic.advanceTime(61_000); // the delegation expires
+        expect(await setStatus(helper, 'Suspended')).toMatchObject({ Err: { NotAuthorized: {} } });
+    });
+
+    it('set by a controller is lifted only by a controller or the manufacturer; revocation is final', async () => {
+        expect(await setStatus(controller, 'Suspended')).toEqual({ Ok: null });
+        expect(await setStatus(owner, 'Active')).toMatchObject({ Err: { NotAuthorized: {} } });
+        expect(await setStatus(owner, 'Revoked')).toMatchObject({ Err: { NotAuthorized: {} } });
+        expect(await setStatus(maker, 'Revoked')).toEqual({ Ok: null });
+        expect(await setStatus(controller, 'Active')).toEqual({
+            Err: { NotAuthorized: { reason: 'a revoked device stays revoked' } }
+        });
+    });
+});
+
+describe('listings and counts', () => {
+    it('page devices by owner, manufacturer and status after prev, and count them in O(1)', async () => {
+        const mine: Principal[] = [];
+        for (let i = 0; i < 5; i++) {
+            const device = await register('Ed25519');
+            s.registry.setIdentity(buyer);
+            await s.registry.claim_device(device.claim(buyer.getPrincipal(), await nowPlus(ic, 3_600n)));
+            mine.push(device.id);
+        }
+        const all: string[] = [];
+        let prev: [] | [Principal] = [];
+        for (;;) {
+            const page = await s.registry.list_devices({ filter: { Owner: buyer.getPrincipal() }, prev, take: [2] });
+            if (!('Ok' in page)) throw new Error(JSON.stringify(page));
+            if (page.Ok.length === 0) break;
+            expect(page.Ok.length).toBeLessThanOrEqual(2);
+            all.push(...page.Ok.map((d) => d.id.toText()));
+            prev = [page.Ok[page.Ok.length - 1]?.id as Principal];
+        }
+        // the buyer also owns the device transferred above
+        expect(all).toHaveLength(6);
+        expect(new Set(all)).toEqual(new Set([...all]));
+        for (const id of mine) expect(all).toContain(id.toText());
+
+        const stats = await s.registry.get_stats();
+        const [m] = await s.registry.get_manufacturer(maker.getPrincipal());
+        expect(m?.registered).toBe(stats.devices);
+        const byStatus = await s.registry.list_devices({ filter: { Status: { Revoked: null } }, prev: [], take: [] });
+        expect('Ok' in byStatus && BigInt(byStatus.Ok.length)).toBe(stats.revoked);
+        const byMaker = await s.registry.list_devices({
+            filter: { Manufacturer: maker.getPrincipal() },
+            prev: [],
+            take: [1_000]
+        });
+        expect('Ok' in byMaker && byMaker.Ok.length).toBe(Math.min(500, Number(stats.devices)));
+        const notThere = await s.registry.list_devices({
+            filter: { Owner: owner.getPrincipal() },
+            prev: [mine[0] as Principal],
+            take: []
+        });
+        expect(notThere).toEqual({ Err: { InvalidArgument: { reason: 'prev is not in this listing' } } });
+    });
+});
