@@ -6,18 +6,24 @@
 import type { Principal } from '@dfinity/principal';
 
 import type { counterService } from './examples/counter/service';
+import type { registryService } from './src/canisters/registry/service';
 import { ledgerInit } from './src/canisters/token/deploy';
 import type { tokenService } from './src/canisters/token/service';
 import type { walletService } from './src/canisters/wallet/service';
 import type { ArgsOf } from './src/shared/candid';
 import type { FundingSettings } from './src/shared/wallet';
 
-export type DeployContext = { readonly deployer: Principal };
+export type DeployContext = {
+    readonly deployer: Principal;
+    /** The id of a canister of dfx.json: every canister is created before any is installed. */
+    readonly canister: (name: keyof DeployConfig) => Principal;
+};
 
 export type DeployConfig = {
     counter: { init: (ctx: DeployContext) => ArgsOf<typeof counterService.init> };
     token: { init: (ctx: DeployContext) => ArgsOf<typeof tokenService.init> };
     wallet: { init: (ctx: DeployContext) => ArgsOf<typeof walletService.init> };
+    registry: { init: (ctx: DeployContext) => ArgsOf<typeof registryService.init> };
 };
 
 const T = 1_000_000_000_000n;
@@ -33,10 +39,10 @@ export const SUITE_FUNDING: FundingSettings = {
 const config: DeployConfig = {
     counter: { init: () => [{ max_step: 1_000n }] },
     token: {
-        init: ({ deployer }) => [
+        init: ({ deployer, canister }) => [
             ledgerInit({
-                // minting from a subaccount of its own, so the deployer's default account holds the supply
-                mintingAccount: { owner: deployer, subaccount: [Uint8Array.from({ length: 32 }, (_, i) => (i === 31 ? 1 : 0))] },
+                // the registry mints device rewards: every token beyond the initial balances is a reward claimed
+                mintingAccount: { owner: canister('registry'), subaccount: [] },
                 transferFee: 10_000n,
                 initialBalances: [[{ owner: deployer, subaccount: [] }, 1_000_000_000_000n]],
                 symbol: 'DPN',
@@ -45,7 +51,19 @@ const config: DeployConfig = {
             })
         ]
     },
-    wallet: { init: ({ deployer }) => [[{ controllers: [deployer], funding: [SUITE_FUNDING] }]] }
+    wallet: { init: ({ deployer }) => [[{ controllers: [deployer], funding: [SUITE_FUNDING] }]] },
+    registry: {
+        init: ({ canister }) => [
+            {
+                token: [canister('token')],
+                // a heartbeat counts once per 10 minutes; an hour-long epoch (6 intervals) pays devices up at
+                // least half of it
+                epochs: { heartbeat_interval_seconds: 600n, epoch_seconds: 3_600n, min_uptime_percent: 50 },
+                // 0.0001 DPN (8 decimals) per counted heartbeat, at most 10 DPN per epoch in all
+                rewards: { reward_per_heartbeat: 10_000n, epoch_cap: 1_000_000_000n }
+            }
+        ]
+    }
 };
 
 export default config;

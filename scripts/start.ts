@@ -1,8 +1,9 @@
 /**
  * `npm start`: builds every canister of dfx.json, starts a local IC in this process, deploys each canister with
- * its init arguments from deploy.config.ts, wires the suite together (the wallet controls and funds the token,
- * and meters the token's callers through the sponsorship module), runs a funding round and a few sponsored
- * calls, and prints the canister ids and a summary.
+ * its init arguments from deploy.config.ts, wires the suite together (the wallet controls and funds the token
+ * and the registry and meters their callers through the sponsorship module; the registry is the token's
+ * minting account), runs the DePIN demo (`scripts/lib/demo.ts`: 1,000 devices, three epochs, rewards) and
+ * prints a summary.
  */
 import { relative } from 'node:path';
 
@@ -11,6 +12,7 @@ import { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 
 import config, { type DeployConfig } from '../deploy.config';
+import { registryService } from '../src/canisters/registry/service';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
 import { LocalIc } from '../src/replica';
@@ -18,6 +20,7 @@ import type { ActorOf } from '../src/shared/candid';
 import type { SponsorPolicy } from '../src/shared/sponsorship/policy';
 import { buildCanister } from './lib/build';
 import { readCanisters, ROOT } from './lib/canisters';
+import { REGISTRY_POLICY, runDemo } from './lib/demo';
 import { loadService } from './generate';
 
 const T = 1_000_000_000_000n;
@@ -27,6 +30,7 @@ const DEFAULT_START_CYCLES = 3n * T;
 
 type WalletActor = ActorOf<typeof walletService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
 type TokenActor = ActorOf<typeof tokenService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
+type RegistryActor = ActorOf<typeof registryService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
 
 /** What the token's sponsored methods allow each caller: 100 calls a minute, none from the anonymous principal. */
 const TOKEN_POLICY: SponsorPolicy = {
@@ -43,30 +47,45 @@ const TOKEN_POLICY: SponsorPolicy = {
 
 const cyclesText = (n: bigint) => `${(Number(n) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 })} T`;
 
-/** The wallet becomes a controller and the funder of the token, and the token reports to it. */
-async function wireSuite(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Map<string, Principal>): Promise<string[]> {
-    const walletId = ids.get('wallet');
-    const tokenId = ids.get('token');
-    if (walletId === undefined || tokenId === undefined) return [];
-    const wallet = ic.createActor(walletService.idlFactory as never, walletId) as unknown as WalletActor;
-    const token = ic.createActor(tokenService.idlFactory as never, tokenId) as unknown as TokenActor;
-    wallet.setIdentity(deployer);
-    token.setIdentity(deployer);
-
+/** Makes the wallet a controller and the funder of `canister`, which reports its callers' usage to it. */
+async function sponsor(
+    ic: LocalIc,
+    deployer: Ed25519KeyIdentity,
+    wallet: WalletActor,
+    walletId: Principal,
+    target: { id: Principal; name: string; actor: TokenActor | RegistryActor; policy: SponsorPolicy }
+): Promise<void> {
     await ic.updateCanisterSettings({
-        canisterId: tokenId,
+        canisterId: target.id,
         controllers: [deployer.getPrincipal(), walletId],
         sender: deployer.getPrincipal()
     });
     await wallet.sponsor_canister({
-        canister: tokenId,
-        name: ['token'],
+        canister: target.id,
+        name: [target.name],
         strategy: { BelowThreshold: { min_cycles: 5n * T, top_up: 5n * T } },
         budget: []
     });
-    await token.sponsorship_configure({ wallet: [walletId], report_interval_seconds: 60n });
-    const pushed = await wallet.set_sponsor_policy({ canister: tokenId, policy: TOKEN_POLICY });
-    if ('Err' in pushed) throw new Error(`the token did not take its policy: ${pushed.Err}`);
+    target.actor.setIdentity(deployer);
+    await target.actor.sponsorship_configure({ wallet: [walletId], report_interval_seconds: 60n });
+    const pushed = await wallet.set_sponsor_policy({ canister: target.id, policy: target.policy });
+    if ('Err' in pushed) throw new Error(`the ${target.name} did not take its policy: ${pushed.Err}`);
+}
+
+/** The wallet becomes a controller and the funder of the token and the registry, which report to it. */
+async function wireSuite(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Map<string, Principal>): Promise<string[]> {
+    const walletId = ids.get('wallet');
+    const tokenId = ids.get('token');
+    const registryId = ids.get('registry');
+    if (walletId === undefined || tokenId === undefined || registryId === undefined) return [];
+    const wallet = ic.createActor(walletService.idlFactory as never, walletId) as unknown as WalletActor;
+    const token = ic.createActor(tokenService.idlFactory as never, tokenId) as unknown as TokenActor;
+    const registry = ic.createActor(registryService.idlFactory as never, registryId) as unknown as RegistryActor;
+    wallet.setIdentity(deployer);
+    token.setIdentity(deployer);
+
+    await sponsor(ic, deployer, wallet, walletId, { id: tokenId, name: 'token', actor: token, policy: TOKEN_POLICY });
+    await sponsor(ic, deployer, wallet, walletId, { id: registryId, name: 'registry', actor: registry, policy: REGISTRY_POLICY });
     const round = await wallet.fund_now();
 
     for (let i = 0; i < 5; i++) {
@@ -85,9 +104,10 @@ async function wireSuite(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Map<str
     const [sponsored] = await wallet.list_sponsored();
     const usage = sponsored?.usage.find((u) => u.method === 'icrc1_transfer');
     return [
-        `wallet ${walletId.toText()} controls and funds token ${tokenId.toText()} (top up 5 T below 5 T; at most 25 T a day in all)`,
+        `wallet ${walletId.toText()} controls and funds token ${tokenId.toText()} and registry ${registryId.toText()} (top up 5 T below 5 T; at most 25 T a day in all); the registry is the token's minting account`,
         `funding round: ${round.checked} checked, ${round.topped_up} topped up, ${cyclesText(round.cycles_sent)} sent, ${round.instructions.toLocaleString('en-US')} instructions`,
         `token policy v${(await token.sponsorship_status()).policy.version}: 100 calls per caller per minute on its 4 updates, anonymous refused`,
+        `registry policy v${(await registry.sponsorship_status()).policy.version}: per caller per 10 minutes, 3 heartbeats, 20 relays, 50 device claims, 10 reward claims`,
         `usage reported to the wallet: icrc1_transfer ${usage?.calls ?? 0n} calls, ${(usage?.instructions ?? 0n).toLocaleString('en-US')} instructions, ${cyclesText(usage?.cycles ?? 0n)}`
     ];
 }
@@ -106,8 +126,16 @@ async function main(): Promise<void> {
     console.log('Starting the local IC and deploying');
     const ic = await LocalIc.create();
     const deployer = Ed25519KeyIdentity.generate(new Uint8Array(32).fill(0x5d));
-    const ctx = { deployer: deployer.getPrincipal() };
     const ids = new Map<string, Principal>();
+    // every canister is created before any is installed, so init arguments can name each other
+    for (const canister of canisters) {
+        const cycles = START_CYCLES[canister.name] ?? DEFAULT_START_CYCLES;
+        ids.set(canister.name, await ic.createCanister({ sender: deployer.getPrincipal(), cycles }));
+    }
+    const ctx = {
+        deployer: deployer.getPrincipal(),
+        canister: (name: keyof DeployConfig) => ids.get(name) as Principal
+    };
     const rows: string[][] = [];
     for (const [i, canister] of canisters.entries()) {
         const service = loadService(canister);
@@ -115,15 +143,11 @@ async function main(): Promise<void> {
         if (entry === undefined && service.init.length > 0)
             throw new Error(`deploy.config.ts has no init arguments for ${canister.name}`);
         const deployStarted = performance.now();
-        const canisterId = await ic.createCanister({
-            sender: ctx.deployer,
-            cycles: START_CYCLES[canister.name] ?? DEFAULT_START_CYCLES
-        });
+        const canisterId = ids.get(canister.name) as Principal;
         const arg = service.encodeInit(IDL, (entry?.init(ctx) ?? []) as never);
         await ic.installCode({ canisterId, wasm: canister.wasmPath, arg, sender: ctx.deployer });
         const initInstructions = ic.lastInstructions(canisterId);
         await ic.tick(2); // timers set at init (Azle seeds its randomness in one)
-        ids.set(canister.name, canisterId);
         console.log(
             `  [${i + 1}/${canisters.length}] ${canister.name}: ${canisterId.toText()} (${((performance.now() - deployStarted) / 1000).toFixed(1)} s)`
         );
@@ -139,6 +163,20 @@ async function main(): Promise<void> {
     console.log('Wiring the suite');
     const wiring = await wireSuite(ic, deployer, ids);
     wiring.forEach((line) => console.log(`  ${line}`));
+
+    console.log('Running the DePIN demo');
+    const suite = { registry: ids.get('registry'), token: ids.get('token'), wallet: ids.get('wallet') };
+    if (suite.registry !== undefined && suite.token !== undefined && suite.wallet !== undefined) {
+        const people = (seed: number) => Ed25519KeyIdentity.generate(new Uint8Array(32).fill(seed));
+        const summary = await runDemo(
+            ic,
+            deployer,
+            { registry: suite.registry, token: suite.token, wallet: suite.wallet },
+            people
+        );
+        console.log('\nDemo summary');
+        summary.forEach((line) => console.log(`  ${line}`));
+    }
 
     const header = ['canister', 'id', 'methods', 'init instructions', 'memory', 'cycles', 'interface'];
     const table: string[][] = [];
