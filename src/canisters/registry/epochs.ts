@@ -71,7 +71,6 @@ export function pointsAdded(settings: EpochSettings, beats: bigint): bigint {
 
 /** What a point is worth in an epoch with `points` in all, and whether the cap cut it. */
 export function rewardPerPoint(rewards: RewardSettings, points: bigint): { perPoint: bigint; capped: boolean } {
-    if (points === 0n) return { perPoint: rewards.reward_per_heartbeat, capped: false };
     if (rewards.reward_per_heartbeat * points <= rewards.epoch_cap)
         return { perPoint: rewards.reward_per_heartbeat, capped: false };
     return { perPoint: rewards.epoch_cap / points, capped: true };

@@ -8,7 +8,6 @@ import { type Principal } from '@dfinity/principal';
 import * as azle from 'azle';
 import {
     call,
-    canisterCycleBalance,
     canisterSelf,
     clearTimer,
     inspectMessage,
@@ -16,7 +15,6 @@ import {
     msgArgData,
     msgCaller,
     msgMethodName,
-    performanceCounter,
     setTimer,
     setTimerInterval,
     StableBTreeMap,
@@ -48,7 +46,7 @@ import type {
 } from '../../shared/registry';
 import { SponsoredCanister } from '../../shared/sponsorship/canister';
 import type { SponsorPolicy, SponsorshipConfig, SponsorshipStatus } from '../../shared/sponsorship/policy';
-import { describeRefusal, Sponsorship } from '../../shared/sponsorship/quota';
+import { Sponsorship } from '../../shared/sponsorship/quota';
 import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
 import { CLOSE_CHUNK, MAX_ARG_BYTES, MAX_MANUFACTURERS_LISTED } from './limits';
 import { type Outcome, Registry, type RegistryEffects } from './registry';
@@ -91,29 +89,12 @@ const effects: RegistryEffects = {
 const registry = new Registry(new RegistryStore(mapsOf(MEMORY, openStable)), effects);
 
 /** The wallet's metering of callers: off (nothing metered) until a wallet sets a policy. */
-const sponsored = new SponsoredCanister(new Sponsorship(openStable(SPONSORSHIP_MEMORY)), {
-    call: (canister, method, options) => call(canister, method, options),
-    setTimerInterval,
-    clearTimer,
-    canisterCycleBalance,
-    time,
-    isController
-});
+const sponsored = new SponsoredCanister(new Sponsorship(openStable(SPONSORSHIP_MEMORY)), azle);
 const sponsorship = sponsored.sponsorship;
 
-/**
- * Runs a metered method: the sponsorship policy admits the caller first (a refusal costs almost nothing), and
- * the instructions of the whole call (its awaits included) are recorded after.
- */
-function metered<T>(method: string, body: () => T): T | { Err: RegistryError } {
-    const caller = msgCaller();
-    const refusal = sponsorship.admit(caller, method, time());
-    if (refusal !== undefined) return { Err: { Throttled: { reason: describeRefusal(refusal) } } };
-    const settle = () => sponsorship.settle(caller, method, performanceCounter(1), time());
-    const result = body();
-    if (result instanceof Promise) return result.finally(settle) as T;
-    settle();
-    return result;
+/** What a caller the sponsorship policy refuses gets. */
+function throttled(reason: string): { Err: RegistryError } {
+    return { Err: { Throttled: { reason } } };
 }
 
 let closingTimer: bigint | undefined;
@@ -218,7 +199,7 @@ export default class RegistryCanister {
 
     @api.update('register_device')
     register_device(registration: DeviceRegistration): DeviceResult {
-        return metered('register_device', () => {
+        return sponsored.metered('register_device', throttled, () => {
             const outcome = registry.register(msgCaller(), [registration]);
             return 'Err' in outcome ? outcome : (outcome.Ok[0] as DeviceResult);
         });
@@ -226,19 +207,19 @@ export default class RegistryCanister {
 
     @api.update('register_devices')
     register_devices(registrations: DeviceRegistration[]): Outcome<DeviceResult[]> {
-        return metered('register_devices', () => registry.register(msgCaller(), registrations));
+        return sponsored.metered('register_devices', throttled, () => registry.register(msgCaller(), registrations));
     }
 
     // --- devices and gateways ---
 
     @api.update('heartbeat')
     heartbeat(args: { location: [] | [bigint] }): HeartbeatResult {
-        return metered('heartbeat', () => registry.heartbeat(msgCaller(), args.location[0]));
+        return sponsored.metered('heartbeat', throttled, () => registry.heartbeat(msgCaller(), args.location[0]));
     }
 
     @api.update('relay_heartbeats')
     relay_heartbeats(heartbeats: RelayedHeartbeat[]): Outcome<HeartbeatResult[]> {
-        return metered('relay_heartbeats', () => registry.relay(msgCaller(), heartbeats));
+        return sponsored.metered('relay_heartbeats', throttled, () => registry.relay(msgCaller(), heartbeats));
     }
 
     // --- owners ---
@@ -248,7 +229,7 @@ export default class RegistryCanister {
         device: Principal;
         proof: { nonce: bigint; expires_at: bigint; signature: Uint8Array };
     }): RegistryResult {
-        return metered('claim_device', () => registry.claimDevice(msgCaller(), args.device, args.proof));
+        return sponsored.metered('claim_device', throttled, () => registry.claimDevice(msgCaller(), args.device, args.proof));
     }
 
     @api.update('transfer_device')
@@ -281,7 +262,11 @@ export default class RegistryCanister {
 
     @api.update('claim_rewards')
     async claim_rewards(args: { devices: Principal[] }): Promise<ClaimRewardsResult> {
-        return metered('claim_rewards', () => registry.claimRewards(msgCaller(), args.devices));
+        return sponsored.metered(
+            'claim_rewards',
+            async (reason) => throttled(reason),
+            () => registry.claimRewards(msgCaller(), args.devices)
+        );
     }
 
     // --- queries ---

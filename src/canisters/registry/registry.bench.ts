@@ -166,9 +166,8 @@ export async function benchRegistry(
     const small = Number((await s.registry.get_stats()).devices);
 
     progress(`seeding ${SCALE_DEVICES.toLocaleString('en-US')} devices`);
-    const upgradeArg = registryService.encodeInit(IDL, [
-        { token: [s.tokenId], epochs: (await s.registry.get_config()).epochs, rewards: (await s.registry.get_config()).rewards }
-    ]);
+    const { epochs, rewards } = await s.registry.get_config();
+    const upgradeArg = registryService.encodeInit(IDL, [{ token: [s.tokenId], epochs, rewards }]);
     await ic.upgradeCanister({ canisterId: s.registryId, wasm: wasms.seeder, sender: controller.getPrincipal() });
     const seeder = ic.createActor(seederIdl as never, s.registryId) as unknown as SeederActor;
     const stableBefore = (await ic.getStableMemory(s.registryId)).length;

@@ -40,6 +40,7 @@ import {
     pointsOf,
     rewardPerPoint
 } from './epochs';
+import { sameAccount } from '../token/accounts';
 import { GroupIndex } from './groups';
 import {
     DEFAULT_TAKE,
@@ -58,6 +59,7 @@ import {
     type RegistryCore,
     type RegistryStore,
     type StatusName,
+    statusKind,
     statusName,
     type StoredDevice,
     type StoredManufacturer,
@@ -304,13 +306,9 @@ export class Registry {
 
     /** A heartbeat the device sent as itself: the IC verified its signature and stops replays. */
     heartbeat(caller: Principal, location: bigint | undefined): HeartbeatResult {
-        if (location !== undefined && !isH3Cell(location)) return invalid('location is not an H3 cell index');
-        const id = caller.toUint8Array();
-        const liveness = this.store.liveness(id);
-        if (liveness === undefined) return err({ UnknownDevice: { device: caller } });
-        if (liveness.status !== 'Active')
-            return err({ DeviceNotActive: { device: caller, status: { [liveness.status]: null } as StatusKind } });
-        return this.countHeartbeat(id, liveness, location, this.effects.now());
+        const active = this.beating(caller, location);
+        if ('Err' in active) return active;
+        return this.countHeartbeat(caller.toUint8Array(), active.Ok, location, this.effects.now());
     }
 
     /** Heartbeats a gateway relays, each signed by its device; one result per heartbeat. */
@@ -321,30 +319,37 @@ export class Registry {
         return { Ok: heartbeats.map((h) => this.relayOne(h, now)) };
     }
 
+    /** The liveness of a device that may send a heartbeat with `location`, or why it may not. */
+    private beating(device: Principal, location: bigint | undefined): Outcome<Liveness> {
+        if (location !== undefined && !isH3Cell(location)) return invalid('location is not an H3 cell index');
+        const liveness = this.store.liveness(device.toUint8Array());
+        if (liveness === undefined) return err({ UnknownDevice: { device } });
+        if (liveness.status !== 'Active') return err({ DeviceNotActive: { device, status: statusKind(liveness.status) } });
+        return { Ok: liveness };
+    }
+
     private relayOne(heartbeat: RelayedHeartbeat, now: bigint): HeartbeatResult {
         const [location] = heartbeat.location;
-        if (location !== undefined && !isH3Cell(location)) return invalid('location is not an H3 cell index');
+        const active = this.beating(heartbeat.device, location);
+        if ('Err' in active) return active;
         const id = heartbeat.device.toUint8Array();
-        const liveness = this.store.liveness(id);
-        const stored = this.store.device(id);
-        if (liveness === undefined || stored === undefined) return err({ UnknownDevice: { device: heartbeat.device } });
-        if (liveness.status !== 'Active') {
-            return err({ DeviceNotActive: { device: heartbeat.device, status: { [liveness.status]: null } as StatusKind } });
-        }
+        const stored = this.store.device(id) as StoredDevice; // every device with a liveness record has one
         const ctx = {
             registry: this.effects.self,
             device: heartbeat.device,
             key: stored.key,
-            lastNonce: liveness.lastNonce,
+            lastNonce: active.Ok.lastNonce,
             now
         };
         const refused = proofError(ctx, { action: 'heartbeat', location }, heartbeat.proof);
         if (refused !== undefined) return err(refused);
+        const spent = { ...active.Ok, lastNonce: heartbeat.proof.nonce };
+        const counted = this.countHeartbeat(id, spent, location, now);
         // The nonce is spent even when the heartbeat does not count (TooSoon): otherwise the same signed message
-        // could be relayed again in a later interval as proof the device was alive then.
-        const spent = { ...liveness, lastNonce: heartbeat.proof.nonce };
-        this.store.writeLiveness(id, spent);
-        return this.countHeartbeat(id, spent, location, now);
+        // could be relayed again in a later interval as proof the device was alive then. (A counted heartbeat
+        // wrote `spent` with its counters.)
+        if ('Err' in counted) this.store.writeLiveness(id, spent);
+        return counted;
     }
 
     /** Counts a heartbeat if none counted in its interval yet: the device's uptime, the epoch's tally. */
@@ -687,11 +692,6 @@ function payoutAccount(stored: StoredDevice): Account | undefined {
     return owner === undefined ? undefined : { owner, subaccount: [] };
 }
 
-function sameAccount(a: Account, b: Account): boolean {
-    const sub = (x: Account) => (x.subaccount[0] === undefined ? '' : Array.from(x.subaccount[0]).join(','));
-    return a.owner.compareTo(b.owner) === 'eq' && sub(a) === sub(b);
-}
-
 function deviceView(id: Principal, stored: StoredDevice, liveness: Liveness): Device {
     return {
         id,
@@ -702,7 +702,7 @@ function deviceView(id: Principal, stored: StoredDevice, liveness: Liveness): De
         beneficiary: stored.beneficiary,
         delegates: stored.delegates,
         status: {
-            kind: { [liveness.status]: null } as StatusKind,
+            kind: statusKind(liveness.status),
             reason: stored.status_reason,
             changed_at: stored.status_changed_at,
             by: stored.status_by

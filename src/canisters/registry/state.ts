@@ -112,6 +112,10 @@ export function statusName(kind: StatusKind): StatusName {
     return Object.keys(kind)[0] as StatusName;
 }
 
+export function statusKind(name: StatusName): StatusKind {
+    return { [name]: null } as StatusKind;
+}
+
 /** A device's hot record: everything a heartbeat reads or writes. */
 export type Liveness = {
     status: StatusName;

@@ -5,18 +5,13 @@
  */
 import * as azle from 'azle';
 import {
-    call,
-    canisterCycleBalance,
     certifiedDataSet,
-    clearTimer,
     dataCertificate,
     inspectMessage,
     isController,
     msgArgData,
     msgCaller,
     msgMethodName,
-    performanceCounter,
-    setTimerInterval,
     StableBTreeMap,
     time,
     trap
@@ -62,7 +57,7 @@ import {
     type SponsorshipConfig,
     type SponsorshipStatus
 } from '../../shared/sponsorship/policy';
-import { describeRefusal, Sponsorship } from '../../shared/sponsorship/quota';
+import { Sponsorship } from '../../shared/sponsorship/quota';
 import { BLOCK_TYPES } from './blocks';
 import { tipTreeCbor } from './certification';
 import { applyUpgrade, configFromInit, MAX_TAKE_ALLOWANCES, metadataOf } from './config';
@@ -83,32 +78,12 @@ const ledger = new Ledger(new LedgerState(mapsOf(MEMORY, openStable)), (data) =>
 const KNOWN_METHODS = new Set<string>(Object.keys(tokenService.methods));
 
 /** The wallet's metering of callers: off (nothing metered) until a wallet sets a policy. */
-const sponsored = new SponsoredCanister(new Sponsorship(openStable(SPONSORSHIP_MEMORY)), {
-    call: (canister, method, options) => call(canister, method, options),
-    setTimerInterval,
-    clearTimer,
-    canisterCycleBalance,
-    time,
-    isController
-});
+const sponsored = new SponsoredCanister(new Sponsorship(openStable(SPONSORSHIP_MEMORY)), azle);
 const sponsorship = sponsored.sponsorship;
 
 /** The GenericError a call refused by the sponsorship policy gets. */
 function refusedError(message: string) {
     return { Err: { GenericError: { error_code: SPONSORSHIP_REFUSED_ERROR_CODE, message } } } as const;
-}
-
-/**
- * Runs a metered method: the sponsorship policy admits the caller first (a refusal is answered at once, before
- * any ledger work), and the instructions the call executed are recorded after.
- */
-function metered<R>(method: string, refused: (message: string) => R, body: (ctx: ReturnType<typeof context>) => R): R {
-    const ctx = context();
-    const refusal = sponsorship.admit(ctx.caller, method, ctx.now);
-    if (refusal !== undefined) return refused(describeRefusal(refusal));
-    const result = body(ctx);
-    sponsorship.settle(ctx.caller, method, performanceCounter(0), ctx.now);
-    return result;
 }
 
 const STANDARDS = [
@@ -208,7 +183,7 @@ export default class Token {
 
     @api.update('icrc1_transfer')
     icrc1_transfer(arg: TransferArg): TransferResult {
-        return metered('icrc1_transfer', refusedError, (ctx) => ledger.transfer(ctx, arg));
+        return sponsored.metered('icrc1_transfer', refusedError, () => ledger.transfer(context(), arg));
     }
 
     @api.query('icrc1_supported_standards')
@@ -225,7 +200,7 @@ export default class Token {
 
     @api.update('icrc2_approve')
     icrc2_approve(arg: ApproveArgs): ApproveResult {
-        return metered('icrc2_approve', refusedError, (ctx) => ledger.approve(ctx, arg));
+        return sponsored.metered('icrc2_approve', refusedError, () => ledger.approve(context(), arg));
     }
 
     @api.query('icrc2_allowance')
@@ -235,7 +210,7 @@ export default class Token {
 
     @api.update('icrc2_transfer_from')
     icrc2_transfer_from(arg: TransferFromArgs): TransferFromResult {
-        return metered('icrc2_transfer_from', refusedError, (ctx) => ledger.transferFrom(ctx, arg));
+        return sponsored.metered('icrc2_transfer_from', refusedError, () => ledger.transferFrom(context(), arg));
     }
 
     // --- ICRC-3 ---
@@ -338,7 +313,7 @@ export default class Token {
     @api.update('icrc4_transfer_batch')
     icrc4_transfer_batch(args: TransferArg[]): TransferBatchResults {
         const refused = (message: string): TransferBatchResults => args.map(() => [refusedError(message)]);
-        return metered('icrc4_transfer_batch', refused, (ctx) => ledger.transferBatch(ctx, args));
+        return sponsored.metered('icrc4_transfer_batch', refused, () => ledger.transferBatch(context(), args));
     }
 
     @api.query('icrc4_balance_of_batch')

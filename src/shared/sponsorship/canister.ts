@@ -1,15 +1,15 @@
 /**
- * What a sponsored canister wires in: the sponsorship methods' rules (who may configure it and set its policy)
- * and the timer that sends its usage to the wallet. Azle's exports come in as a parameter, as in
+ * What a sponsored canister wires in: the metering of its sponsored methods, the sponsorship methods' rules
+ * (who may configure it and set its policy) and the timer that sends its usage to the wallet. Azle's exports come in as a parameter, as in
  * `candid/implement.ts`, so this module loads in Node too.
  */
 import type { Principal } from '@dfinity/principal';
 
 import { decoder, encoder } from '../candid/wire';
 import { ReportAck, type SponsorPolicy, type SponsorshipConfig, UsageReport } from './policy';
-import type { Sponsorship } from './quota';
+import { describeRefusal, type Sponsorship } from './quota';
 
-/** The part of Azle's exports the reporter uses. */
+/** The part of Azle's exports this module uses; a canister passes Azle's module itself. */
 export type SponsorAzle = {
     readonly call: (canister: Principal, method: string, options: { raw: true; args: Uint8Array }) => Promise<unknown>;
     readonly setTimerInterval: (seconds: number, callback: () => Promise<void>) => bigint;
@@ -17,6 +17,8 @@ export type SponsorAzle = {
     readonly canisterCycleBalance: () => bigint;
     readonly time: () => bigint;
     readonly isController: (principal: Principal) => boolean;
+    readonly msgCaller: () => Principal;
+    readonly performanceCounter: (counter: number) => bigint;
 };
 
 const encodeReport = encoder([UsageReport]);
@@ -41,6 +43,22 @@ export class SponsoredCanister {
         this.timer = undefined;
         if (this.sponsorship.wallet === undefined) return;
         this.timer = this.azle.setTimerInterval(Number(this.sponsorship.reportIntervalSeconds), () => this.report());
+    }
+
+    /**
+     * Runs a metered method: the policy admits the caller first (a refusal is answered with `refused(reason)` at
+     * once, before any of the method's work), and the instructions of the whole call, its awaits included, are
+     * recorded after. For an async method, `body` and `refused` return promises.
+     */
+    metered<R>(method: string, refused: (reason: string) => R, body: () => R): R {
+        const caller = this.azle.msgCaller();
+        const refusal = this.sponsorship.admit(caller, method, this.azle.time());
+        if (refusal !== undefined) return refused(describeRefusal(refusal));
+        const settle = () => this.sponsorship.settle(caller, method, this.azle.performanceCounter(1), this.azle.time());
+        const result = body();
+        if (result instanceof Promise) return result.finally(settle) as R;
+        settle();
+        return result;
     }
 
     /** `sponsorship_configure`: controllers only. */
