@@ -8,7 +8,7 @@
 import { relative } from 'node:path';
 
 import { IDL } from '@dfinity/candid';
-import { Ed25519KeyIdentity } from '@dfinity/identity';
+import type { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 
 import config, { type DeployConfig } from '../deploy.config';
@@ -16,21 +16,17 @@ import { registryService } from '../src/canisters/registry/service';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
 import { LocalIc } from '../src/replica';
-import type { ActorOf } from '../src/shared/candid';
 import type { SponsorPolicy } from '../src/shared/sponsorship/policy';
 import { buildCanister } from './lib/build';
+import { seededIdentity } from './lib/identities';
 import { readCanisters, ROOT } from './lib/canisters';
-import { REGISTRY_POLICY, runDemo } from './lib/demo';
+import { REGISTRY_POLICY, type RegistryActor, runDemo, type TokenActor, type WalletActor } from './lib/demo';
 import { loadService } from './generate';
 
 const T = 1_000_000_000_000n;
 /** Cycles each canister starts with; the wallet holds the suite's treasury. */
 const START_CYCLES: Record<string, bigint> = { wallet: 100n * T };
 const DEFAULT_START_CYCLES = 3n * T;
-
-type WalletActor = ActorOf<typeof walletService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
-type TokenActor = ActorOf<typeof tokenService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
-type RegistryActor = ActorOf<typeof registryService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
 
 /** What the token's sponsored methods allow each caller: 100 calls a minute, none from the anonymous principal. */
 const TOKEN_POLICY: SponsorPolicy = {
@@ -125,7 +121,7 @@ async function main(): Promise<void> {
 
     console.log('Starting the local IC and deploying');
     const ic = await LocalIc.create();
-    const deployer = Ed25519KeyIdentity.generate(new Uint8Array(32).fill(0x5d));
+    const deployer = seededIdentity(0x5d);
     const ids = new Map<string, Principal>();
     // every canister is created before any is installed, so init arguments can name each other
     for (const canister of canisters) {
@@ -167,13 +163,7 @@ async function main(): Promise<void> {
     console.log('Running the DePIN demo');
     const suite = { registry: ids.get('registry'), token: ids.get('token'), wallet: ids.get('wallet') };
     if (suite.registry !== undefined && suite.token !== undefined && suite.wallet !== undefined) {
-        const people = (seed: number) => Ed25519KeyIdentity.generate(new Uint8Array(32).fill(seed));
-        const summary = await runDemo(
-            ic,
-            deployer,
-            { registry: suite.registry, token: suite.token, wallet: suite.wallet },
-            people
-        );
+        const summary = await runDemo(ic, deployer, { registry: suite.registry, token: suite.token, wallet: suite.wallet });
         console.log('\nDemo summary');
         summary.forEach((line) => console.log(`  ${line}`));
     }

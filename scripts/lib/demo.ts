@@ -19,14 +19,15 @@ import { DeviceSigner } from '../../src/shared/device-signer';
 import type { DeviceKey, HeartbeatResult, RelayedHeartbeat } from '../../src/shared/registry';
 import type { SponsorPolicy } from '../../src/shared/sponsorship/policy';
 import { callCycles } from '../../src/canisters/wallet/wallet';
+import { seededIdentity } from './identities';
 import { progress } from './progress';
 
 type Settable = { setIdentity(identity: Ed25519KeyIdentity): void; setPrincipal(principal: Principal): void };
-type RegistryActor = ActorOf<typeof registryService.methods> & Settable;
-type TokenActor = ActorOf<typeof tokenService.methods> & Settable;
-type WalletActor = ActorOf<typeof walletService.methods> & Settable;
+export type RegistryActor = ActorOf<typeof registryService.methods> & Settable;
+export type TokenActor = ActorOf<typeof tokenService.methods> & Settable;
+export type WalletActor = ActorOf<typeof walletService.methods> & Settable;
 
-export const DEVICES = 1_000;
+const DEVICES = 1_000;
 const OWNERS = 50;
 const EPOCHS = 3;
 const INTERVALS_PER_EPOCH = 6;
@@ -75,12 +76,7 @@ function coin(seed: number): () => boolean {
 
 type Ids = { registry: Principal; token: Principal; wallet: Principal };
 
-export async function runDemo(
-    ic: LocalIc,
-    deployer: Ed25519KeyIdentity,
-    ids: Ids,
-    people: (seed: number) => Ed25519KeyIdentity
-): Promise<string[]> {
+export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Ids): Promise<string[]> {
     const registry = ic.createActor(registryService.idlFactory as never, ids.registry) as unknown as RegistryActor;
     const token = ic.createActor(tokenService.idlFactory as never, ids.token) as unknown as TokenActor;
     const wallet = ic.createActor(walletService.idlFactory as never, ids.wallet) as unknown as WalletActor;
@@ -109,7 +105,7 @@ export async function runDemo(
     const supplyBefore = await token.icrc1_total_supply();
 
     // manufacturers, with the issuing keys they sign their calls with, and a gateway
-    const makers = [people(0x31), people(0x32)];
+    const makers = [seededIdentity(0x31), seededIdentity(0x32)];
     for (const [i, maker] of makers.entries()) {
         const issuing_key: DeviceKey = {
             curve: { Ed25519: null },
@@ -121,7 +117,7 @@ export async function runDemo(
             quota: BigInt(DEVICES)
         });
     }
-    const gateway = people(0x33);
+    const gateway = seededIdentity(0x33);
     await registry.set_gateway({ gateway: gateway.getPrincipal(), allowed: true });
 
     // 1,000 devices with real keys, registered in batches of 100 with their proofs of possession
@@ -144,7 +140,7 @@ export async function runDemo(
     registering.done(`${registered} devices registered by ${makers.length} manufacturers`);
 
     // 50 owners claim 20 devices each, with claims the devices signed for them
-    const owners = Array.from({ length: OWNERS }, (_, j) => people(0x40 + j));
+    const owners = Array.from({ length: OWNERS }, (_, j) => seededIdentity(0x40 + j));
     const ownerOf = (i: number) => owners[Math.floor(i / (DEVICES / OWNERS))] as Ed25519KeyIdentity;
     const claiming = progress('owners claiming devices', DEVICES);
     for (const [i, device] of devices.entries()) {
@@ -223,8 +219,6 @@ export async function runDemo(
     const again = await registry.claim_rewards({ devices: devices.slice(DEVICES - DEVICES / OWNERS).map((d) => d.id) });
     const minted = (await token.icrc1_total_supply()) - supplyBefore;
 
-    await ic.advanceTime(61_000); // the registry's next usage report to the wallet
-    await ic.tick(5);
     registry.setIdentity(deployer);
     const stats = await registry.get_stats();
     const epochLines: string[] = [];

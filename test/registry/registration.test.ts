@@ -3,10 +3,11 @@
  * (one or a batch) with each device's proof of possession; keys are unique whatever their encoding; hostile
  * input gets a typed error and changes nothing.
  */
-import { Ed25519KeyIdentity } from '@dfinity/identity';
+import { ECDSAKeyIdentity, Ed25519KeyIdentity } from '@dfinity/identity';
 import { p256 } from '@noble/curves/nist';
 import { secp256k1 } from '@noble/curves/secp256k1';
 
+import { signedMessage } from '../../src/shared/device-auth';
 import { DeviceSigner } from '../../src/shared/device-signer';
 import type { DeviceKey, DeviceRegistration } from '../../src/shared/registry';
 import { createIc, type TestIc } from '../support/ic';
@@ -89,6 +90,28 @@ describe('registration', () => {
         const device = Ed25519KeyIdentity.generate();
         const secret = new Uint8Array(device.getKeyPair().secretKey).slice(0, 32);
         expect(new DeviceSigner('Ed25519', secret, s.registryId).id.toText()).toBe(device.getPrincipal().toText());
+    });
+
+    it("registers a WebCrypto P-256 key as the identity's principal, with WebCrypto's (unnormalised) signature", async () => {
+        const device = await ECDSAKeyIdentity.generate();
+        const der = new Uint8Array(device.getPublicKey().toDer());
+        const key: DeviceKey = { curve: { P256: null }, public_key: der.slice(der.length - 65) };
+        const expires_at = await nowPlus(ic, DAY);
+        const message = signedMessage({
+            action: 'register_device',
+            manufacturer: maker.getPrincipal(),
+            registry: s.registryId,
+            device: device.getPrincipal(),
+            nonce: 1n,
+            expiresAt: expires_at
+        });
+        // WebCrypto does not normalise s: take a signature with a high s, which the registry must accept
+        let signature = new Uint8Array(await device.sign(message));
+        const highS = (sig: Uint8Array) => p256.Signature.fromCompact(sig).hasHighS();
+        while (!highS(signature)) signature = new Uint8Array(await device.sign(message));
+        s.registry.setIdentity(maker);
+        const result = await s.registry.register_device({ key, proof: { nonce: 1n, expires_at, signature } });
+        expect(result).toEqual({ Ok: device.getPrincipal() });
     });
 
     it('refuses a key registered before, in either ECDSA encoding', async () => {

@@ -4,13 +4,14 @@
  * with real keys on every curve (`DeviceSigner`).
  */
 import { IDL } from '@dfinity/candid';
-import { Ed25519KeyIdentity } from '@dfinity/identity';
+import type { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 import { ed25519 } from '@noble/curves/ed25519';
 import { p256 } from '@noble/curves/nist';
 import { secp256k1 } from '@noble/curves/secp256k1';
 
 import { wasmOf } from '../../scripts/lib/build';
+import { seededIdentity } from '../../scripts/lib/identities';
 import { registryService } from '../../src/canisters/registry/service';
 import { ledgerInit } from '../../src/canisters/token/deploy';
 import { tokenService } from '../../src/canisters/token/service';
@@ -27,7 +28,7 @@ export type TokenActor = ActorOf<typeof tokenService.methods> & Settable;
 export const T = 1_000_000_000_000n;
 export const SECOND = 1_000_000_000n;
 export const CURVES: CurveName[] = ['Ed25519', 'Secp256k1', 'P256'];
-export const identity = (seed: number) => Ed25519KeyIdentity.generate(new Uint8Array(32).fill(seed));
+export const identity = seededIdentity;
 
 /** 10-minute intervals, 6 to an epoch (an hour), 50% uptime to earn. */
 export const EPOCHS: EpochSettings = { heartbeat_interval_seconds: 600n, epoch_seconds: 3_600n, min_uptime_percent: 50 };

@@ -3,10 +3,11 @@
  * probe canisters (test fixtures that accept, burn and report cycles) for it to send to and sponsor.
  */
 import { IDL } from '@dfinity/candid';
-import { Ed25519KeyIdentity } from '@dfinity/identity';
+import type { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 
 import { wasmOf } from '../../scripts/lib/build';
+import { seededIdentity } from '../../scripts/lib/identities';
 import { walletService } from '../../src/canisters/wallet/service';
 import type { ActorOf } from '../../src/shared/candid';
 import type { FundingSettings } from '../../src/shared/wallet';
@@ -21,7 +22,7 @@ export type WalletActor = ActorOf<typeof walletService.methods> & {
 export type LegacyWalletActor = CyclesWalletActor & { setIdentity(identity: Ed25519KeyIdentity): void };
 
 export const T = 1_000_000_000_000n;
-export const identity = (seed: number) => Ed25519KeyIdentity.generate(new Uint8Array(32).fill(seed));
+export const identity = seededIdentity;
 
 export type DeployedWallet = { canisterId: Principal; wallet: WalletActor; legacy: LegacyWalletActor };
 
