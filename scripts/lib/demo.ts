@@ -97,9 +97,9 @@ export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Id
             });
         }
     };
-    /** What a canister spent since `before`: its balance then, plus what the wallet sent it since, less its balance now. */
     const funded = async (canister: Principal) =>
         (await wallet.list_sponsored()).find((s) => s.canister.compareTo(canister) === 'eq')?.funded_total ?? 0n;
+    /** A canister's balance plus all the wallet ever sent it: its fall between two readings is what it spent. */
     const cyclesOf = async (canister: Principal) => BigInt(await ic.getCyclesBalance(canister)) + (await funded(canister));
     const cyclesBefore = { registry: await cyclesOf(ids.registry), token: await cyclesOf(ids.token) };
     const supplyBefore = await token.icrc1_total_supply();
