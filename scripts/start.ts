@@ -20,7 +20,14 @@ import type { SponsorPolicy } from '../src/shared/sponsorship/policy';
 import { buildCanister } from './lib/build';
 import { seededIdentity } from './lib/identities';
 import { readCanisters, ROOT } from './lib/canisters';
-import { REGISTRY_POLICY, type RegistryActor, runDemo, type TokenActor, type WalletActor } from './lib/demo';
+import {
+    REGISTRY_POLICY,
+    REPORT_INTERVAL_SECONDS,
+    type RegistryActor,
+    runDemo,
+    type TokenActor,
+    type WalletActor
+} from './lib/demo';
 import { loadService } from './generate';
 
 const T = 1_000_000_000_000n;
@@ -63,7 +70,7 @@ async function sponsor(
         budget: []
     });
     target.actor.setIdentity(deployer);
-    await target.actor.sponsorship_configure({ wallet: [walletId], report_interval_seconds: 60n });
+    await target.actor.sponsorship_configure({ wallet: [walletId], report_interval_seconds: REPORT_INTERVAL_SECONDS });
     const pushed = await wallet.set_sponsor_policy({ canister: target.id, policy: target.policy });
     if ('Err' in pushed) throw new Error(`the ${target.name} did not take its policy: ${pushed.Err}`);
 }

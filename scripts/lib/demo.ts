@@ -34,6 +34,10 @@ const INTERVALS_PER_EPOCH = 6;
 const INTERVAL_MS = 600_000;
 const SPAM_PER_INTERVAL = 10;
 const NS_PER_MS = 1_000_000n;
+/** How often the token and the registry send their usage to the wallet. */
+export const REPORT_INTERVAL_SECONDS = 60n;
+const REPORT_INTERVAL_MS = Number(REPORT_INTERVAL_SECONDS) * 1_000;
+const INSPECT_REFUSED = 'refused in inspect_message: over the sponsorship quota';
 
 /** What the registry's sponsored methods allow each caller per 10 minutes (the heartbeat interval). */
 export const REGISTRY_POLICY: SponsorPolicy = {
@@ -183,7 +187,7 @@ export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Id
                 try {
                     countResult(await tracked('heartbeat', () => registry.heartbeat({ location: [] })));
                 } catch {
-                    count('refused in inspect_message: over the sponsorship quota');
+                    count(INSPECT_REFUSED);
                 }
             }
         }
@@ -216,8 +220,21 @@ export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Id
             payouts++;
         }
     }
-    const again = await registry.claim_rewards({ devices: devices.slice(DEVICES - DEVICES / OWNERS).map((d) => d.id) });
+    const again = await tracked('claim_rewards', () =>
+        registry.claim_rewards({ devices: devices.slice(DEVICES - DEVICES / OWNERS).map((d) => d.id) })
+    );
     const minted = (await token.icrc1_total_supply()) - supplyBefore;
+
+    // the registry's last usage report reaches the wallet at its next interval
+    await ic.advanceTime(REPORT_INTERVAL_MS);
+    await ic.tick(3);
+    const walletView = new Map(
+        ((await wallet.list_sponsored()).find((s) => s.canister.compareTo(ids.registry) === 'eq')?.usage ?? []).map((u) => [
+            u.method,
+            u
+        ])
+    );
+    const refusedInInspect = BigInt(outcomes.get(INSPECT_REFUSED) ?? 0);
 
     registry.setIdentity(deployer);
     const stats = await registry.get_stats();
@@ -243,7 +260,14 @@ export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Id
         ...[...perMethod].map(
             ([method, u]) =>
                 `  ${method.padEnd(17)} ${u.calls.toLocaleString('en-US').padStart(7)} calls, ${(Number(u.instructions) / Number(u.calls) / 1e6).toFixed(2).padStart(9)}M instructions per call, ${fmtT(callCycles(u.calls, u.instructions))}`
-        )
+        ),
+        "the wallet's view, from the registry's usage reports (calls that reached the method; inspect_message refusals never do):",
+        ...[...perMethod].map(([method, u]) => {
+            const reported = walletView.get(method);
+            const reached = u.calls - (method === 'heartbeat' ? refusedInInspect : 0n);
+            const seen = (reported?.calls ?? 0n) + (reported?.refused ?? 0n);
+            return `  ${method.padEnd(17)} ${seen.toLocaleString('en-US').padStart(7)} calls, ${fmtT(reported?.cycles ?? 0n)}; ${seen === reached ? 'agrees with the local IC' : `the local IC counted ${reached}`}`;
+        })
     ];
     return lines;
 }

@@ -163,6 +163,32 @@ it('the token reports its usage; the wallet shows it per method and per caller, 
     expect(page.total).toBe(BigInt(page.rows.length));
 });
 
+it('a report that lands while a funding round awaits is kept: the round does not write back a stale state', async () => {
+    // the wallet's funding timer and the token's report timer fire in the same round; the report is delivered
+    // while the funding round waits for its own canister_status, so a round that resumed on the state it read
+    // before its await would overwrite the reported usage
+    await w.wallet.set_funding({
+        check_interval_seconds: 60n,
+        aggregate_budget: [],
+        low_balance_runway_seconds: 0n,
+        min_reserve: 0n
+    });
+    await ic.advanceTime(Number(WINDOW_SECONDS) * 1_000);
+    const usageOf = async () =>
+        (await w.wallet.list_sponsored())
+            .find((s) => s.canister.toText() === tokenId.toText())
+            ?.usage.find((u) => u.method === 'icrc1_transfer')?.calls ?? 0n;
+    const before = await usageOf();
+    token.setIdentity(user);
+    const CALLS = 3n;
+    for (let i = 0n; i < CALLS; i++) await token.icrc1_transfer(transfer());
+    const sent = (await token.sponsorship_status()).reports_sent;
+    await ic.advanceTime(60_000);
+    await ic.tick(5);
+    expect((await token.sponsorship_status()).reports_sent).toBe(sent + 1n);
+    expect(await usageOf()).toBe(before + CALLS);
+});
+
 it('a principal the wallet denies is refused even in a new window', async () => {
     expect(await w.wallet.set_sponsor_policy({ canister: tokenId, policy: policy({ deny: [attacker.getPrincipal()] }) })).toEqual(
         { Ok: null }

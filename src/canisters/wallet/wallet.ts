@@ -412,7 +412,10 @@ export class Wallet {
         const report = { checked: 0, topped_up: 0, refused: 0, cycles_sent: 0n, instructions: 0n };
         try {
             try {
-                this.change({ ...this.state, self_reserve: await this.effects.ownReserve() });
+                // awaited before the state is read: a spread of this.state evaluated before the await would write
+                // back whatever other messages (usage reports, sends) committed meanwhile
+                const reserve = await this.effects.ownReserve();
+                this.change({ ...this.state, self_reserve: reserve });
             } catch {
                 // the last known reserve stands
             }
