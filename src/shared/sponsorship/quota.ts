@@ -35,8 +35,19 @@ export const MAX_REPORTED_CALLERS_PER_METHOD = 100;
 /** How often a canister reports when its configuration does not say. */
 export const DEFAULT_REPORT_INTERVAL_SECONDS = 300n;
 
-const ANONYMOUS_HEX = '04';
-const FOLDED = '*';
+/** The key of the folded callers' usage: no principal's key holds a char code above 255. */
+const FOLDED = '\u0100';
+
+/**
+ * A principal as a map key: its bytes as a string of char codes 0-255. One native call, about 14k instructions
+ * in a canister where `Principal.toHex` takes about 114k: the key is computed in every metered call and every
+ * inspection, so it is the largest single part of the quota check.
+ */
+function principalKey(principal: Principal): string {
+    return String.fromCharCode.apply(null, principal.toUint8Array() as unknown as number[]);
+}
+
+const ANONYMOUS_KEY = String.fromCharCode(4);
 
 const utf8 = new TextEncoder();
 const POLICY_KEY = utf8.encode('policy');
@@ -45,6 +56,9 @@ const policyCodec = valueCodec<SponsorPolicy>(SponsorPolicy);
 const configCodec = valueCodec<SponsorshipConfig>(SponsorshipConfig);
 
 type CallerWindows = { calls: WindowState; instructions: WindowState };
+/** A call refused, or admitted with the global and caller windows that count it. */
+type Verdict =
+    { refusal: Refusal; key: string } | { refusal: undefined; key: string; global: WindowState; windows: CallerWindows };
 type Usage = { method: string; caller: Principal | undefined; calls: bigint; instructions: bigint; refused: bigint };
 
 const DEFAULT_CONFIG: SponsorshipConfig = { wallet: [], report_interval_seconds: DEFAULT_REPORT_INTERVAL_SECONDS };
@@ -115,7 +129,7 @@ export class Sponsorship {
     check(caller: Principal, method: string, now: bigint): Refusal | undefined {
         this.load();
         const rule = this.rules.get(method);
-        return rule === undefined ? undefined : this.refusal(caller, method, rule, now).refusal;
+        return rule === undefined ? undefined : this.verdict(caller, method, rule, now).refusal;
     }
 
     /**
@@ -126,19 +140,14 @@ export class Sponsorship {
         this.load();
         const rule = this.rules.get(method);
         if (rule === undefined) return undefined;
-        const { refusal, key, windows } = this.refusal(caller, method, rule, now);
-        const usage = this.usageOf(caller, method, now);
-        if (refusal !== undefined) {
+        const verdict = this.verdict(caller, method, rule, now);
+        const usage = this.usageOf(caller, method, now, verdict.key);
+        if (verdict.refusal !== undefined) {
             usage.refused += 1n;
-            return refusal;
+            return verdict.refusal;
         }
-        const seconds = this.policy.window_seconds;
-        this.global = charge(this.global, seconds, 1n, now);
-        const admitted = {
-            calls: charge(windows.calls, seconds, 1n, now),
-            instructions: current(windows.instructions, seconds, now)
-        };
-        this.callers.set(key, admitted);
+        this.global = verdict.global;
+        this.callers.set(verdict.key, verdict.windows);
         usage.calls += 1n;
         return undefined;
     }
@@ -146,10 +155,11 @@ export class Sponsorship {
     /** Records the instructions an admitted call executed (the performance counter at its end). */
     settle(caller: Principal, method: string, instructions: bigint, now: bigint): void {
         if (!this.rules.has(method)) return;
-        const windows = this.callers.get(`${method}\u0000${this.hexOf(caller)}`);
+        const key = `${method}\u0000${this.keyOf(caller)}`;
+        const windows = this.callers.get(key);
         if (windows !== undefined)
             windows.instructions = charge(windows.instructions, this.policy.window_seconds, instructions, now);
-        this.usageOf(caller, method, now).instructions += instructions;
+        this.usageOf(caller, method, now, key).instructions += instructions;
     }
 
     /** The usage since the last report, emptied; undefined when nothing happened. */
@@ -175,7 +185,9 @@ export class Sponsorship {
     restore(report: UsageReport, now: bigint): void {
         this.reportsFailed += 1n;
         for (const entry of report.entries) {
-            const usage = this.usageOf(entry.caller[0], entry.method, report.since, entry.caller.length === 0);
+            const [caller] = entry.caller;
+            const key = caller === undefined ? undefined : `${entry.method}\u0000${principalKey(caller)}`;
+            const usage = this.usageOf(caller, entry.method, report.since, key);
             usage.calls += entry.calls;
             usage.instructions += entry.instructions;
             usage.refused += entry.refused;
@@ -201,44 +213,46 @@ export class Sponsorship {
     }
 
     private lastCaller: Principal | undefined;
-    private lastHex = '';
+    private lastKey = '';
 
-    /** The caller's hex key; a call's admit, settle and report use the same Principal, converted once. */
-    private hexOf(caller: Principal): string {
+    /** The caller's key; a call's admit, settle and report use the same Principal, converted once. */
+    private keyOf(caller: Principal): string {
         if (caller !== this.lastCaller) {
             this.lastCaller = caller;
-            this.lastHex = caller.toHex();
+            this.lastKey = principalKey(caller);
         }
-        return this.lastHex;
+        return this.lastKey;
     }
 
     private use(policy: SponsorPolicy): void {
         this.policy = policy;
         this.rules = new Map(policy.methods);
-        this.deny = new Set(policy.deny.map((p) => p.toHex()));
+        this.deny = new Set(policy.deny.map(principalKey));
         const [allow] = policy.allow;
-        this.allow = allow === undefined ? undefined : new Set(allow.map((p) => p.toHex()));
+        this.allow = allow === undefined ? undefined : new Set(allow.map(principalKey));
     }
 
-    private refusal(
-        caller: Principal,
-        method: string,
-        rule: MethodRule,
-        now: bigint
-    ): { refusal: Refusal | undefined; key: string; windows: CallerWindows } {
-        const hex = this.hexOf(caller);
-        const key = `${method}\u0000${hex}`;
+    /**
+     * Whether the policy admits this call now and, if it does, the windows with the call counted, computed once
+     * for both the check and the admission (the quota check runs in every metered call: its cost is the
+     * canister's).
+     */
+    private verdict(caller: Principal, method: string, rule: MethodRule, now: bigint): Verdict {
+        const principal = this.keyOf(caller);
+        const key = `${method}\u0000${principal}`;
         const windows = this.callers.get(key) ?? { calls: EMPTY_WINDOW, instructions: EMPTY_WINDOW };
-        const refuse = (refusal: Refusal) => ({ refusal, key, windows });
-        if (this.deny.has(hex)) return refuse({ Denied: null });
-        if (this.allow !== undefined && !this.allow.has(hex)) return refuse({ NotAllowed: null });
-        if (rule.refuse_anonymous && hex === ANONYMOUS_HEX) return refuse({ Anonymous: null });
+        const refuse = (refusal: Refusal): Verdict => ({ refusal, key });
+        if (this.deny.has(principal)) return refuse({ Denied: null });
+        if (this.allow !== undefined && !this.allow.has(principal)) return refuse({ NotAllowed: null });
+        if (rule.refuse_anonymous && principal === ANONYMOUS_KEY) return refuse({ Anonymous: null });
         const seconds = this.policy.window_seconds;
         const [globalLimit] = this.policy.global_calls_per_window;
+        let global: WindowState;
         if (globalLimit !== undefined) {
             const taken = consume(this.global, { limit: globalLimit, seconds }, 1n, now);
             if (!taken.ok) return refuse({ GlobalCap: { limit: globalLimit, resets_at: taken.resetsAt } });
-        }
+            global = taken.state;
+        } else global = charge(this.global, seconds, 1n, now);
         if (!this.callers.has(key) && this.callers.size >= MAX_TRACKED_CALLERS) {
             this.prune(now);
             if (this.callers.size >= MAX_TRACKED_CALLERS) {
@@ -247,10 +261,12 @@ export class Sponsorship {
             }
         }
         const [callLimit] = rule.calls_per_window;
+        let calls: WindowState;
         if (callLimit !== undefined) {
             const taken = consume(windows.calls, { limit: callLimit, seconds }, 1n, now);
             if (!taken.ok) return refuse({ CallQuota: { limit: callLimit, resets_at: taken.resetsAt } });
-        }
+            calls = taken.state;
+        } else calls = charge(windows.calls, seconds, 1n, now);
         const [instructionLimit] = rule.instructions_per_window;
         if (instructionLimit !== undefined) {
             const spent = current(windows.instructions, seconds, now);
@@ -260,17 +276,18 @@ export class Sponsorship {
                 });
             }
         }
-        return { refusal: undefined, key, windows };
+        return { refusal: undefined, key, global, windows: { calls, instructions: windows.instructions } };
     }
 
-    private usageOf(caller: Principal | undefined, method: string, now: bigint, folded = false): Usage {
+    /** The usage entry of a caller (by its key, as in `callers`) or, with no key, of the folded callers. */
+    private usageOf(caller: Principal | undefined, method: string, now: bigint, callerKey: string | undefined): Usage {
         this.usageSince ??= now;
-        const named = !folded && caller !== undefined;
-        const key = named ? `${method}\u0000${this.hexOf(caller)}` : `${method}\u0000${FOLDED}`;
+        const named = callerKey !== undefined && caller !== undefined;
+        const key = named ? callerKey : `${method}\u0000${FOLDED}`;
         const existing = this.usage.get(key);
         if (existing !== undefined) return existing;
         const count = this.namedPerMethod.get(method) ?? 0;
-        if (named && count >= MAX_REPORTED_CALLERS_PER_METHOD) return this.usageOf(undefined, method, now, true);
+        if (named && count >= MAX_REPORTED_CALLERS_PER_METHOD) return this.usageOf(undefined, method, now, undefined);
         if (named) this.namedPerMethod.set(method, count + 1);
         const usage: Usage = { method, caller: named ? caller : undefined, calls: 0n, instructions: 0n, refused: 0n };
         this.usage.set(key, usage);
