@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -103,21 +103,54 @@ function runAzle(canister: CanisterInfo): Promise<void> {
     });
 }
 
+/** A lock older than this was left by a build that died: a build of the suite's largest canister takes ~40 s. */
+const STALE_LOCK_MS = 10 * 60_000;
+const LOCK_POLL_MS = 200;
+
+/**
+ * Runs `build` holding the canister's build lock, a directory (`mkdir` is atomic): Jest's workers build the
+ * canisters their tests need, and two of them building one canister at once would write the same files.
+ */
+async function withBuildLock<T>(canister: CanisterInfo, build: () => Promise<T>): Promise<T> {
+    const lock = `${dirname(canister.wasmPath)}.lock`;
+    await mkdir(dirname(lock), { recursive: true });
+    for (;;) {
+        try {
+            mkdirSync(lock);
+            break;
+        } catch {
+            const age = existsSync(lock) ? Date.now() - statSync(lock).mtimeMs : 0;
+            if (age > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+            else await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+        }
+    }
+    try {
+        return await build();
+    } finally {
+        rmSync(lock, { recursive: true, force: true });
+    }
+}
+
 /** Builds one canister unless its cache key is unchanged and its outputs exist. */
 export async function buildCanister(canister: CanisterInfo, options: { force?: boolean } = {}): Promise<BuildOutcome> {
     const started = performance.now();
     const key = await cacheKey(canister);
-    const upToDate =
+    const isUpToDate = () =>
         options.force !== true &&
         existsSync(canister.wasmPath) &&
         existsSync(canister.builtDidPath) &&
         existsSync(keyPath(canister)) &&
         readFileSync(keyPath(canister), 'utf8') === key;
-    if (!upToDate) {
-        await mkdir(dirname(canister.wasmPath), { recursive: true });
-        await runAzle(canister);
-        writeFileSync(keyPath(canister), key);
-    }
+    // checked again under the lock: another process may have built it while this one waited
+    const upToDate =
+        isUpToDate() ||
+        (await withBuildLock(canister, async () => {
+            if (isUpToDate()) return true;
+            await mkdir(dirname(canister.wasmPath), { recursive: true });
+            await runAzle(canister);
+            writeFileSync(keyPath(canister), key);
+            return false;
+        }));
     return {
         name: canister.name,
         status: upToDate ? 'cached' : 'built',
