@@ -15,7 +15,7 @@ import { Principal } from '@dfinity/principal';
 import { checkArgs } from '../shared/candid';
 import { type Actor, type ActorInterface, createActor, type InterfaceFactory } from './actor';
 import { Canister, type CanisterLogRecord } from './canister';
-import { certifiedDataTree, SubnetKey } from './certification';
+import { certifiedDataTree, type HashTree, SubnetKey } from './certification';
 import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES, INSTRUCTION_LIMITS } from './costs';
 import { CallRejectedError, RejectCode } from './errors';
 import {
@@ -71,6 +71,20 @@ export type CanisterFixture<T extends ActorInterface<T>> = { actor: Actor<T>; ca
 export type CallOptions = { canisterId: Principal; method: string; arg?: Uint8Array; sender?: Principal };
 export type UpdateCanisterSettingsOptions = Omit<CreateCanisterOptions, 'cycles' | 'targetCanisterId'> & {
     canisterId: Principal;
+};
+
+/** How an ingress update ended (see {@link LocalIc.ingress}). */
+export type IngressOutcome =
+    | { kind: 'replied'; reply: Uint8Array }
+    | { kind: 'rejected'; error: CallRejectedError }
+    | { kind: 'refused'; error: CallRejectedError };
+
+/** A canister as the certified state tree shows it. */
+export type CanisterStateView = {
+    readonly moduleHash: Uint8Array | undefined;
+    readonly controllers: Principal[];
+    /** A public custom section `icp:public <name>` of its module (`candid:service`, for one). */
+    readonly metadata: (name: string) => Uint8Array | undefined;
 };
 
 type Delivery =
@@ -262,11 +276,35 @@ export class LocalIc {
     }
 
     /** An ingress update call, run to completion (with the calls it makes). */
-    async updateCall({ canisterId, method, arg = EMPTY_ARGS, sender = Principal.anonymous() }: CallOptions): Promise<Uint8Array> {
-        if (isManagementCanister(canisterId)) return this.managementRaw(sender, method, arg, 0n);
-        const canister = this.callable(canisterId, method, ['update']);
-        this.inspect(canister, method, arg, sender);
-        this.chargeIngress(canister, method, arg);
+    async updateCall(options: CallOptions): Promise<Uint8Array> {
+        const outcome = this.ingress(options);
+        if (outcome.kind === 'replied') return outcome.reply;
+        throw outcome.error;
+    }
+
+    /**
+     * An ingress update as the IC's HTTP interface sees it: `refused` when it never entered the IC (no such
+     * canister or method, refused by `canister_inspect_message`, no cycles to pay for it), which a client hears
+     * uncertified; otherwise it ran to completion and its reply or reject is certified in `request_status`.
+     */
+    ingress({ canisterId, method, arg = EMPTY_ARGS, sender = Principal.anonymous() }: CallOptions): IngressOutcome {
+        if (isManagementCanister(canisterId)) {
+            try {
+                return { kind: 'replied', reply: this.managementRaw(sender, method, arg, 0n) };
+            } catch (error) {
+                if (error instanceof CallRejectedError) return { kind: 'rejected', error };
+                throw error;
+            }
+        }
+        let canister: Canister;
+        try {
+            canister = this.callable(canisterId, method, ['update']);
+            this.inspect(canister, method, arg, sender);
+            this.chargeIngress(canister, method, arg);
+        } catch (error) {
+            if (error instanceof CallRejectedError) return { kind: 'refused', error };
+            throw error;
+        }
         let response: CallResponse | undefined;
         const context = new CallContext(sender.toUint8Array(), method, 0n, (r) => (response = r));
         this.executeUpdate(canister, context, method, arg);
@@ -277,7 +315,12 @@ export class LocalIc {
                     `(canisters calling each other without end?); tick() delivers more`
             );
         }
-        return unwrap(response, canister);
+        try {
+            return { kind: 'replied', reply: unwrap(response, canister) };
+        } catch (error) {
+            if (error instanceof CallRejectedError) return { kind: 'rejected', error };
+            throw error;
+        }
     }
 
     // --- beyond pic ---
@@ -285,6 +328,35 @@ export class LocalIc {
     /** The root key certificates verify with, DER-encoded (what an agent gets from /api/v2/status). */
     async getRootKey(): Promise<Uint8Array> {
         return this.subnetKey.derPublicKey;
+    }
+
+    /** Signs a state tree with the instance's subnet key: a certificate that verifies with {@link getRootKey}. */
+    certify(tree: HashTree): Uint8Array {
+        return this.subnetKey.certify(tree);
+    }
+
+    /** The IC's time in nanoseconds, as certificates and ingress expiry use it. */
+    get timeNs(): bigint {
+        return this.nowNs;
+    }
+
+    /**
+     * What the state tree shows of a canister (`/canister/<id>/...`): its module hash, controllers and the
+     * public metadata sections of its wasm; undefined for a canister that does not exist.
+     */
+    canisterState(canisterId: Principal): CanisterStateView | undefined {
+        const canister = this.canisters.get(keyOf(canisterId));
+        if (canister === undefined) return undefined;
+        return {
+            moduleHash: canister.module?.hash,
+            controllers: [...canister.settings.controllers],
+            metadata: (name) => {
+                const compiled = canister.module?.compiled;
+                if (compiled === undefined) return undefined;
+                const [section] = WebAssembly.Module.customSections(compiled, `icp:public ${name}`);
+                return section === undefined ? undefined : new Uint8Array(section);
+            }
+        };
     }
 
     /** Instructions the canister's last message executed. */

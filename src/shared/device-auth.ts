@@ -68,6 +68,23 @@ export function derOf(curve: CurveName, key: Uint8Array): Uint8Array {
     return concat(DER_PREFIX[curve], key);
 }
 
+/**
+ * The curve and canonical key of a DER-encoded public key (an ingress envelope's `sender_pubkey`, a
+ * delegation's `pubkey`); undefined for any other algorithm (the IC's canister signatures, for one).
+ */
+export function keyOfDer(der: Uint8Array): { curve: CurveName; key: Uint8Array } | undefined {
+    for (const curve of Object.keys(DER_PREFIX) as CurveName[]) {
+        const prefix = DER_PREFIX[curve];
+        if (der.length <= prefix.length || !prefix.every((b, i) => der[i] === b)) continue;
+        try {
+            return { curve, key: canonicalKey(curve, der.subarray(prefix.length)) };
+        } catch {
+            return undefined;
+        }
+    }
+    return undefined;
+}
+
 /** The self-authenticating principal the IC gives a device that signs with this (canonical) key. */
 export function devicePrincipal(curve: CurveName, key: Uint8Array): Principal {
     return Principal.selfAuthenticating(derOf(curve, key));

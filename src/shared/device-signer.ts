@@ -3,10 +3,12 @@
  * device's secret key and its nonce counter and signs the messages `device-auth.ts` defines. (A canister
  * never holds a device's secret key; this module runs in clients.)
  */
+import { type DerEncodedPublicKey, type PublicKey, type Signature, SignIdentity } from '@dfinity/agent';
 import type { Principal } from '@dfinity/principal';
 
 import {
     type CurveName,
+    derOf,
     devicePrincipal,
     publicKeyOf,
     signAsDevice,
@@ -56,9 +58,40 @@ export class DeviceSigner {
         return { device: this.id, proof: this.sign({ action: 'claim_device', owner, ...this.envelope(expiresAt) }) };
     }
 
+    /**
+     * The device as an @dfinity/agent identity: the calls it makes itself (a heartbeat as its own principal)
+     * are signed with its key, on any of the three curves.
+     */
+    identity(): SignIdentity {
+        return new DeviceIdentity(this.curve, this.secretKey, this.publicKey);
+    }
+
     /** A heartbeat for a gateway to relay. */
     heartbeat(expiresAt: bigint, location?: bigint): RelayedHeartbeat {
         const proof = this.sign({ action: 'heartbeat', location, ...this.envelope(expiresAt) });
         return { device: this.id, location: location === undefined ? [] : [location], proof };
+    }
+}
+
+/** An agent identity over a device key: the IC's ingress signature is the device's signature of the request. */
+class DeviceIdentity extends SignIdentity {
+    private readonly publicKey: PublicKey;
+
+    constructor(
+        private readonly curve: CurveName,
+        private readonly secretKey: Uint8Array,
+        rawKey: Uint8Array
+    ) {
+        super();
+        const derKey = derOf(curve, rawKey) as DerEncodedPublicKey;
+        this.publicKey = { rawKey, derKey, toDer: () => derKey };
+    }
+
+    getPublicKey(): PublicKey {
+        return this.publicKey;
+    }
+
+    async sign(blob: Uint8Array): Promise<Signature> {
+        return signAsDevice(this.curve, this.secretKey, blob) as Signature;
     }
 }
