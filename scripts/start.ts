@@ -4,8 +4,14 @@
  * and the registry and meters their callers through the sponsorship module; the registry is the token's
  * minting account), runs the DePIN demo (`scripts/lib/demo.ts`: 1,000 devices, three epochs, rewards) and
  * prints a summary.
+ *
+ * `npm start -- --serve [--port 4943]` then keeps the suite serving the IC's HTTP interface (`src/network`)
+ * for agents, dfx, icp-cli and the examples, until Ctrl-C. The demo's simulated hours are placed before the
+ * wall clock, so the network can run on wall-clock time afterwards, as agents expect.
  */
-import { relative } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
 
 import { IDL } from '@dfinity/candid';
 import type { Ed25519KeyIdentity } from '@dfinity/identity';
@@ -15,6 +21,7 @@ import config, { type DeployConfig } from '../deploy.config';
 import { registryService } from '../src/canisters/registry/service';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
+import { DEFAULT_PORT, LOCAL_NETWORK_FILE, type LocalNetworkFile, LocalNetwork } from '../src/network';
 import { LocalIc } from '../src/replica';
 import type { SponsorPolicy } from '../src/shared/sponsorship/policy';
 import { buildCanister } from './lib/build';
@@ -31,6 +38,9 @@ import {
 import { loadService } from './generate';
 
 const T = 1_000_000_000_000n;
+/** How far before the wall clock a served network's clock starts: the demo simulates about 4.5 hours. */
+const DEMO_HEADROOM_MS = 6 * 3_600_000;
+const NETWORK_FILE = join(ROOT, LOCAL_NETWORK_FILE);
 /** Cycles each canister starts with; the wallet holds the suite's treasury. */
 const START_CYCLES: Record<string, bigint> = { wallet: 100n * T };
 const DEFAULT_START_CYCLES = 3n * T;
@@ -116,6 +126,9 @@ async function wireSuite(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Map<str
 }
 
 async function main(): Promise<void> {
+    const { values: flags } = parseArgs({
+        options: { serve: { type: 'boolean', default: false }, port: { type: 'string', default: `${DEFAULT_PORT}` } }
+    });
     const started = performance.now();
     const canisters = readCanisters();
     console.log(`Building ${canisters.length} canister(s)`);
@@ -127,7 +140,7 @@ async function main(): Promise<void> {
     }
 
     console.log('Starting the local IC and deploying');
-    const ic = await LocalIc.create();
+    const ic = await LocalIc.create(flags.serve === true ? { time: Date.now() - DEMO_HEADROOM_MS } : {});
     const deployer = seededIdentity(0x5d);
     const ids = new Map<string, Principal>();
     // every canister is created before any is installed, so init arguments can name each other
@@ -193,6 +206,27 @@ async function main(): Promise<void> {
     console.log(
         `\n${table.length} canister(s) deployed and wired on the local IC in ${((performance.now() - started) / 1000).toFixed(1)} s`
     );
+    if (flags.serve === true) await serve(ic, Number(flags.port), ids);
+    else await ic.tearDown();
+}
+
+/** Serves the IC's HTTP interface on wall-clock time until the process is stopped. */
+async function serve(ic: LocalIc, port: number, ids: Map<string, Principal>): Promise<void> {
+    const ahead = (await ic.getTime()) - Date.now();
+    if (ahead > 0)
+        console.warn(`the demo ran ${Math.ceil(ahead / 60_000)} min past the wall clock: requests expire until it catches up`);
+    const network = await LocalNetwork.start(ic, { port, live: true });
+    const canisters = Object.fromEntries([...ids].map(([name, id]) => [name, id.toText()]));
+    const file: LocalNetworkFile = { url: network.url, rootKey: Buffer.from(await ic.getRootKey()).toString('hex'), canisters };
+    mkdirSync(join(ROOT, '.azle'), { recursive: true });
+    writeFileSync(NETWORK_FILE, `${JSON.stringify(file, null, 2)}\n`);
+    console.log(`\nServing the IC's HTTP interface at ${network.url} (Ctrl-C stops it)`);
+    for (const [name, id] of Object.entries(canisters)) console.log(`  ${name.padEnd(9)} ${id}`);
+    console.log(`  address and ids written to ${relative(ROOT, NETWORK_FILE)}; try:`);
+    console.log('    npx tsx examples/device-simulator.ts --device "demo device 0"');
+    console.log('    npx tsx examples/owner-cli.ts devices --demo-owner 0');
+    await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+    await network.stop();
     await ic.tearDown();
 }
 

@@ -92,7 +92,11 @@ export class LocalNetwork {
             server.listen(options.port ?? DEFAULT_PORT, options.host ?? '127.0.0.1', () => resolve());
         });
         network.server = server;
-        if (options.live === true) network.liveTimer = setInterval(() => void network.round(), LIVE_ROUND_MS);
+        if (options.live === true) {
+            await network.round(); // the clock catches up before the first request is served
+            network.liveTimer = setInterval(() => void network.round(), LIVE_ROUND_MS);
+            network.liveTimer.unref();
+        }
         return network;
     }
 
@@ -112,7 +116,10 @@ export class LocalNetwork {
         if (this.liveTimer !== undefined) clearInterval(this.liveTimer);
         const server = this.server;
         this.server = undefined;
-        if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
+        if (server === undefined) return;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections(); // clients' keep-alive connections would hold the server open
+        await closed;
     }
 
     /** A live round: the clock catches up with the wall clock (it never goes back), then timers and messages run. */
