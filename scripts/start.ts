@@ -23,18 +23,11 @@ import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
 import { DEFAULT_PORT, LOCAL_NETWORK_FILE, type LocalNetworkFile, LocalNetwork } from '../src/network';
 import { LocalIc } from '../src/replica';
-import type { SponsorPolicy } from '../src/shared/sponsorship/policy';
 import { buildCanister } from './lib/build';
 import { seededIdentity } from './lib/identities';
 import { readCanisters, ROOT } from './lib/canisters';
-import {
-    REGISTRY_POLICY,
-    REPORT_INTERVAL_SECONDS,
-    type RegistryActor,
-    runDemo,
-    type TokenActor,
-    type WalletActor
-} from './lib/demo';
+import { type RegistryActor, runDemo, type TokenActor, type WalletActor } from './lib/demo';
+import { wireSuite as wire } from './lib/wiring';
 import { loadService } from './generate';
 
 const T = 1_000_000_000_000n;
@@ -45,45 +38,7 @@ const NETWORK_FILE = join(ROOT, LOCAL_NETWORK_FILE);
 const START_CYCLES: Record<string, bigint> = { wallet: 100n * T };
 const DEFAULT_START_CYCLES = 3n * T;
 
-/** What the token's sponsored methods allow each caller: 100 calls a minute, none from the anonymous principal. */
-const TOKEN_POLICY: SponsorPolicy = {
-    version: 0n,
-    window_seconds: 60n,
-    methods: ['icrc1_transfer', 'icrc2_approve', 'icrc2_transfer_from', 'icrc4_transfer_batch'].map((m) => [
-        m,
-        { refuse_anonymous: true, calls_per_window: [100n], instructions_per_window: [] }
-    ]),
-    deny: [],
-    allow: [],
-    global_calls_per_window: [10_000n]
-};
-
 const cyclesText = (n: bigint) => `${(Number(n) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 })} T`;
-
-/** Makes the wallet a controller and the funder of `canister`, which reports its callers' usage to it. */
-async function sponsor(
-    ic: LocalIc,
-    deployer: Ed25519KeyIdentity,
-    wallet: WalletActor,
-    walletId: Principal,
-    target: { id: Principal; name: string; actor: TokenActor | RegistryActor; policy: SponsorPolicy }
-): Promise<void> {
-    await ic.updateCanisterSettings({
-        canisterId: target.id,
-        controllers: [deployer.getPrincipal(), walletId],
-        sender: deployer.getPrincipal()
-    });
-    await wallet.sponsor_canister({
-        canister: target.id,
-        name: [target.name],
-        strategy: { BelowThreshold: { min_cycles: 5n * T, top_up: 5n * T } },
-        budget: []
-    });
-    target.actor.setIdentity(deployer);
-    await target.actor.sponsorship_configure({ wallet: [walletId], report_interval_seconds: REPORT_INTERVAL_SECONDS });
-    const pushed = await wallet.set_sponsor_policy({ canister: target.id, policy: target.policy });
-    if ('Err' in pushed) throw new Error(`the ${target.name} did not take its policy: ${pushed.Err}`);
-}
 
 /** The wallet becomes a controller and the funder of the token and the registry, which report to it. */
 async function wireSuite(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Map<string, Principal>): Promise<string[]> {
@@ -96,9 +51,13 @@ async function wireSuite(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Map<str
     const registry = ic.createActor(registryService.idlFactory as never, registryId) as unknown as RegistryActor;
     wallet.setIdentity(deployer);
     token.setIdentity(deployer);
-
-    await sponsor(ic, deployer, wallet, walletId, { id: tokenId, name: 'token', actor: token, policy: TOKEN_POLICY });
-    await sponsor(ic, deployer, wallet, walletId, { id: registryId, name: 'registry', actor: registry, policy: REGISTRY_POLICY });
+    registry.setIdentity(deployer);
+    const setControllers = (canisterId: Principal, controllers: Principal[]) =>
+        ic.updateCanisterSettings({ canisterId, controllers, sender: deployer.getPrincipal() });
+    await wire(
+        { ids: { wallet: walletId, token: tokenId, registry: registryId }, wallet, token, registry, setControllers },
+        deployer.getPrincipal()
+    );
     const round = await wallet.fund_now();
 
     for (let i = 0; i < 5; i++) {

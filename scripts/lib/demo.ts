@@ -17,10 +17,10 @@ import type { ActorOf } from '../../src/shared/candid';
 import type { CurveName } from '../../src/shared/device-auth';
 import { DeviceSigner } from '../../src/shared/device-signer';
 import type { DeviceKey, HeartbeatResult, RelayedHeartbeat } from '../../src/shared/registry';
-import type { SponsorPolicy } from '../../src/shared/sponsorship/policy';
 import { callCycles } from '../../src/canisters/wallet/wallet';
 import { seededIdentity } from './identities';
 import { progress } from './progress';
+import { REPORT_INTERVAL_SECONDS } from './wiring';
 
 type Settable = { setIdentity(identity: Ed25519KeyIdentity): void; setPrincipal(principal: Principal): void };
 export type RegistryActor = ActorOf<typeof registryService.methods> & Settable;
@@ -34,28 +34,8 @@ const INTERVALS_PER_EPOCH = 6;
 const INTERVAL_MS = 600_000;
 const SPAM_PER_INTERVAL = 10;
 const NS_PER_MS = 1_000_000n;
-/** How often the token and the registry send their usage to the wallet. */
-export const REPORT_INTERVAL_SECONDS = 60n;
 const REPORT_INTERVAL_MS = Number(REPORT_INTERVAL_SECONDS) * 1_000;
 const INSPECT_REFUSED = 'refused in inspect_message: over the sponsorship quota';
-
-/** What the registry's sponsored methods allow each caller per 10 minutes (the heartbeat interval). */
-export const REGISTRY_POLICY: SponsorPolicy = {
-    version: 0n,
-    window_seconds: 600n,
-    methods: (
-        [
-            ['heartbeat', 3n],
-            ['relay_heartbeats', 20n],
-            ['register_devices', 20n],
-            ['claim_device', 50n],
-            ['claim_rewards', 10n]
-        ] as const
-    ).map(([method, calls]) => [method, { refuse_anonymous: true, calls_per_window: [calls], instructions_per_window: [] }]),
-    deny: [],
-    allow: [],
-    global_calls_per_window: [100_000n]
-};
 
 /** The demo's devices: the curve mix of a fleet, and the role each one plays. */
 function curveOf(i: number): CurveName {
