@@ -1,7 +1,8 @@
 /**
- * Init arguments for each canister of dfx.json, used by `npm start` (and, later, `npm run deploy`). Each entry
- * is type-checked against the canister's service description (its `init` schemas) and may use the deployer's
- * principal.
+ * Init arguments for each canister of dfx.json, used by `npm start` and `npm run deploy`. Each entry is
+ * type-checked against the canister's service description (its `init` schemas) and may use the deployer's
+ * principal and the other canisters' ids. `upgrade` gives the argument of an upgrade where the canister takes
+ * one (none when absent).
  */
 import type { Principal } from '@dfinity/principal';
 
@@ -21,7 +22,10 @@ export type DeployContext = {
 
 export type DeployConfig = {
     counter: { init: (ctx: DeployContext) => ArgsOf<typeof counterService.init> };
-    token: { init: (ctx: DeployContext) => ArgsOf<typeof tokenService.init> };
+    token: {
+        init: (ctx: DeployContext) => ArgsOf<typeof tokenService.init>;
+        upgrade?: (ctx: DeployContext) => ArgsOf<typeof tokenService.init>;
+    };
     wallet: { init: (ctx: DeployContext) => ArgsOf<typeof walletService.init> };
     registry: { init: (ctx: DeployContext) => ArgsOf<typeof registryService.init> };
 };
@@ -49,7 +53,9 @@ const config: DeployConfig = {
                 name: 'DePIN Token',
                 archiveController: deployer
             })
-        ]
+        ],
+        // DFINITY's ledger takes `Upgrade` with nothing to change
+        upgrade: () => [{ Upgrade: [] }]
     },
     wallet: { init: ({ deployer }) => [[{ controllers: [deployer], funding: [SUITE_FUNDING] }]] },
     registry: {

@@ -1,0 +1,225 @@
+/**
+ * `npm run deploy -- --network local|ic [--pem FILE]`: deploys the suite through @dfinity/agent, wired as
+ * `npm start` wires it (the wallet controls and funds the token and the registry; the registry is the token's
+ * minting account), to the local network (`npm start -- --serve`) or to mainnet. See docs/deploy.md.
+ *
+ * Canister ids: on mainnet, from dfx's `canister_ids.json` (create the canisters first, with cycles, as
+ * docs/deploy.md shows); on the local network, created with the provisional API and kept in
+ * `.azle/local-canister-ids.json`. Each canister is installed with its init arguments from deploy.config.ts
+ * when empty, upgraded when its module changed, and left alone when its module is the one built. Wasm is sent
+ * gzipped (about 1.2 MB, under the 2 MiB ingress limit).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+
+import { Actor, HttpAgent, type Identity } from '@dfinity/agent';
+import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
+
+import config, { type DeployConfig } from '../deploy.config';
+import { identityFromPem, type Target, targetOf, UsageError } from '../examples/lib/client';
+import { registryService } from '../src/canisters/registry/service';
+import { tokenService } from '../src/canisters/token/service';
+import { walletService } from '../src/canisters/wallet/service';
+import type { ActorOf } from '../src/shared/candid';
+import { managementService } from '../src/shared/management';
+import { buildCanister } from './lib/build';
+import { readCanisters, ROOT } from './lib/canisters';
+import { seededIdentity } from './lib/identities';
+import { wireSuite } from './lib/wiring';
+import { loadService } from './generate';
+
+const T = 1_000_000_000_000n;
+/** Cycles a canister gets when created on the local network; the wallet holds the suite's treasury. */
+const LOCAL_CYCLES: Record<string, bigint> = { wallet: 100n * T };
+const DEFAULT_LOCAL_CYCLES = 10n * T;
+/** The local network's deployer when no identity is given. */
+const LOCAL_DEPLOYER_SEED = 0xde;
+
+type Management = ActorOf<typeof managementService.methods>;
+
+export type DeployOptions = {
+    readonly network: string;
+    readonly identity: Identity;
+    /** Where the network file and the canister id files are; the project root by default. */
+    readonly root?: string;
+};
+
+/** Deploys (or upgrades) every canister of dfx.json and wires the suite; returns what it did, line by line. */
+export async function deploySuite(
+    options: DeployOptions,
+    print: (line: string) => void = console.log
+): Promise<Map<string, Principal>> {
+    const root = options.root ?? ROOT;
+    const target = targetOf(options.network, root);
+    const deployer = options.identity.getPrincipal();
+    const agent = await HttpAgent.create({ host: target.host, identity: options.identity, rootKey: target.rootKey });
+    const management = Actor.createActor(managementService.idlFactory as never, {
+        agent,
+        canisterId: Principal.managementCanister(),
+        // the management canister's calls go to the subnet of the canister they are about
+        callTransform: (_method: string, args: unknown[]) => ({ effectiveCanisterId: effectiveCanisterOf(args) }),
+        queryTransform: (_method: string, args: unknown[]) => ({ effectiveCanisterId: effectiveCanisterOf(args) })
+    }) as unknown as Management;
+    print(`deploying as ${deployer.toText()} to ${target.network} (${target.host})`);
+
+    const canisters = readCanisters();
+    const ids = await canisterIds(
+        target,
+        root,
+        canisters.map((c) => c.name),
+        management,
+        print
+    );
+    const ctx = { deployer, canister: (name: keyof DeployConfig) => ids.get(name) as Principal };
+    for (const canister of canisters) {
+        await buildCanister(canister);
+        const wasm = new Uint8Array(readFileSync(canister.wasmPath));
+        const canisterId = ids.get(canister.name) as Principal;
+        const status = await management.canister_status({ canister_id: canisterId });
+        const [installed] = status.module_hash;
+        const entry = (config as Partial<Record<string, DeployConfig[keyof DeployConfig]>>)[canister.name];
+        const service = loadService(canister);
+        const gzipped = gzipSync(wasm);
+        // the IC names a module by the hash of what was installed: the wasm, or its gzipped form
+        if (
+            installed !== undefined &&
+            [sha256(wasm), sha256(gzipped)].some((h) => Buffer.compare(Buffer.from(installed), h) === 0)
+        ) {
+            print(`  ${canister.name} ${canisterId.toText()}: unchanged`);
+            continue;
+        }
+        const mode = installed === undefined ? { install: null } : { upgrade: [] };
+        const upgradeArgs = (entry !== undefined && 'upgrade' in entry ? entry.upgrade?.(ctx) : undefined) ?? [];
+        const args = installed === undefined ? (entry?.init(ctx) ?? []) : upgradeArgs;
+        const arg =
+            installed === undefined || upgradeArgs.length > 0
+                ? service.encodeInit(IDL, args as never)
+                : new Uint8Array(IDL.encode([], []));
+        await management.install_code({
+            mode,
+            canister_id: canisterId,
+            wasm_module: gzipped,
+            arg,
+            sender_canister_version: []
+        } as never);
+        print(`  ${canister.name} ${canisterId.toText()}: ${installed === undefined ? 'installed' : 'upgraded'}`);
+    }
+
+    const suite = { wallet: ids.get('wallet'), token: ids.get('token'), registry: ids.get('registry') };
+    if (suite.wallet !== undefined && suite.token !== undefined && suite.registry !== undefined) {
+        const actor = <S extends { idlFactory: unknown }>(service: S, canisterId: Principal) =>
+            Actor.createActor(service.idlFactory as never, { agent, canisterId });
+        await wireSuite(
+            {
+                ids: { wallet: suite.wallet, token: suite.token, registry: suite.registry },
+                wallet: actor(walletService, suite.wallet) as never,
+                token: actor(tokenService, suite.token) as never,
+                registry: actor(registryService, suite.registry) as never,
+                setControllers: async (canisterId, controllers) => {
+                    await management.update_settings({
+                        canister_id: canisterId,
+                        settings: { ...emptySettings(), controllers: [controllers] },
+                        sender_canister_version: []
+                    } as never);
+                }
+            },
+            deployer
+        );
+        print(`  wired: the wallet ${suite.wallet.toText()} controls and funds the token and the registry`);
+    }
+    return ids;
+}
+
+/** The ids of the canisters: mainnet's from canister_ids.json, the local network's created when missing. */
+async function canisterIds(
+    target: Target,
+    root: string,
+    names: string[],
+    management: Management,
+    print: (line: string) => void
+): Promise<Map<string, Principal>> {
+    const ids = new Map<string, Principal>();
+    if (target.network === 'ic') {
+        for (const name of names) {
+            const id = target.canisters[name];
+            if (id === undefined) {
+                throw new UsageError(`canister_ids.json has no mainnet id for ${name}: create it first (docs/deploy.md)`);
+            }
+            ids.set(name, Principal.fromText(id));
+        }
+        return ids;
+    }
+    const file = join(root, '.azle', 'local-canister-ids.json');
+    const known = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+    for (const name of names) {
+        let id = known[name] === undefined ? undefined : Principal.fromText(known[name]);
+        if (id !== undefined) {
+            try {
+                await management.canister_status({ canister_id: id });
+            } catch {
+                id = undefined; // a network that restarted does not have it any more
+            }
+        }
+        if (id === undefined) {
+            const created = await management.provisional_create_canister_with_cycles({
+                amount: [LOCAL_CYCLES[name] ?? DEFAULT_LOCAL_CYCLES],
+                settings: [],
+                specified_id: [],
+                sender_canister_version: []
+            });
+            id = created.canister_id;
+            print(`  ${name}: created ${id.toText()}`);
+        }
+        ids.set(name, id);
+    }
+    writeFileSync(file, `${JSON.stringify(Object.fromEntries([...ids].map(([n, id]) => [n, id.toText()])), null, 2)}\n`);
+    return ids;
+}
+
+function effectiveCanisterOf(args: unknown[]): Principal {
+    const [first] = args as [{ canister_id?: Principal } | undefined];
+    // provisional creation names no canister: any id of the subnet's range routes it
+    return first?.canister_id ?? Principal.fromText('rwlgt-iiaaa-aaaaa-aaaaa-cai');
+}
+
+function emptySettings() {
+    return {
+        controllers: [],
+        compute_allocation: [],
+        memory_allocation: [],
+        freezing_threshold: [],
+        reserved_cycles_limit: [],
+        log_visibility: [],
+        snapshot_visibility: [],
+        wasm_memory_limit: [],
+        wasm_memory_threshold: [],
+        environment_variables: []
+    };
+}
+
+function sha256(bytes: Uint8Array): Uint8Array {
+    return new Uint8Array(createHash('sha256').update(bytes).digest());
+}
+
+function parse(argv: string[]): DeployOptions {
+    const { values } = parseArgs({
+        args: argv,
+        options: { network: { type: 'string', default: 'local' }, pem: { type: 'string' } }
+    });
+    const network = values.network as string;
+    if (network === 'ic' && values.pem === undefined)
+        throw new UsageError('--network ic needs --pem FILE: the identity that controls the canisters');
+    const identity = values.pem === undefined ? seededIdentity(LOCAL_DEPLOYER_SEED) : identityFromPem(values.pem);
+    return { network, identity };
+}
+
+if (require.main === module) {
+    deploySuite(parse(process.argv.slice(2))).catch((error: unknown) => {
+        console.error(error instanceof UsageError ? error.message : error);
+        process.exitCode = 1;
+    });
+}
