@@ -21,7 +21,7 @@ import { registryService } from '../src/canisters/registry/service';
 import type { CurveName } from '../src/shared/device-auth';
 import { DeviceSigner } from '../src/shared/device-signer';
 import type { Device, HeartbeatResult } from '../src/shared/registry';
-import { actorOf, canisterOf, targetOf, UsageError } from './lib/client';
+import { actorOf, canisterOf, errorText, targetOf, UsageError } from './lib/client';
 
 export type SimulatorOptions = {
     readonly device: string;
@@ -68,13 +68,6 @@ export async function simulateDevice(options: SimulatorOptions, print: (line: st
 function describe(device: Device): string {
     const owner = device.owner[0]?.toText() ?? 'no owner yet';
     return `${Object.keys(device.status.kind)[0]}, owner ${owner}, ${device.heartbeats} heartbeats counted, rewards earned ${device.rewards_earned} (claimed ${device.rewards_claimed})`;
-}
-
-function errorText(error: object): string {
-    const [[name, detail]] = Object.entries(error) as [[string, unknown]];
-    return detail === null
-        ? name
-        : `${name} ${JSON.stringify(detail, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`;
 }
 
 function parse(argv: string[]): SimulatorOptions {

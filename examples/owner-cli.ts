@@ -16,8 +16,9 @@ import type { Principal } from '@dfinity/principal';
 import { seededIdentity } from '../scripts/lib/identities';
 import { registryService } from '../src/canisters/registry/service';
 import { tokenService } from '../src/canisters/token/service';
+import type { ActorOf } from '../src/shared/candid';
 import type { Device } from '../src/shared/registry';
-import { actorOf, canisterOf, identityFromPem, targetOf, UsageError } from './lib/client';
+import { actorOf, canisterOf, errorText, identityFromPem, targetOf, UsageError } from './lib/client';
 
 export type OwnerCommand = 'devices' | 'claim' | 'balance';
 export type OwnerOptions = {
@@ -67,10 +68,7 @@ export async function runOwnerCommand(options: OwnerOptions, print: (line: strin
         return;
     }
     const result = await registry.claim_rewards({ devices: claimable });
-    if ('Err' in result)
-        print(
-            `claim refused: ${Object.keys(result.Err)[0]} ${JSON.stringify(Object.values(result.Err)[0], (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`
-        );
+    if ('Err' in result) print(`claim refused: ${errorText(result.Err)}`);
     else
         print(
             `claimed ${result.Ok.amount} for ${claimable.length} device(s), paid to ${result.Ok.to.owner.toText()} in block ${result.Ok.block_index}`
@@ -78,10 +76,7 @@ export async function runOwnerCommand(options: OwnerOptions, print: (line: strin
 }
 
 /** Every device of the owner, page by page. */
-async function ownedDevices(
-    registry: Awaited<ReturnType<typeof actorOf<typeof registryService.methods>>>,
-    owner: Principal
-): Promise<Device[]> {
+async function ownedDevices(registry: ActorOf<typeof registryService.methods>, owner: Principal): Promise<Device[]> {
     const devices: Device[] = [];
     for (;;) {
         const prev = devices.at(-1)?.id;
@@ -90,7 +85,7 @@ async function ownedDevices(
             prev: prev === undefined ? [] : [prev],
             take: [PAGE]
         });
-        if ('Err' in page) throw new Error(`list_devices refused: ${Object.keys(page.Err)[0]}`);
+        if ('Err' in page) throw new Error(`list_devices refused: ${errorText(page.Err)}`);
         devices.push(...page.Ok);
         if (page.Ok.length < PAGE) return devices;
     }

@@ -77,3 +77,11 @@ export function identityFromPem(path: string): Identity {
         throw new UsageError(`${path} holds neither an Ed25519 nor a secp256k1 key`);
     return Ed25519KeyIdentity.fromSecretKey(Uint8Array.from(Buffer.from(jwk.d, 'base64url')));
 }
+
+/** A Candid variant error as text: its case and, when it has one, its payload. */
+export function errorText(error: object): string {
+    const [[name, detail]] = Object.entries(error) as [[string, unknown]];
+    return detail === null
+        ? name
+        : `${name} ${JSON.stringify(detail, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`;
+}
