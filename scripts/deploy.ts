@@ -25,7 +25,7 @@ import { registryService } from '../src/canisters/registry/service';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
 import type { ActorOf } from '../src/shared/candid';
-import { managementService } from '../src/shared/management';
+import { managementService, settingsArg } from '../src/shared/management';
 import { buildCanister } from './lib/build';
 import { readCanisters, ROOT } from './lib/canisters';
 import { seededIdentity } from './lib/identities';
@@ -122,7 +122,7 @@ export async function deploySuite(
                 setControllers: async (canisterId, controllers) => {
                     await management.update_settings({
                         canister_id: canisterId,
-                        settings: { ...emptySettings(), controllers: [controllers] },
+                        settings: settingsArg({ controllers }),
                         sender_canister_version: []
                     } as never);
                 }
@@ -184,21 +184,6 @@ function effectiveCanisterOf(args: unknown[]): Principal {
     const [first] = args as [{ canister_id?: Principal } | undefined];
     // provisional creation names no canister: any id of the subnet's range routes it
     return first?.canister_id ?? Principal.fromText('rwlgt-iiaaa-aaaaa-aaaaa-cai');
-}
-
-function emptySettings() {
-    return {
-        controllers: [],
-        compute_allocation: [],
-        memory_allocation: [],
-        freezing_threshold: [],
-        reserved_cycles_limit: [],
-        log_visibility: [],
-        snapshot_visibility: [],
-        wasm_memory_limit: [],
-        wasm_memory_threshold: [],
-        environment_variables: []
-    };
 }
 
 function sha256(bytes: Uint8Array): Uint8Array {

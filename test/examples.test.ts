@@ -121,7 +121,7 @@ describe('owner CLI', () => {
         expect(await run(command('claim'))).toMatch(/nothing to claim/);
         const balance = await run(command('balance'));
         expect(balance).toMatch(/balance: [\d.]+ /);
-        const [account] = await Promise.all([suite.token.icrc1_balance_of({ owner: owner.getPrincipal(), subaccount: [] })]);
+        const account = await suite.token.icrc1_balance_of({ owner: owner.getPrincipal(), subaccount: [] });
         expect(account).toBe(unclaimed);
     });
 });

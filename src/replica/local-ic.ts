@@ -26,7 +26,7 @@ import {
     type ManagementMethod,
     wasmBytes
 } from './management/handlers';
-import { type CanisterSettingsArg, managementService } from '../shared/management';
+import { managementService, settingsArg } from '../shared/management';
 import { CallContext, type CallResponse, type EntryKind, newMessage, type OutgoingCall } from './message';
 import { loadModule } from './modules';
 
@@ -797,22 +797,6 @@ function unwrap(response: CallResponse | undefined, canister: Canister): Uint8Ar
     }
     if ('reply' in response) return response.reply;
     throw new CallRejectedError(response.reject.code, response.reject.message);
-}
-
-function settingsArg(o: Omit<CreateCanisterOptions, 'cycles' | 'targetCanisterId' | 'sender'>): CanisterSettingsArg {
-    const opt = <T>(v: T | undefined): [] | [T] => (v === undefined ? [] : [v]);
-    return {
-        controllers: opt(o.controllers),
-        compute_allocation: opt(o.computeAllocation),
-        memory_allocation: opt(o.memoryAllocation),
-        freezing_threshold: opt(o.freezingThreshold),
-        reserved_cycles_limit: opt(o.reservedCyclesLimit),
-        log_visibility: [],
-        snapshot_visibility: [],
-        wasm_memory_limit: opt(o.wasmMemoryLimit),
-        wasm_memory_threshold: [],
-        environment_variables: []
-    };
 }
 
 /** The management canister's id is the empty principal. */

@@ -3,6 +3,7 @@
  * specification, "The IC management canister") that the local IC serves and the suite's canisters call, with
  * the official types. A test checks each one against the `.did` that `@icp-sdk/canisters` ships.
  */
+import type { Principal } from '@dfinity/principal';
 import * as z from 'zod/mini';
 
 import { c, defineService, query, update } from './candid';
@@ -185,3 +186,30 @@ export const managementService = defineService({
 export type CanisterSettingsArg = z.infer<typeof CanisterSettings>;
 export type InstallModeArg = z.infer<typeof InstallMode>;
 export type CanisterStatusResultValue = z.infer<typeof CanisterStatusResult>;
+
+/** The settings a caller may give, in the camel case of pic-js's options; what is absent stays as it is. */
+export type SettingsOptions = {
+    readonly controllers?: Principal[];
+    readonly computeAllocation?: bigint;
+    readonly memoryAllocation?: bigint;
+    readonly freezingThreshold?: bigint;
+    readonly reservedCyclesLimit?: bigint;
+    readonly wasmMemoryLimit?: bigint;
+};
+
+/** The management canister's `canister_settings` for these options (every other field left unset). */
+export function settingsArg(o: SettingsOptions): CanisterSettingsArg {
+    const opt = <T>(v: T | undefined): [] | [T] => (v === undefined ? [] : [v]);
+    return {
+        controllers: opt(o.controllers),
+        compute_allocation: opt(o.computeAllocation),
+        memory_allocation: opt(o.memoryAllocation),
+        freezing_threshold: opt(o.freezingThreshold),
+        reserved_cycles_limit: opt(o.reservedCyclesLimit),
+        log_visibility: [],
+        snapshot_visibility: [],
+        wasm_memory_limit: opt(o.wasmMemoryLimit),
+        wasm_memory_threshold: [],
+        environment_variables: []
+    };
+}
