@@ -181,6 +181,9 @@ async function serve(ic: LocalIc, port: number, ids: Map<string, Principal>): Pr
     writeFileSync(NETWORK_FILE, `${JSON.stringify(file, null, 2)}\n`);
     console.log(`\nServing the IC's HTTP interface at ${network.url} (Ctrl-C stops it)`);
     for (const [name, id] of Object.entries(canisters)) console.log(`  ${name.padEnd(9)} ${id}`);
+    const registry = ids.get('registry');
+    if (registry !== undefined)
+        console.log(`  dashboard ${network.gatewayUrl(registry)} (the registry's http_request, verified)`);
     console.log(`  address and ids written to ${relative(ROOT, NETWORK_FILE)}; try:`);
     console.log('    npx tsx examples/device-simulator.ts --device "demo device 0"');
     console.log('    npx tsx examples/owner-cli.ts devices --demo-owner 0');

@@ -8,6 +8,9 @@
  * - `POST /api/v3/canister/<id>/call`: an update answered at once with a certificate of its outcome.
  * - `POST /api/v2/canister/<id>/read_state`, `POST /api/v2/subnet/<id>/read_state`: certified state.
  *
+ * A request whose `Host` is `<canister-id>.localhost` goes to the HTTP gateway instead (`gateway.ts`): the
+ * canister's `http_request`, its answer verified as the IC's gateways verify it.
+ *
  * Every request is authenticated (see `envelope.ts`); a request id that was already received is not executed
  * again (replay), and only its sender may read its status. The network has one subnet and one node; the
  * subnet's key is the `LocalIc`'s root key, and the node signs query responses with its own Ed25519 key.
@@ -24,9 +27,10 @@ import { Principal } from '@dfinity/principal';
 import { CallRejectedError, RejectCode } from '../replica/errors';
 import type { LocalIc } from '../replica/local-ic';
 import { derOf } from '../shared/device-auth';
+import { type TreeEntry, treeOf } from '../shared/hash-tree';
 import { leb128 } from '../shared/leb128';
+import { canisterOfHost, HttpGateway } from './gateway';
 import { authenticate, type AuthenticatedRequest, type Envelope, InvalidRequestError, MAX_INGRESS_TTL_NS } from './envelope';
-import { type TreeEntry, treeOf } from './state-tree';
 
 export const DEFAULT_PORT = 4943;
 /** The largest request body taken: the IC's ingress limit is 2 MiB of payload, in an envelope. */
@@ -69,6 +73,7 @@ export class LocalNetwork {
     /** The node's principal, as query signatures name it. */
     readonly nodeId: Principal;
     private rootKey: Uint8Array = new Uint8Array();
+    private gateway: HttpGateway | undefined;
     /** The subnet's principal: with no delegation, the agent takes the root key's self-authenticating principal. */
     subnetId: Principal = Principal.anonymous();
 
@@ -86,6 +91,7 @@ export class LocalNetwork {
         const network = new LocalNetwork(ic, options);
         network.rootKey = await ic.getRootKey();
         network.subnetId = Principal.selfAuthenticating(network.rootKey);
+        network.gateway = new HttpGateway(ic, network.rootKey);
         const server = createServer((request, response) => void network.handle(request, response));
         await new Promise<void>((resolve, reject) => {
             server.once('error', reject);
@@ -129,8 +135,16 @@ export class LocalNetwork {
         await this.ic.tick();
     }
 
+    /** A canister's address through the HTTP gateway: `http://<canister-id>.localhost:<port>/`. */
+    gatewayUrl(canisterId: Principal): string {
+        return `http://${canisterId.toText()}.localhost:${this.port}/`;
+    }
+
     private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
         try {
+            const canister = canisterOfHost(request.headers.host);
+            if (canister !== undefined && this.gateway !== undefined)
+                return await this.gateway.handle(request, response, canister);
             const url = new URL(request.url ?? '/', 'http://localhost');
             const route = url.pathname.match(/^\/api\/(v2|v3)\/(canister|subnet)\/([^/]+)\/(query|call|read_state)$/);
             if (request.method === 'GET' && url.pathname === '/api/v2/status') return this.reply(response, 200, this.status());

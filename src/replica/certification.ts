@@ -7,10 +7,10 @@ import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
 import { bls12_381 } from '@noble/curves/bls12-381';
 import { sha256 } from '@noble/hashes/sha2';
 
+import { type HashTree, rootHash } from '../shared/hash-tree';
 import { leb128 } from '../shared/leb128';
 
-/** A hash tree: empty, fork, labeled, leaf, or pruned (its hash). */
-export type HashTree = [0] | [1, HashTree, HashTree] | [2, Uint8Array, HashTree] | [3, Uint8Array] | [4, Uint8Array];
+export type { HashTree } from '../shared/hash-tree';
 
 /** The DER prefix of a BLS12-381 G2 public key, as the IC encodes its root key. */
 const DER_PREFIX = Uint8Array.from(
@@ -22,26 +22,6 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 function domainSeparator(name: string): Uint8Array {
     const bytes = utf8(name);
     return Uint8Array.from([bytes.length, ...bytes]);
-}
-
-function hashOf(...parts: Uint8Array[]): Uint8Array {
-    return sha256(Buffer.concat(parts));
-}
-
-/** The root hash of a tree (`reconstruct` in the specification). */
-export function rootHash(tree: HashTree): Uint8Array {
-    switch (tree[0]) {
-        case 0:
-            return hashOf(domainSeparator('ic-hashtree-empty'));
-        case 1:
-            return hashOf(domainSeparator('ic-hashtree-fork'), rootHash(tree[1]), rootHash(tree[2]));
-        case 2:
-            return hashOf(domainSeparator('ic-hashtree-labeled'), tree[1], rootHash(tree[2]));
-        case 3:
-            return hashOf(domainSeparator('ic-hashtree-leaf'), tree[1]);
-        case 4:
-            return tree[1];
-    }
 }
 
 const keysBySeed = new Map<string, SubnetKey>();

@@ -8,13 +8,17 @@ import { type Principal } from '@dfinity/principal';
 import * as azle from 'azle';
 import {
     call,
+    canisterCycleBalance,
     canisterSelf,
+    certifiedDataSet,
     clearTimer,
+    dataCertificate,
     inspectMessage,
     isController,
     msgArgData,
     msgCaller,
     msgMethodName,
+    preUpgrade,
     setTimer,
     setTimerInterval,
     StableBTreeMap,
@@ -25,6 +29,8 @@ import {
 import { implement } from '../../shared/candid';
 import { decoder, encoder } from '../../shared/candid/wire';
 import { type CurveName, precomputeCurve } from '../../shared/device-auth';
+import type { CertifiedResponses } from '../../shared/http/certification';
+import type { HttpRequest, HttpResponse } from '../../shared/http/interface';
 import { TransferArg, TransferResult } from '../../shared/icrc/ledger';
 import type {
     AddManufacturerArgs,
@@ -48,6 +54,7 @@ import { SponsoredCanister } from '../../shared/sponsorship/canister';
 import type { SponsorPolicy, SponsorshipConfig, SponsorshipStatus } from '../../shared/sponsorship/policy';
 import { Sponsorship } from '../../shared/sponsorship/quota';
 import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
+import { DASHBOARD_EPOCHS, DASHBOARD_REFRESH_SECONDS, dashboardResponses, epochRows } from './dashboard';
 import { CLOSE_CHUNK, MAX_ARG_BYTES, MAX_MANUFACTURERS_LISTED } from './limits';
 import { type Outcome, Registry, type RegistryEffects } from './registry';
 import { registryService } from './service';
@@ -103,10 +110,37 @@ let closingTimer: bigint | undefined;
 function armClosing(): void {
     if (closingTimer !== undefined) clearTimer(closingTimer);
     const step = () => {
+        const closingFrom = registry.core.next_epoch_to_close;
         const { remaining } = registry.closeEpochs(CLOSE_CHUNK);
         if (remaining) setTimer(0, step);
+        // closed epochs show at once, not a refresh later
+        else if (registry.core.next_epoch_to_close !== closingFrom) setTimer(0, refreshDashboard);
     };
     closingTimer = setTimerInterval(Number(registry.core.epochs.heartbeat_interval_seconds), step);
+}
+
+let dashboard: CertifiedResponses | undefined;
+let dashboardTimer: bigint | undefined;
+
+/** Renders the dashboard's figures and certifies them (a query cannot: certified data changes in updates only). */
+function refreshDashboard(): void {
+    const stats = registry.stats();
+    dashboard = dashboardResponses({
+        canister: canisterSelf().toText(),
+        as_of: time(),
+        stats,
+        epochs: epochRows(registry.store, stats, DASHBOARD_EPOCHS),
+        cycle_balance: canisterCycleBalance(),
+        metered: sponsorship.meteredTotals
+    });
+    certifiedDataSet(dashboard.certifiedData);
+}
+
+/** Renders the dashboard now, in its own message, and again every refresh interval. */
+function armDashboard(): void {
+    if (dashboardTimer !== undefined) clearTimer(dashboardTimer);
+    setTimer(0, refreshDashboard);
+    dashboardTimer = setTimerInterval(DASHBOARD_REFRESH_SECONDS, refreshDashboard);
 }
 
 /** Builds each curve's signature table in its own message, so no caller's call pays for it. */
@@ -131,7 +165,14 @@ export default class RegistryCanister {
         registry.initialize(arg);
         sponsored.start();
         armClosing();
+        armDashboard();
         warmUpCurves();
+    }
+
+    /** Keeps the metered totals the dashboard shows (counted on the heap) across the upgrade. */
+    @preUpgrade
+    preUpgrade(): void {
+        sponsorship.checkpoint();
     }
 
     @api.postUpgrade()
@@ -139,6 +180,7 @@ export default class RegistryCanister {
         registry.forgetCache();
         sponsored.start();
         armClosing();
+        armDashboard();
         warmUpCurves();
     }
 
@@ -307,6 +349,15 @@ export default class RegistryCanister {
     @api.query('get_stats')
     get_stats(): RegistryStats {
         return registry.stats();
+    }
+
+    // --- the dashboard (dashboard.ts) ---
+
+    /** The HTTP gateway's entry: the dashboard page, its figures, or a 404, each certified. */
+    @api.query('http_request')
+    http_request(request: HttpRequest): HttpResponse {
+        if (dashboard === undefined) return { status_code: 503, headers: [['retry-after', '1']], body: new Uint8Array(0) };
+        return dashboard.serve(request, dataCertificate());
     }
 
     // --- sponsorship (src/shared/sponsorship) ---

@@ -34,6 +34,7 @@ import {
     SetStatusArgs,
     TransferDeviceArgs
 } from '../../shared/registry';
+import { httpMethods } from '../../shared/http/interface';
 import { sponsorshipMethods } from '../../shared/sponsorship/policy';
 
 export const ListDevicesResult = c.named('ListDevicesResult', c.variant({ Ok: c.vec(Device), Err: RegistryError }));
@@ -75,6 +76,7 @@ export const registryService = defineService({
         get_config: query([], RegistryConfig),
         get_stats: query([], RegistryStats),
 
+        ...httpMethods,
         ...sponsorshipMethods
     }
 });

@@ -100,3 +100,23 @@ it('reports usage per caller, folds callers beyond the per-method limit, and res
     expect(again?.entries.reduce((n, e) => n + e.calls, 0n)).toBe(BigInt(callers));
     expect(s.status().reports_failed).toBe(1n);
 });
+
+it('keeps metered totals since install, across reports, and a checkpoint survives into the next instance', () => {
+    const store = new MemoryByteMap();
+    const s = new Sponsorship(store);
+    s.setPolicy({
+        ...OPEN_POLICY,
+        version: 1n,
+        methods: [['pay', { refuse_anonymous: false, calls_per_window: [2n], instructions_per_window: [] }]]
+    });
+    for (let i = 0; i < 3; i++) if (s.admit(alice, 'pay', 0n) === undefined) s.settle(alice, 'pay', 500n, 0n);
+    s.admit(alice, 'other', 0n); // not metered: not counted
+    s.takeReport(0n, 1n);
+    expect(s.meteredTotals).toEqual({ calls: 2n, instructions: 1_000n, refused: 1n });
+
+    s.admit(bob, 'pay', 2n);
+    s.settle(bob, 'pay', 7n, 2n);
+    expect(new Sponsorship(store).meteredTotals).toEqual({ calls: 2n, instructions: 1_000n, refused: 1n }); // before the checkpoint
+    s.checkpoint();
+    expect(new Sponsorship(store).meteredTotals).toEqual({ calls: 3n, instructions: 1_007n, refused: 1n });
+});

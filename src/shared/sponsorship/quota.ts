@@ -14,6 +14,7 @@
  */
 import type { Principal } from '@dfinity/principal';
 
+import { readU64be, u64be } from '../bytes';
 import type { ByteMap } from '../store';
 import { valueCodec } from '../candid/wire';
 import { charge, consume, current, EMPTY_WINDOW, resetsAt, type WindowState } from '../window';
@@ -52,6 +53,7 @@ const ANONYMOUS_KEY = String.fromCharCode(4);
 const utf8 = new TextEncoder();
 const POLICY_KEY = utf8.encode('policy');
 const CONFIG_KEY = utf8.encode('config');
+const TOTALS_KEY = utf8.encode('totals');
 const policyCodec = valueCodec<SponsorPolicy>(SponsorPolicy);
 const configCodec = valueCodec<SponsorshipConfig>(SponsorshipConfig);
 
@@ -59,6 +61,9 @@ type CallerWindows = { calls: WindowState; instructions: WindowState };
 /** A call refused, or admitted with the global and caller windows that count it. */
 type Verdict =
     { refusal: Refusal; key: string } | { refusal: undefined; key: string; global: WindowState; windows: CallerWindows };
+/** What the metered methods did since the canister was installed: admitted calls, their instructions, refusals. */
+export type MeteredTotals = { calls: bigint; instructions: bigint; refused: bigint };
+
 type Usage = { method: string; caller: Principal | undefined; calls: bigint; instructions: bigint; refused: bigint };
 
 const DEFAULT_CONFIG: SponsorshipConfig = { wallet: [], report_interval_seconds: DEFAULT_REPORT_INTERVAL_SECONDS };
@@ -76,6 +81,7 @@ export class Sponsorship {
     private usageSince: bigint | undefined;
     private reportsSent = 0n;
     private reportsFailed = 0n;
+    private totals: MeteredTotals = { calls: 0n, instructions: 0n, refused: 0n };
 
     /**
      * Opens the module on its stable map. What an earlier version stored is read on first use, not here: Azle
@@ -92,6 +98,9 @@ export class Sponsorship {
         if (policy !== undefined) this.use(policyCodec.decode(policy));
         const config = this.store.get(CONFIG_KEY);
         if (config !== undefined) this.config = configCodec.decode(config);
+        const totals = this.store.get(TOTALS_KEY);
+        if (totals !== undefined)
+            this.totals = { calls: readU64be(totals), instructions: readU64be(totals, 8), refused: readU64be(totals, 16) };
     }
 
     get wallet(): Principal | undefined {
@@ -144,11 +153,13 @@ export class Sponsorship {
         const usage = this.usageOf(caller, method, now, verdict.key);
         if (verdict.refusal !== undefined) {
             usage.refused += 1n;
+            this.totals.refused += 1n;
             return verdict.refusal;
         }
         this.global = verdict.global;
         this.callers.set(verdict.key, verdict.windows);
         usage.calls += 1n;
+        this.totals.calls += 1n;
         return undefined;
     }
 
@@ -160,12 +171,33 @@ export class Sponsorship {
         if (windows !== undefined)
             windows.instructions = charge(windows.instructions, this.policy.window_seconds, instructions, now);
         this.usageOf(caller, method, now, key).instructions += instructions;
+        this.totals.instructions += instructions;
+    }
+
+    /**
+     * The metered totals since install. They are counted on the heap and written to stable memory by
+     * {@link Sponsorship.checkpoint}, which every report runs; an upgrade loses what came after the last one.
+     */
+    get meteredTotals(): MeteredTotals {
+        this.load();
+        return { ...this.totals };
+    }
+
+    /** Writes the metered totals to stable memory (24 bytes). */
+    checkpoint(): void {
+        this.load();
+        const bytes = new Uint8Array(24);
+        bytes.set(u64be(this.totals.calls));
+        bytes.set(u64be(this.totals.instructions), 8);
+        bytes.set(u64be(this.totals.refused), 16);
+        this.store.insert(TOTALS_KEY, bytes);
     }
 
     /** The usage since the last report, emptied; undefined when nothing happened. */
     takeReport(balance: bigint, now: bigint): UsageReport | undefined {
         this.load();
         this.prune(now);
+        this.checkpoint();
         if (this.usage.size === 0) return undefined;
         const entries: UsageEntry[] = [...this.usage.values()].map((u) => ({
             method: u.method,
