@@ -4,7 +4,7 @@
  * nothing and fails if a committed `.did` is stale.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 
 import { Service } from '../src/shared/candid';
 import { type CanisterInfo, readCanisters, ROOT } from './lib/canisters';
@@ -24,7 +24,8 @@ export function loadService(canister: CanisterInfo): Service<never> {
 async function main(): Promise<void> {
     const check = process.argv.includes('--check');
     let stale = 0;
-    for (const canister of readCanisters()) {
+    // the suite's canisters, and the template a user copies (its own dfx.json)
+    for (const canister of [...readCanisters(), ...readCanisters(join(ROOT, 'examples', 'template'))]) {
         const did = loadService(canister).did();
         const path = relative(ROOT, canister.generatedDidPath);
         const current = existsSync(canister.generatedDidPath) ? readFileSync(canister.generatedDidPath, 'utf8') : undefined;

@@ -159,9 +159,16 @@ export async function buildCanister(canister: CanisterInfo, options: { force?: b
     };
 }
 
-/** Builds (or reuses) a canister of the project (`dfx.json`) or of `test/fixtures/dfx.json`; returns its wasm path. */
-export async function wasmOf(name: string, project: 'suite' | 'fixtures' = 'suite'): Promise<string> {
-    const canister = readCanisters(project === 'suite' ? ROOT : join(ROOT, 'test', 'fixtures')).find((c) => c.name === name);
+/** The folders with a dfx.json of their own: the suite, the test fixtures, and the template a user copies. */
+const PROJECTS = {
+    suite: ROOT,
+    fixtures: join(ROOT, 'test', 'fixtures'),
+    template: join(ROOT, 'examples', 'template')
+} as const;
+
+/** Builds (or reuses) a canister of one of the {@link PROJECTS}; returns its wasm path. */
+export async function wasmOf(name: string, project: keyof typeof PROJECTS = 'suite'): Promise<string> {
+    const canister = readCanisters(PROJECTS[project]).find((c) => c.name === name);
     if (canister === undefined) throw new Error(`no canister "${name}" in the ${project} dfx.json`);
     await buildCanister(canister);
     return canister.wasmPath;

@@ -1,0 +1,86 @@
+/**
+ * The template canister: the interface is `service.ts`, the rules and layout `readings.ts`; this file connects
+ * them to Azle and to the suite's sponsorship module (`src/shared/sponsorship`), which meters `submit` and
+ * `set_payout` under the policy the suite's wallet sets and reports their use to it.
+ */
+import * as azle from 'azle';
+import { inspectMessage, msgArgData, msgCaller, msgMethodName, StableBTreeMap, time } from 'azle';
+
+import { implement } from '../../src/shared/candid';
+import type { Account } from '../../src/shared/icrc/ledger';
+import { SponsoredCanister } from '../../src/shared/sponsorship/canister';
+import type { SponsorPolicy, SponsorshipConfig, SponsorshipStatus } from '../../src/shared/sponsorship/policy';
+import { Sponsorship } from '../../src/shared/sponsorship/quota';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../src/shared/store';
+import { MEMORY, Readings, SPONSORSHIP_MEMORY } from './readings';
+import { type PayoutResult, type Reading, type ReadingArg, readingsService, type SubmitResult } from './service';
+
+const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
+
+const api = implement(readingsService, azle);
+const readings = new Readings(mapsOf(MEMORY, openStable));
+const sponsored = new SponsoredCanister(new Sponsorship(openStable(SPONSORSHIP_MEMORY)), azle);
+
+const KNOWN_METHODS = new Set<string>(Object.keys(readingsService.methods));
+/** Ingress larger than any valid argument is refused unread. */
+const MAX_ARG_BYTES = 1_024;
+
+/** What a caller the policy refuses gets. */
+const throttled = (reason: string) => ({ Err: { Throttled: { reason } } }) as const;
+
+export default class ReadingsCanister {
+    @api.init()
+    init(): void {
+        sponsored.start();
+    }
+
+    @api.postUpgrade()
+    postUpgrade(): void {
+        sponsored.start(); // timers do not survive an upgrade
+    }
+
+    /** Refuses, before they cost cycles, unknown methods, oversized arguments and callers over their quota. */
+    @inspectMessage({ manual: true })
+    inspect(): boolean {
+        const method = msgMethodName();
+        if (!KNOWN_METHODS.has(method) || msgArgData().length > MAX_ARG_BYTES) return false;
+        return sponsored.sponsorship.check(msgCaller(), method, time()) === undefined;
+    }
+
+    @api.update('submit')
+    submit(arg: ReadingArg): SubmitResult {
+        return sponsored.metered('submit', throttled, () => readings.submit(msgCaller(), arg, time()));
+    }
+
+    @api.update('set_payout')
+    set_payout(account: Account): PayoutResult {
+        return sponsored.metered('set_payout', throttled, () => readings.setPayout(msgCaller(), account));
+    }
+
+    @api.query('latest')
+    latest(arg: { device: azle.Principal; metric: string }): [] | [Reading] {
+        const reading = readings.latest(arg.device, arg.metric);
+        return reading === undefined ? [] : [reading];
+    }
+
+    @api.query('payout_of')
+    payout_of(device: azle.Principal): [] | [Account] {
+        const account = readings.payoutOf(device);
+        return account === undefined ? [] : [account];
+    }
+
+    @api.update('sponsorship_configure')
+    sponsorship_configure(config: SponsorshipConfig): void {
+        sponsored.configure(msgCaller(), config);
+    }
+
+    @api.update('sponsorship_set_policy')
+    sponsorship_set_policy(policy: SponsorPolicy): void {
+        sponsored.setPolicy(msgCaller(), policy);
+    }
+
+    @api.query('sponsorship_status')
+    sponsorship_status(): SponsorshipStatus {
+        return sponsored.sponsorship.status();
+    }
+}
