@@ -1,0 +1,159 @@
+/**
+ * `npm run check-wasm`: the checks a canister module can pass offline before it goes to mainnet, for every
+ * canister of dfx.json and the template. Each module is built (or taken from the build cache), given its
+ * public `candid:service` metadata with ic-wasm (as dfx does, and as icp.yaml's build step does), gzipped as
+ * the deploy script sends it, and checked:
+ *
+ * - ic-wasm `check-endpoints`: the module exports exactly the `.did`'s methods, besides Azle's runtime exports;
+ * - the embedded `candid:service` is the committed `.did`;
+ * - the gzipped module fits one `install_code` ingress message, and the code section the IC's limit.
+ *
+ * The checked artifacts are written to `.azle/<name>/<name>.checked.wasm.gz`. `npm run check-wasm -- <name>
+ * --out <path>` checks one canister and copies its artifact there: icp.yaml's build step.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import { wasmOf } from './lib/build';
+import { type CanisterInfo, readCanisters, ROOT } from './lib/canisters';
+
+const IC_WASM = join(ROOT, 'node_modules', '@icp-sdk', 'ic-wasm-linux-x64', 'bin', 'ic-wasm');
+const MiB = 1024 * 1024;
+/** An ingress message carries at most 2 MiB (IC resource limits); the install argument needs room beside the module. */
+const MAX_GZIPPED_BYTES = 2 * MiB - 64 * 1024;
+/** The replica refuses a module whose code section exceeds this (IC resource limits: "Wasm code section"). */
+const MAX_CODE_SECTION_BYTES = 10 * MiB;
+
+/**
+ * What every Azle 0.33 module exports besides the service's methods: the runtime's entry points and internal
+ * queries, the canister lifecycle hooks, and its WASI shims. An export not here and not in the `.did` fails.
+ */
+const AZLE_RUNTIME_EXPORTS = [
+    'canister_update:<ic-cdk internal> timer_executor',
+    'canister_update:_azle_chunk',
+    ...['actions_len', 'get_benchmarks', 'heap_allocation', 'inter_canister_call_futures_len', 'is_job_queue_empty']
+        .concat(['reject_callbacks_len', 'resolve_callbacks_len', 'timer_callbacks_len'])
+        .map((name) => `canister_query:_azle_${name}`),
+    ...['global_timer', 'init', 'post_upgrade'].map((hook) => `canister_${hook}`),
+    ...['execute_method_js', 'get_candid_and_method_meta_pointer', 'init', 'init_js_passive_data', 'init_seed'],
+    ...['init_wasm_data_passive_data', 'js_passive_data_size', 'post_upgrade', 'raw_init', 'raw_init_seed'],
+    'wasm_data_passive_data_size',
+    // the WASI functions the runtime implements over the IC's system API
+    ...['args_get', 'args_sizes_get', 'clock_res_get', 'clock_time_get', 'environ_get', 'environ_sizes_get']
+        .concat(['fd_advise', 'fd_allocate', 'fd_close', 'fd_datasync', 'fd_fdstat_get', 'fd_fdstat_set_flags'])
+        .concat(['fd_fdstat_set_rights', 'fd_filestat_get', 'fd_filestat_set_size', 'fd_filestat_set_times'])
+        .concat(['fd_pread', 'fd_prestat_dir_name', 'fd_prestat_get', 'fd_pwrite', 'fd_read', 'fd_readdir'])
+        .concat(['fd_renumber', 'fd_seek', 'fd_sync', 'fd_tell', 'fd_write', 'path_create_directory'])
+        .concat(['path_filestat_get', 'path_filestat_set_times', 'path_link', 'path_open', 'path_readlink'])
+        .concat(['path_remove_directory', 'path_rename', 'path_symlink', 'path_unlink_file', 'poll_oneoff'])
+        .concat(['proc_exit', 'proc_raise', 'random_get', 'sched_yield', 'sock_accept', 'sock_recv', 'sock_send'])
+        .concat(['sock_shutdown'])
+        .map((name) => `__ic_custom_${name}`)
+];
+
+/** Hooks a module exports only when the canister declares them (`@inspectMessage`, `@preUpgrade`). */
+const OPTIONAL_HOOKS = ['canister_inspect_message', 'canister_pre_upgrade'];
+
+export type WasmCheck = {
+    readonly name: string;
+    readonly wasmBytes: number;
+    readonly gzippedBytes: number;
+    readonly codeSectionBytes: number;
+    readonly problems: readonly string[];
+};
+
+function icWasm(...args: string[]): string {
+    return execFileSync(IC_WASM, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The size of a module's code section (section id 10), read from its section headers. */
+export function codeSectionBytes(wasm: Uint8Array): number {
+    let at = 8; // magic and version
+    const uleb = () => {
+        let value = 0;
+        let shift = 0;
+        for (;;) {
+            const byte = wasm[at++] as number;
+            value += (byte & 0x7f) * 2 ** shift;
+            if (byte < 0x80) return value;
+            shift += 7;
+        }
+    };
+    while (at < wasm.length) {
+        const id = wasm[at++] as number;
+        const size = uleb();
+        if (id === 10) return size;
+        at += size;
+    }
+    return 0;
+}
+
+/** Builds, embeds the metadata, gzips and checks one canister. */
+export async function checkCanister(canister: CanisterInfo, project: 'suite' | 'template'): Promise<WasmCheck> {
+    const built = await wasmOf(canister.name, project);
+    const did = canister.generatedDidPath;
+    const withMetadata = built.replace(/\.wasm$/, '.checked.wasm');
+    icWasm(built, '-o', withMetadata, 'metadata', 'candid:service', '-f', did, '-v', 'public', '--keep-name-section');
+    const problems: string[] = [];
+    const hidden = join(ROOT, '.azle', `${canister.name}.hidden-exports.txt`);
+    const info = icWasm(withMetadata, 'info');
+    const hooks = OPTIONAL_HOOKS.filter((hook) => info.includes(`"${hook} `));
+    writeFileSync(hidden, `${[...AZLE_RUNTIME_EXPORTS, ...hooks].join('\n')}\n`);
+    try {
+        icWasm(withMetadata, 'check-endpoints', '--candid', did, '--hidden', hidden);
+    } catch (error) {
+        const output = String((error as { stderr?: string }).stderr ?? error);
+        problems.push(...output.split('\n').filter((line) => line.startsWith('ERROR')));
+        if (problems.length === 0) problems.push(`check-endpoints failed: ${output.split('\n')[0] ?? ''}`);
+    }
+    // ic-wasm prints the section with a newline of its own after it
+    if (icWasm(withMetadata, 'metadata', 'candid:service').trimEnd() !== readFileSync(did, 'utf8').trimEnd()) {
+        problems.push('the embedded candid:service differs from the .did');
+    }
+    const wasm = readFileSync(withMetadata);
+    const gzipped = gzipSync(wasm, { level: 9 });
+    writeFileSync(`${withMetadata}.gz`, gzipped);
+    const code = codeSectionBytes(wasm);
+    if (gzipped.length > MAX_GZIPPED_BYTES) problems.push(`gzipped ${gzipped.length} bytes > ${MAX_GZIPPED_BYTES}`);
+    if (code > MAX_CODE_SECTION_BYTES) problems.push(`code section ${code} bytes > ${MAX_CODE_SECTION_BYTES}`);
+    return { name: canister.name, wasmBytes: wasm.length, gzippedBytes: gzipped.length, codeSectionBytes: code, problems };
+}
+
+async function main(): Promise<void> {
+    const args = process.argv.slice(2);
+    const outAt = args.indexOf('--out');
+    const out = outAt === -1 ? undefined : args[outAt + 1];
+    const names = args.filter((arg, i) => !arg.startsWith('--') && i !== outAt + 1);
+    const canisters = [
+        ...readCanisters().map((c) => [c, 'suite'] as const),
+        ...readCanisters(join(ROOT, 'examples', 'template')).map((c) => [c, 'template'] as const)
+    ].filter(([c]) => names.length === 0 || names.includes(c.name));
+    if (canisters.length === 0) throw new Error(`no canister named ${names.join(', ')}`);
+    if (out !== undefined && canisters.length !== 1) throw new Error('--out takes exactly one canister name');
+    const mb = (bytes: number) => `${(bytes / MiB).toFixed(2)} MiB`;
+    let failed = 0;
+    for (const [index, [canister, project]] of canisters.entries()) {
+        process.stdout.write(`[${index + 1}/${canisters.length}] ${canister.name}: `);
+        const check = await checkCanister(canister, project);
+        const figures = `wasm ${mb(check.wasmBytes)}, gzipped ${mb(check.gzippedBytes)}, code section ${mb(check.codeSectionBytes)}`;
+        console.log(`${check.problems.length === 0 ? 'ok' : 'FAILED'} (${figures})`);
+        check.problems.forEach((problem) => console.log(`    ${problem}`));
+        if (check.problems.length > 0) failed++;
+        else if (out !== undefined) copyFileSync(`${canister.wasmPath.replace(/\.wasm$/, '.checked.wasm')}.gz`, out);
+    }
+    console.log(
+        failed === 0
+            ? `All ${canisters.length} modules pass; checked artifacts in ${relative(ROOT, join(ROOT, '.azle'))}/<name>/`
+            : `${failed} of ${canisters.length} modules failed`
+    );
+    if (failed > 0) process.exitCode = 1;
+}
+
+if (require.main === module) {
+    main().catch((error: unknown) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exitCode = 1;
+    });
+}
