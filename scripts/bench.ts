@@ -11,6 +11,7 @@ import { format, resolveConfig } from 'prettier';
 import { benchInstrumentation, benchLocalIc } from '../src/replica/local-ic.bench';
 import { benchToken } from '../src/canisters/token/token.bench';
 import { benchWallet } from '../src/canisters/wallet/wallet.bench';
+import { DASHBOARD_REFRESH_SECONDS } from '../src/canisters/registry/dashboard';
 import { benchRegistry } from '../src/canisters/registry/registry.bench';
 import { benchSha256 } from '../src/shared/crypto/sha256.bench';
 import { benchAzleCosts } from './azle-costs';
@@ -180,6 +181,7 @@ Signature checks are @noble/curves in QuickJS; the curve tables are built in tim
 | \`heartbeat\` as the device's own principal (the IC checked its signature) | ${fmt(Number(registry.heartbeat))} |
 | \`claim_rewards\` for one device (the call and the callback after the token's mint) | ${fmt(Number(registry.claimRewards))} |
 | closing an epoch of 1,000 devices (the closing timer's messages) | ${fmt(Number(registry.closePer1000))} |
+| refreshing the dashboard's certified figures (its timer, every ${DASHBOARD_REFRESH_SECONDS} s) | ${fmt(Number(registry.dashboardRefresh))} |
 
 At ${fmt(registry.scale.large)} devices against ${fmt(registry.scale.small)} (issue 6: at most 1.3×): \`register_device\`
 ${fmt(Number(registry.scale.registerLarge))} against ${fmt(Number(registry.scale.registerSmall))} (${fmt(Number(registry.scale.registerLarge) / Number(registry.scale.registerSmall), 3)}×); \`heartbeat\`
@@ -195,6 +197,7 @@ update fees, instructions at the 100,000-device figure), with hourly epochs and 
 |---|---|
 | heartbeats | ${fmt(Number(registry.month.cyclesHeartbeats) / 1e12, 1)} T |
 | closing 720 epochs of ${fmt(registry.scale.large)} devices | ${fmt(Number(registry.month.cyclesClosing) / 1e12, 1)} T |
+| the dashboard's refreshes | ${fmt(Number(registry.month.cyclesDashboard) / 1e12, 3)} T |
 | stable memory | ${fmt(Number(registry.month.cyclesStorage) / 1e12, 3)} T |
 | **total** | **${fmt(Number(registry.month.total) / 1e12, 1)} T** (1T cycles = 1 XDR, about ${fmt((Number(registry.month.total) / 1e12) * 1.35, 0)} USD at 1.35 USD per XDR) |
 

@@ -12,7 +12,13 @@ import { sha256 } from './crypto/sha256';
 /** A hash tree: empty, fork, labeled, leaf, or pruned (its hash). */
 export type HashTree = [0] | [1, HashTree, HashTree] | [2, Uint8Array, HashTree] | [3, Uint8Array] | [4, Uint8Array];
 
-function domainSeparated(separator: string, ...parts: Uint8Array[]): Uint8Array {
+/**
+ * Node hashes by the bytes hashed, kept by a caller that hashes trees sharing most of their nodes again (the
+ * HTTP certification of a canister that re-certifies one response among unchanged ones). The caller bounds it.
+ */
+export type KnownHashes = Map<string, Uint8Array>;
+
+function domainSeparated(known: KnownHashes | undefined, separator: string, ...parts: Uint8Array[]): Uint8Array {
     const length = 1 + separator.length + parts.reduce((n, p) => n + p.length, 0);
     const bytes = new Uint8Array(length);
     bytes[0] = separator.length;
@@ -22,20 +28,24 @@ function domainSeparated(separator: string, ...parts: Uint8Array[]): Uint8Array 
         bytes.set(p, at);
         at += p.length;
     }
-    return sha256(bytes);
+    if (known === undefined) return sha256(bytes);
+    const key = String.fromCharCode.apply(null, bytes as unknown as number[]);
+    let hash = known.get(key);
+    if (hash === undefined) known.set(key, (hash = sha256(bytes)));
+    return hash;
 }
 
-/** The root hash of a tree (`reconstruct` in the specification). */
-export function rootHash(tree: HashTree): Uint8Array {
+/** The root hash of a tree (`reconstruct` in the specification); `known` remembers node hashes across calls. */
+export function rootHash(tree: HashTree, known?: KnownHashes): Uint8Array {
     switch (tree[0]) {
         case 0:
-            return domainSeparated('ic-hashtree-empty');
+            return domainSeparated(known, 'ic-hashtree-empty');
         case 1:
-            return domainSeparated('ic-hashtree-fork', rootHash(tree[1]), rootHash(tree[2]));
+            return domainSeparated(known, 'ic-hashtree-fork', rootHash(tree[1], known), rootHash(tree[2], known));
         case 2:
-            return domainSeparated('ic-hashtree-labeled', tree[1], rootHash(tree[2]));
+            return domainSeparated(known, 'ic-hashtree-labeled', tree[1], rootHash(tree[2], known));
         case 3:
-            return domainSeparated('ic-hashtree-leaf', tree[1]);
+            return domainSeparated(known, 'ic-hashtree-leaf', tree[1]);
         case 4:
             return tree[1];
     }

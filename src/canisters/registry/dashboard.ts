@@ -45,12 +45,12 @@ export type DashboardFigures = {
 };
 
 /** An open epoch's row from its running tally. */
-export function openEpochRow(epoch: bigint, tally: { heartbeats: bigint; points: bigint; devices: number }): EpochRow {
+function openEpochRow(epoch: bigint, tally: { heartbeats: bigint; points: bigint; devices: number }): EpochRow {
     return { epoch, open: true, devices_seen: tally.devices, heartbeats: tally.heartbeats, points: tally.points, rewarded: 0n };
 }
 
 /** A closed epoch's row from its summary. */
-export function closedEpochRow(summary: EpochSummary): EpochRow {
+function closedEpochRow(summary: EpochSummary): EpochRow {
     return {
         epoch: summary.epoch,
         open: false,

@@ -121,12 +121,14 @@ function armClosing(): void {
 
 let dashboard: CertifiedResponses | undefined;
 let dashboardTimer: bigint | undefined;
+/** The registry's id as text, for the dashboard: written once, not at every refresh. */
+let selfText: string | undefined;
 
 /** Renders the dashboard's figures and certifies them (a query cannot: certified data changes in updates only). */
 function refreshDashboard(): void {
     const stats = registry.stats();
     dashboard = dashboardResponses({
-        canister: canisterSelf().toText(),
+        canister: (selfText ??= canisterSelf().toText()),
         as_of: time(),
         stats,
         epochs: epochRows(registry.store, stats, DASHBOARD_EPOCHS),

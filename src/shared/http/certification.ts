@@ -14,7 +14,7 @@
  */
 import { hashMapOfHashes } from '../icrc/hash';
 import { sha256 } from '../crypto/sha256';
-import { encodeTextArray, encodeTree, type HashTree, rootHash, treeOf } from '../hash-tree';
+import { encodeTextArray, encodeTree, type KnownHashes, rootHash, treeOf } from '../hash-tree';
 import { leb128 } from '../leb128';
 import type { HeaderField, HttpRequest, HttpResponse } from './interface';
 
@@ -44,21 +44,59 @@ export function responseOnlyExpression(certifiedHeaders: readonly string[]): str
  * among them.
  */
 export function responseHash(status: number, headers: readonly HeaderField[], expression: string, body: Uint8Array) {
-    const entries: [string, Uint8Array][] = headers.map(([name, value]) => [name.toLowerCase(), sha256(utf8.encode(value))]);
-    entries.push([EXPRESSION_HEADER.toLowerCase(), sha256(utf8.encode(expression))]);
-    entries.push([':ic-cert-status', sha256(leb128(BigInt(status)))]);
     const both = new Uint8Array(64);
-    both.set(hashMapOfHashes(entries));
-    both.set(bodyHash(body), 32);
+    both.set(headersHash(status, headers, expression));
+    both.set(sha256(body), 32);
     return sha256(both);
 }
 
-/** Body hashes by body: a static page certified again with new figures beside it is not hashed again. */
-const bodyHashes = new WeakMap<Uint8Array, Uint8Array>();
+/**
+ * Hashes of what a canister certifies again at every refresh unchanged: the hash of each headers shape (status,
+ * certified headers, expression) and of each expression, by their text. A canister has a few such shapes;
+ * the bound keeps one that varies its headers from growing the map without limit.
+ */
+const remembered = new Map<string, Uint8Array>();
+const MAX_REMEMBERED = 64;
 
-function bodyHash(body: Uint8Array): Uint8Array {
-    let hash = bodyHashes.get(body);
-    if (hash === undefined) bodyHashes.set(body, (hash = sha256(body)));
+function remember(key: string, compute: () => Uint8Array): Uint8Array {
+    let hash = remembered.get(key);
+    if (hash === undefined) {
+        hash = compute();
+        if (remembered.size < MAX_REMEMBERED) remembered.set(key, hash);
+    }
+    return hash;
+}
+
+function headersHash(status: number, headers: readonly HeaderField[], expression: string): Uint8Array {
+    return remember(`headers\u0000${status}\u0000${JSON.stringify(headers)}\u0000${expression}`, () => {
+        const entries: [string, Uint8Array][] = headers.map(([name, value]) => [name.toLowerCase(), sha256(utf8.encode(value))]);
+        entries.push([EXPRESSION_HEADER.toLowerCase(), expressionHash(expression)]);
+        entries.push([':ic-cert-status', sha256(leb128(BigInt(status)))]);
+        return hashMapOfHashes(entries);
+    });
+}
+
+/** An expression's hash: its label in the tree, and the value hash of its header. */
+function expressionHash(expression: string): Uint8Array {
+    return remember(`expression\u0000${expression}`, () => sha256(utf8.encode(expression)));
+}
+
+/**
+ * The tree's node hashes from earlier certifications, so the routes that did not change hash nothing again.
+ * Each certification adds the nodes of what changed; past the bound the map starts afresh.
+ */
+const knownNodes: KnownHashes = new Map();
+const MAX_KNOWN_NODES = 512;
+
+/** Response hashes by response: the same response object (a static page) certified again is not hashed again. */
+const responseHashes = new WeakMap<CertifiableResponse, Uint8Array>();
+
+function hashOf(response: CertifiableResponse, expression: string): Uint8Array {
+    let hash = responseHashes.get(response);
+    if (hash === undefined) {
+        hash = responseHash(response.status_code, response.headers, expression, response.body);
+        responseHashes.set(response, hash);
+    }
     return hash;
 }
 
@@ -79,7 +117,8 @@ export type CertifiableResponse = {
     readonly body: Uint8Array;
 };
 
-type Entry = { readonly exprPath: string[]; readonly response: HttpResponse };
+/** A served response, with its certificate header's fixed part: the tree and its path in it, encoded once. */
+type Entry = { readonly response: HttpResponse; readonly certificateFields: string };
 
 /**
  * A set of certified responses: one per exact path, and one for every other path. Build it when the responses
@@ -89,51 +128,46 @@ type Entry = { readonly exprPath: string[]; readonly response: HttpResponse };
 export class CertifiedResponses {
     private readonly exact = new Map<string, Entry>();
     private readonly fallback: Entry;
-    private readonly tree: HashTree;
+    /** The root of the certification tree: what the canister sets as its certified data. */
+    readonly certifiedData: Uint8Array;
 
     /** `routes` maps exact paths (`/`, `/dashboard.json`) to responses; `notFound` answers every other path. */
     constructor(routes: ReadonlyMap<string, CertifiableResponse>, notFound: CertifiableResponse) {
+        const served: [exprPath: string[], response: HttpResponse][] = [];
         const paths: Uint8Array[][] = [];
-        const add = (exprPath: string[], response: CertifiableResponse): Entry => {
+        const add = (exprPath: string[], response: CertifiableResponse) => {
             const expression = responseOnlyExpression(response.headers.map(([name]) => name));
-            const hash = responseHash(response.status_code, response.headers, expression, response.body);
-            paths.push([...exprPath.map(label), sha256(utf8.encode(expression)), utf8.encode(''), hash]);
+            const leaf = [expressionHash(expression), utf8.encode(''), hashOf(response, expression)];
+            paths.push([...exprPath.map((segment) => utf8.encode(segment)), ...leaf]);
             const headers: HeaderField[] = [...response.headers, [EXPRESSION_HEADER, expression]];
-            return { exprPath, response: { status_code: response.status_code, headers, body: response.body } };
+            served.push([exprPath, { status_code: response.status_code, headers, body: response.body }]);
         };
-        for (const [path, response] of routes) {
-            const exprPath = ['http_expr', ...pathSegments(path), '<$>'];
-            this.exact.set(exprPath.join('/'), add(exprPath, response));
-        }
-        this.fallback = add(['http_expr', '<*>'], notFound);
-        this.tree = treeOf(paths.map((path) => [path, EMPTY_LEAF]));
-    }
-
-    /** The root of the certification tree: what the canister sets as its certified data. */
-    get certifiedData(): Uint8Array {
-        return rootHash(this.tree);
+        for (const [path, response] of routes) add(['http_expr', ...pathSegments(path), '<$>'], response);
+        add(['http_expr', '<*>'], notFound);
+        const tree = treeOf(paths.map((path) => [path, EMPTY_LEAF]));
+        if (knownNodes.size > MAX_KNOWN_NODES) knownNodes.clear();
+        this.certifiedData = rootHash(tree, knownNodes);
+        // the witness is the whole tree: it is small, and it proves to a gateway that no more specific path exists
+        const treeField = `tree=:${base64(encodeTree(tree))}:`;
+        const entries = served.map(([exprPath, response]): [string, Entry] => [
+            exprPath.join('/'),
+            { response, certificateFields: `${treeField}, expr_path=:${base64(encodeTextArray(exprPath))}:, version=2` }
+        ]);
+        this.fallback = (entries.pop() as [string, Entry])[1];
+        for (const [key, entry] of entries) this.exact.set(key, entry);
     }
 
     /**
      * The response for a request, with its `IC-Certificate` header when the IC gave the query a certificate
-     * (`dataCertificate()`; none in a replicated call). The witness is the whole tree: it is small, and it
-     * proves to the gateway that no more specific path exists.
+     * (`dataCertificate()`; none in a replicated call).
      */
     serve(request: HttpRequest, certificate: Uint8Array | undefined): HttpResponse {
         const entry = this.exact.get(['http_expr', ...pathSegments(request.url), '<$>'].join('/')) ?? this.fallback;
         if (certificate === undefined) return entry.response;
-        const field = (bytes: Uint8Array) => `:${base64(bytes)}:`;
-        const value = [
-            `certificate=${field(certificate)}`,
-            `tree=${field(encodeTree(this.tree))}`,
-            `expr_path=${field(encodeTextArray(entry.exprPath))}`,
-            'version=2'
-        ].join(', ');
+        const value = `certificate=:${base64(certificate)}:, ${entry.certificateFields}`;
         return { ...entry.response, headers: [...entry.response.headers, [CERTIFICATE_HEADER, value]] };
     }
 }
-
-const label = (segment: string) => utf8.encode(segment);
 
 /** What ends each path: a leaf with no bytes ("an empty leaf node" in the specification). */
 const EMPTY_LEAF = new Uint8Array(0);
