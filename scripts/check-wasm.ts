@@ -16,6 +16,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+import { readSections, SECTION } from '../src/replica/wasm/instrument';
 import { wasmOf } from './lib/build';
 import { type CanisterInfo, readCanisters, ROOT } from './lib/canisters';
 
@@ -26,6 +27,41 @@ const MAX_GZIPPED_BYTES = 2 * MiB - 64 * 1024;
 /** The replica refuses a module whose code section exceeds this (IC resource limits: "Wasm code section"). */
 const MAX_CODE_SECTION_BYTES = 10 * MiB;
 
+const AZLE_INTERNAL_QUERIES = [
+    'actions_len',
+    'get_benchmarks',
+    'heap_allocation',
+    'inter_canister_call_futures_len',
+    'is_job_queue_empty',
+    'reject_callbacks_len',
+    'resolve_callbacks_len',
+    'timer_callbacks_len'
+];
+const AZLE_ENTRY_POINTS = [
+    'execute_method_js',
+    'get_candid_and_method_meta_pointer',
+    'init',
+    'init_js_passive_data',
+    'init_seed',
+    'init_wasm_data_passive_data',
+    'js_passive_data_size',
+    'post_upgrade',
+    'raw_init',
+    'raw_init_seed',
+    'wasm_data_passive_data_size'
+];
+/** The WASI functions Azle's runtime implements over the IC's system API, exported with a prefix. */
+const WASI_FUNCTIONS = [
+    ...['args_get', 'args_sizes_get', 'clock_res_get', 'clock_time_get', 'environ_get', 'environ_sizes_get'],
+    ...['fd_advise', 'fd_allocate', 'fd_close', 'fd_datasync', 'fd_fdstat_get', 'fd_fdstat_set_flags'],
+    ...['fd_fdstat_set_rights', 'fd_filestat_get', 'fd_filestat_set_size', 'fd_filestat_set_times', 'fd_pread'],
+    ...['fd_prestat_dir_name', 'fd_prestat_get', 'fd_pwrite', 'fd_read', 'fd_readdir', 'fd_renumber', 'fd_seek'],
+    ...['fd_sync', 'fd_tell', 'fd_write', 'path_create_directory', 'path_filestat_get', 'path_filestat_set_times'],
+    ...['path_link', 'path_open', 'path_readlink', 'path_remove_directory', 'path_rename', 'path_symlink'],
+    ...['path_unlink_file', 'poll_oneoff', 'proc_exit', 'proc_raise', 'random_get', 'sched_yield'],
+    ...['sock_accept', 'sock_recv', 'sock_send', 'sock_shutdown']
+];
+
 /**
  * What every Azle 0.33 module exports besides the service's methods: the runtime's entry points and internal
  * queries, the canister lifecycle hooks, and its WASI shims. An export not here and not in the `.did` fails.
@@ -33,24 +69,12 @@ const MAX_CODE_SECTION_BYTES = 10 * MiB;
 const AZLE_RUNTIME_EXPORTS = [
     'canister_update:<ic-cdk internal> timer_executor',
     'canister_update:_azle_chunk',
-    ...['actions_len', 'get_benchmarks', 'heap_allocation', 'inter_canister_call_futures_len', 'is_job_queue_empty']
-        .concat(['reject_callbacks_len', 'resolve_callbacks_len', 'timer_callbacks_len'])
-        .map((name) => `canister_query:_azle_${name}`),
-    ...['global_timer', 'init', 'post_upgrade'].map((hook) => `canister_${hook}`),
-    ...['execute_method_js', 'get_candid_and_method_meta_pointer', 'init', 'init_js_passive_data', 'init_seed'],
-    ...['init_wasm_data_passive_data', 'js_passive_data_size', 'post_upgrade', 'raw_init', 'raw_init_seed'],
-    'wasm_data_passive_data_size',
-    // the WASI functions the runtime implements over the IC's system API
-    ...['args_get', 'args_sizes_get', 'clock_res_get', 'clock_time_get', 'environ_get', 'environ_sizes_get']
-        .concat(['fd_advise', 'fd_allocate', 'fd_close', 'fd_datasync', 'fd_fdstat_get', 'fd_fdstat_set_flags'])
-        .concat(['fd_fdstat_set_rights', 'fd_filestat_get', 'fd_filestat_set_size', 'fd_filestat_set_times'])
-        .concat(['fd_pread', 'fd_prestat_dir_name', 'fd_prestat_get', 'fd_pwrite', 'fd_read', 'fd_readdir'])
-        .concat(['fd_renumber', 'fd_seek', 'fd_sync', 'fd_tell', 'fd_write', 'path_create_directory'])
-        .concat(['path_filestat_get', 'path_filestat_set_times', 'path_link', 'path_open', 'path_readlink'])
-        .concat(['path_remove_directory', 'path_rename', 'path_symlink', 'path_unlink_file', 'poll_oneoff'])
-        .concat(['proc_exit', 'proc_raise', 'random_get', 'sched_yield', 'sock_accept', 'sock_recv', 'sock_send'])
-        .concat(['sock_shutdown'])
-        .map((name) => `__ic_custom_${name}`)
+    'canister_global_timer',
+    'canister_init',
+    'canister_post_upgrade',
+    ...AZLE_INTERNAL_QUERIES.map((name) => `canister_query:_azle_${name}`),
+    ...AZLE_ENTRY_POINTS,
+    ...WASI_FUNCTIONS.map((name) => `__ic_custom_${name}`)
 ];
 
 /** Hooks a module exports only when the canister declares them (`@inspectMessage`, `@preUpgrade`). */
@@ -68,26 +92,9 @@ function icWasm(...args: string[]): string {
     return execFileSync(IC_WASM, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** The size of a module's code section (section id 10), read from its section headers. */
+/** The size of a module's code section, read with the local IC's section reader. */
 export function codeSectionBytes(wasm: Uint8Array): number {
-    let at = 8; // magic and version
-    const uleb = () => {
-        let value = 0;
-        let shift = 0;
-        for (;;) {
-            const byte = wasm[at++] as number;
-            value += (byte & 0x7f) * 2 ** shift;
-            if (byte < 0x80) return value;
-            shift += 7;
-        }
-    };
-    while (at < wasm.length) {
-        const id = wasm[at++] as number;
-        const size = uleb();
-        if (id === 10) return size;
-        at += size;
-    }
-    return 0;
+    return readSections(wasm).find((section) => section.id === SECTION.code)?.content.length ?? 0;
 }
 
 /** Builds, embeds the metadata, gzips and checks one canister. */
@@ -97,9 +104,11 @@ export async function checkCanister(canister: CanisterInfo, project: 'suite' | '
     const withMetadata = built.replace(/\.wasm$/, '.checked.wasm');
     icWasm(built, '-o', withMetadata, 'metadata', 'candid:service', '-f', did, '-v', 'public', '--keep-name-section');
     const problems: string[] = [];
+    const wasm = readFileSync(withMetadata);
+    const module = new WebAssembly.Module(wasm);
     const hidden = join(ROOT, '.azle', `${canister.name}.hidden-exports.txt`);
-    const info = icWasm(withMetadata, 'info');
-    const hooks = OPTIONAL_HOOKS.filter((hook) => info.includes(`"${hook} `));
+    const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+    const hooks = OPTIONAL_HOOKS.filter((hook) => exported.has(hook));
     writeFileSync(hidden, `${[...AZLE_RUNTIME_EXPORTS, ...hooks].join('\n')}\n`);
     try {
         icWasm(withMetadata, 'check-endpoints', '--candid', did, '--hidden', hidden);
@@ -108,11 +117,10 @@ export async function checkCanister(canister: CanisterInfo, project: 'suite' | '
         problems.push(...output.split('\n').filter((line) => line.startsWith('ERROR')));
         if (problems.length === 0) problems.push(`check-endpoints failed: ${output.split('\n')[0] ?? ''}`);
     }
-    // ic-wasm prints the section with a newline of its own after it
-    if (icWasm(withMetadata, 'metadata', 'candid:service').trimEnd() !== readFileSync(did, 'utf8').trimEnd()) {
-        problems.push('the embedded candid:service differs from the .did');
+    const [metadata] = WebAssembly.Module.customSections(module, 'icp:public candid:service');
+    if (metadata === undefined || Buffer.from(metadata).toString('utf8') !== readFileSync(did, 'utf8')) {
+        problems.push('the embedded candid:service is missing or differs from the .did');
     }
-    const wasm = readFileSync(withMetadata);
     const gzipped = gzipSync(wasm, { level: 9 });
     writeFileSync(`${withMetadata}.gz`, gzipped);
     const code = codeSectionBytes(wasm);

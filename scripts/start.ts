@@ -9,8 +9,7 @@
  * for agents, dfx, icp-cli and the examples, until Ctrl-C. The demo's simulated hours are placed before the
  * wall clock, so the network can run on wall-clock time afterwards, as agents expect.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { IDL } from '@dfinity/candid';
@@ -21,7 +20,7 @@ import config, { type DeployConfig } from '../deploy.config';
 import { registryService } from '../src/canisters/registry/service';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
-import { DEFAULT_PORT, LOCAL_NETWORK_FILE, type LocalNetworkFile, LocalNetwork } from '../src/network';
+import { DEFAULT_PORT, LocalNetwork, writeNetworkFile } from '../src/network';
 import { LocalIc } from '../src/replica';
 import { buildCanister } from './lib/build';
 import { seededIdentity } from './lib/identities';
@@ -33,7 +32,6 @@ import { loadService } from './generate';
 const T = 1_000_000_000_000n;
 /** How far before the wall clock a served network's clock starts: the demo simulates about 4.5 hours. */
 const DEMO_HEADROOM_MS = 6 * 3_600_000;
-const NETWORK_FILE = join(ROOT, LOCAL_NETWORK_FILE);
 /** Cycles each canister starts with; the wallet holds the suite's treasury. */
 const START_CYCLES: Record<string, bigint> = { wallet: 100n * T };
 const DEFAULT_START_CYCLES = 3n * T;
@@ -175,16 +173,13 @@ async function serve(ic: LocalIc, port: number, ids: Map<string, Principal>): Pr
     if (ahead > 0)
         console.warn(`the demo ran ${Math.ceil(ahead / 60_000)} min past the wall clock: requests expire until it catches up`);
     const network = await LocalNetwork.start(ic, { port, live: true });
-    const canisters = Object.fromEntries([...ids].map(([name, id]) => [name, id.toText()]));
-    const file: LocalNetworkFile = { url: network.url, rootKey: Buffer.from(await ic.getRootKey()).toString('hex'), canisters };
-    mkdirSync(join(ROOT, '.azle'), { recursive: true });
-    writeFileSync(NETWORK_FILE, `${JSON.stringify(file, null, 2)}\n`);
+    const networkFile = await writeNetworkFile(ROOT, network, Object.fromEntries(ids));
     console.log(`\nServing the IC's HTTP interface at ${network.url} (Ctrl-C stops it)`);
-    for (const [name, id] of Object.entries(canisters)) console.log(`  ${name.padEnd(9)} ${id}`);
+    for (const [name, id] of ids) console.log(`  ${name.padEnd(9)} ${id.toText()}`);
     const registry = ids.get('registry');
     if (registry !== undefined)
         console.log(`  dashboard ${network.gatewayUrl(registry)} (the registry's http_request, verified)`);
-    console.log(`  address and ids written to ${relative(ROOT, NETWORK_FILE)}; try:`);
+    console.log(`  address and ids written to ${relative(ROOT, networkFile)}; try:`);
     console.log('    npx tsx examples/device-simulator.ts --device "demo device 0"');
     console.log('    npx tsx examples/owner-cli.ts devices --demo-owner 0');
     await new Promise<void>((resolve) => process.once('SIGINT', resolve));

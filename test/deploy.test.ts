@@ -3,7 +3,7 @@
  * network's HTTP interface: every canister of dfx.json is created and installed (gzipped) with its init
  * arguments, the suite is wired as `npm start` wires it, and a second run leaves unchanged modules alone.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,7 +13,7 @@ import { seededIdentity } from '../scripts/lib/identities';
 import { deploySuite } from '../scripts/deploy';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
-import { LOCAL_NETWORK_FILE, type LocalNetworkFile, LocalNetwork } from '../src/network';
+import { LocalNetwork, writeNetworkFile } from '../src/network';
 import { LocalIc } from '../src/replica';
 
 const deployer = seededIdentity(0xd1);
@@ -25,13 +25,7 @@ beforeAll(async () => {
     ic = await LocalIc.create();
     network = await LocalNetwork.start(ic, { port: 0, live: true });
     root = mkdtempSync(join(tmpdir(), 'deploy-'));
-    const file: LocalNetworkFile = {
-        url: network.url,
-        rootKey: Buffer.from(await ic.getRootKey()).toString('hex'),
-        canisters: {}
-    };
-    mkdirSync(join(root, '.azle'));
-    writeFileSync(join(root, LOCAL_NETWORK_FILE), JSON.stringify(file));
+    await writeNetworkFile(root, network, {});
 });
 
 afterAll(async () => {

@@ -4,7 +4,7 @@
  * and reads its balance, each through @dfinity/agent with verification on and the root key from the
  * network's file.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +12,7 @@ import { sha256 } from '@noble/hashes/sha2';
 
 import { simulateDevice, type SimulatorOptions } from '../examples/device-simulator';
 import { runOwnerCommand } from '../examples/owner-cli';
-import { LOCAL_NETWORK_FILE, type LocalNetworkFile, LocalNetwork } from '../src/network';
+import { LocalNetwork, writeNetworkFile } from '../src/network';
 import { LocalIc } from '../src/replica';
 import { DeviceSigner } from '../src/shared/device-signer';
 import { deployRegistry, EPOCHS, identity, issuingKey, REWARDS, type Suite } from './registry/setup';
@@ -49,13 +49,7 @@ beforeAll(async () => {
     }
     network = await LocalNetwork.start(ic, { port: 0, live: true });
     root = mkdtempSync(join(tmpdir(), 'examples-'));
-    const file: LocalNetworkFile = {
-        url: network.url,
-        rootKey: Buffer.from(await ic.getRootKey()).toString('hex'),
-        canisters: { registry: suite.registryId.toText(), token: suite.tokenId.toText() }
-    };
-    mkdirSync(join(root, '.azle'));
-    writeFileSync(join(root, LOCAL_NETWORK_FILE), JSON.stringify(file));
+    await writeNetworkFile(root, network, { registry: suite.registryId, token: suite.tokenId });
 });
 
 afterAll(async () => {

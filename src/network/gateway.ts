@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { verifyRequestResponsePair } from '@dfinity/response-verification';
 import { Principal } from '@dfinity/principal';
+import type * as z from 'zod/mini';
 
 import { CallRejectedError } from '../replica/errors';
 import type { LocalIc } from '../replica/local-ic';
@@ -77,7 +78,7 @@ export class HttpGateway {
             if (!(error instanceof CallRejectedError)) throw error;
             return text(outgoing, 502, `the canister rejected http_request: ${error.rejectMessage}`);
         }
-        const [response] = decodeResponse(reply) as [typeof GatewayResponse._zod.output];
+        const [response] = decodeResponse(reply) as [z.infer<typeof GatewayResponse>];
         if (response.upgrade[0] === true) {
             return text(outgoing, 502, 'the canister asked for an upgrade to an update call, which this gateway does not make');
         }
@@ -98,7 +99,7 @@ export class HttpGateway {
     ): string | undefined {
         try {
             const info = verifyRequestResponsePair(
-                { ...request, certificate_version: [MIN_VERIFICATION_VERSION] },
+                request,
                 response,
                 canisterId.toUint8Array(),
                 this.ic.timeNs,

@@ -2,9 +2,4 @@
 export { DEFAULT_PORT, LocalNetwork, type LocalNetworkOptions } from './server';
 export { authenticate, InvalidRequestError, MAX_DELEGATIONS, MAX_INGRESS_TTL_NS } from './envelope';
 
-/**
- * What `npm start -- --serve` writes (relative to the project) so clients find the network: its address, its
- * root key (hex DER) and the suite's canister ids by name.
- */
-export const LOCAL_NETWORK_FILE = '.azle/local-network.json';
-export type LocalNetworkFile = { url: string; rootKey: string; canisters: Record<string, string> };
+export { LOCAL_NETWORK_FILE, type LocalNetworkFile, writeNetworkFile } from './file';

@@ -5,30 +5,15 @@
 import { Principal } from '@dfinity/principal';
 
 import type { FundingStrategy, SponsoredCanister } from '../../shared/wallet';
-import { EMPTY_WINDOW } from '../../shared/window';
 import { observe, planTopUp, settleTopUp, wanted } from './funding';
-import { newState, type WalletState } from './state';
+import { newSponsored, newState, type WalletState } from './state';
 
 const S = 1_000_000_000n;
 const T = 1_000_000_000_000n;
 const canister = Principal.fromUint8Array(Uint8Array.of(7));
 
 function sponsored(strategy: FundingStrategy, overrides: Partial<SponsoredCanister> = {}): SponsoredCanister {
-    return {
-        canister,
-        name: [],
-        strategy,
-        budget: [],
-        budget_window: EMPTY_WINDOW,
-        last_seen: [],
-        burn_per_second: [],
-        sent_since_seen: 0n,
-        last_fixed_at: [],
-        funded_total: 0n,
-        policy: [],
-        usage: [],
-        ...overrides
-    };
+    return { ...newSponsored({ canister, name: [], strategy, budget: [] }), ...overrides };
 }
 
 const stateWith = (s: SponsoredCanister, overrides: Partial<WalletState> = {}): WalletState => ({

@@ -24,7 +24,14 @@ import { c } from '../../shared/candid';
 import { valueCodec } from '../../shared/candid/wire';
 import { leb128 } from '../../shared/leb128';
 import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../shared/store';
-import { CustodianInfo, FundingSettings, SponsoredCanister, WalletEvent, type WalletEventKind } from '../../shared/wallet';
+import {
+    CustodianInfo,
+    FundingSettings,
+    type SponsorArgs,
+    SponsoredCanister,
+    WalletEvent,
+    type WalletEventKind
+} from '../../shared/wallet';
 import { EMPTY_WINDOW, WindowState } from '../../shared/window';
 
 export const MEMORY = { meta: 0, events: 1, usage: 2, dedup: 3, dedupByTime: 4, sponsored: 5 } as const;
@@ -61,6 +68,24 @@ export const DEFAULT_FUNDING: FundingSettings = {
 
 export function newState(controllers: Principal[], funding: FundingSettings = DEFAULT_FUNDING): WalletState {
     return { controllers, custodians: [], sponsored: [], funding, aggregate_window: EMPTY_WINDOW, self_reserve: 0n };
+}
+
+/** A canister the wallet starts to sponsor: nothing seen, sent or funded yet. */
+export function newSponsored(args: SponsorArgs): SponsoredCanister {
+    return {
+        canister: args.canister,
+        name: args.name,
+        strategy: args.strategy,
+        budget: args.budget,
+        budget_window: EMPTY_WINDOW,
+        last_seen: [],
+        burn_per_second: [],
+        sent_since_seen: 0n,
+        last_fixed_at: [],
+        funded_total: 0n,
+        policy: [],
+        usage: []
+    };
 }
 
 export const UsageCounters = c.record({ calls: c.nat64(), refused: c.nat64(), instructions: c.nat64() });

@@ -20,17 +20,16 @@ import type {
     SendCyclesArgs,
     SendCyclesResult,
     SponsorArgs,
-    SponsoredCanister,
     SpendRefusal,
     UsageRow,
     WalletEventKind
 } from '../../shared/wallet';
-import { EMPTY_WINDOW, NANOS_PER_SECOND } from '../../shared/window';
+import { NANOS_PER_SECOND } from '../../shared/window';
 import { MAX_EVENTS_PER_PAGE } from './events';
 import { observe, planTopUp, replaceSponsored, runwaySeconds, settleTopUp, sponsoredOf } from './funding';
 import * as roles from './roles';
 import { describeSpendRefusal, reserveSpend, settleSpend, type Spend } from './spending';
-import { newState, readUsageKey, sendKey, usageKey, type WalletState, type WalletStore } from './state';
+import { newSponsored, newState, readUsageKey, sendKey, usageKey, type WalletState, type WalletStore } from './state';
 
 /** How far `created_at_time` may be ahead of the wallet's clock, and how long a send is remembered. */
 export const PERMITTED_DRIFT_NANOS = 60n * NANOS_PER_SECOND;
@@ -366,20 +365,7 @@ export class Wallet {
         }
         if (this.state.sponsored.length >= MAX_SPONSORED)
             throw new WalletAccessError(`at most ${MAX_SPONSORED} sponsored canisters`);
-        const s: SponsoredCanister = {
-            canister: args.canister,
-            name: args.name,
-            strategy: args.strategy,
-            budget: args.budget,
-            budget_window: EMPTY_WINDOW,
-            last_seen: [],
-            burn_per_second: [],
-            sent_since_seen: 0n,
-            last_fixed_at: [],
-            funded_total: 0n,
-            policy: [],
-            usage: []
-        };
+        const s = newSponsored(args);
         const sponsored = [...this.state.sponsored, s].sort((a, b) =>
             compareBytes(a.canister.toUint8Array(), b.canister.toUint8Array())
         );

@@ -55,10 +55,10 @@ export type Instrumented = {
     readonly hasStart: boolean;
 };
 
-type Section = { id: number; content: Uint8Array };
+export type Section = { id: number; content: Uint8Array };
 type FuncType = { params: number };
 
-const SECTION = {
+export const SECTION = {
     custom: 0,
     type: 1,
     import: 2,
@@ -77,7 +77,8 @@ const I64 = 0x7e;
 const F32 = 0x7d;
 const F64 = 0x7c;
 
-function readSections(wasm: Uint8Array): Section[] {
+/** A module's sections in order, each its id and its content. */
+export function readSections(wasm: Uint8Array): Section[] {
     const r = new ByteReader(wasm);
     const magic = r.take(8);
     if (magic[0] !== 0 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d || magic[4] !== 1) {

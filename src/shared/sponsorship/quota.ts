@@ -197,8 +197,8 @@ export class Sponsorship {
     takeReport(balance: bigint, now: bigint): UsageReport | undefined {
         this.load();
         this.prune(now);
+        if (this.usage.size === 0) return undefined; // nothing metered since the last report: the totals are as saved
         this.checkpoint();
-        if (this.usage.size === 0) return undefined;
         const entries: UsageEntry[] = [...this.usage.values()].map((u) => ({
             method: u.method,
             caller: u.caller === undefined ? [] : [u.caller],
