@@ -15,9 +15,9 @@ import type { EpochSummary, RegistryStats } from '../../shared/registry';
 import type { MeteredTotals } from '../../shared/sponsorship/quota';
 
 /**
- * How often the figures are re-rendered and re-certified. Each refresh hashes about 1.5 KB of JSON, some 25
- * SHA-256 blocks at the 0.9M instructions a block costs (`npm run bench`), and reads a dozen epochs: on the
- * order of 25M instructions, or 36B cycles a day at once a minute (not yet measured as a whole).
+ * How often the figures are re-rendered and re-certified. A refresh costs 42.0M instructions (`npm run bench`:
+ * hashing the figures and the tree nodes they change, and encoding the tree); with the update fee, 2.03T cycles
+ * a month at once a minute.
  */
 export const DASHBOARD_REFRESH_SECONDS = 60;
 
