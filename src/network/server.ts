@@ -5,7 +5,9 @@
  * - `GET  /api/v2/status`: the root key, CBOR.
  * - `POST /api/v2/canister/<id>/query`: a query, its response signed by the node as the agent verifies it.
  * - `POST /api/v2/canister/<id>/call`: an update; 202, then its outcome in `request_status`.
- * - `POST /api/v3/canister/<id>/call`: an update answered at once with a certificate of its outcome.
+ * - `POST /api/v3/canister/<id>/call`, `/api/v4/canister/<id>/call`: an update answered at once with a certificate
+ *   of its outcome (v4 differs from v3 only in how a subnet delegation lists canister ranges, and this network's
+ *   one subnet signs with the root key, without a delegation).
  * - `POST /api/v2/canister/<id>/read_state`, `POST /api/v2/subnet/<id>/read_state`: certified state.
  *
  * A request whose `Host` is `<canister-id>.localhost` goes to the HTTP gateway instead (`gateway.ts`): the
@@ -146,10 +148,12 @@ export class LocalNetwork {
             if (canister !== undefined && this.gateway !== undefined)
                 return await this.gateway.handle(request, response, canister);
             const url = new URL(request.url ?? '/', 'http://localhost');
-            const route = url.pathname.match(/^\/api\/(v2|v3)\/(canister|subnet)\/([^/]+)\/(query|call|read_state)$/);
+            const route = url.pathname.match(/^\/api\/(v2|v3|v4)\/(canister|subnet)\/([^/]+)\/(query|call|read_state)$/);
             if (request.method === 'GET' && url.pathname === '/api/v2/status') return this.reply(response, 200, this.status());
-            if (request.method !== 'POST' || route === null) return this.text(response, 404, `no such endpoint: ${url.pathname}`);
-            const [, version, scope, id, endpoint] = route as unknown as [string, 'v2' | 'v3', string, string, string];
+            const [, version, scope, id, endpoint] = (route ?? []) as [string, 'v2' | 'v3' | 'v4', string, string, string];
+            if (request.method !== 'POST' || route === null || (version === 'v4' && endpoint !== 'call')) {
+                return this.text(response, 404, `no such endpoint: ${url.pathname}`);
+            }
             const target = parsePrincipal(id);
             const envelope = decode<Envelope>(await bodyOf(request));
             if (scope === 'subnet') {
@@ -158,7 +162,7 @@ export class LocalNetwork {
             }
             if (endpoint === 'query') return this.reply(response, 200, await this.query(envelope, target));
             if (endpoint === 'read_state') return this.reply(response, 200, this.readState(envelope, target));
-            return await this.call(response, envelope, target, version === 'v3');
+            return await this.call(response, envelope, target, version !== 'v2');
         } catch (error) {
             if (error instanceof InvalidRequestError) return this.text(response, error.status, error.message);
             return this.text(response, 400, error instanceof Error ? error.message : String(error));

@@ -6,6 +6,7 @@
  */
 import { Principal } from '@dfinity/principal';
 
+import type { EnvironmentVariable, Visibility } from '../shared/management';
 import { CYCLE_PRICES, DEFAULT_SETTINGS, GIB, instructionLimitMessage } from './costs';
 import { CanisterTrap } from './errors';
 import { HeapShadow, StableMemory } from './memory';
@@ -38,7 +39,17 @@ export type CanisterSettings = {
     memoryAllocation: bigint;
     reservedCyclesLimit: bigint;
     wasmMemoryLimit: bigint;
-    logVisibility: 'controllers' | 'public';
+    wasmMemoryThreshold: bigint;
+    logVisibility: Visibility;
+    /** Reported; the captured log ({@link Canister.logs}) is the test's and keeps every record. */
+    logMemoryLimit: bigint;
+    snapshotVisibility: Visibility;
+    /** Who besides the controllers may call `canister_status`. */
+    statusVisibility: Visibility;
+    /** Kept and reported; the local IC does not refuse calls carrying fewer cycles (docs/local-ic.md). */
+    minimumIncomingCallCycles: bigint;
+    /** Kept and reported as the IC keeps them; the suite's canisters do not read them (Azle 0.33 has no `env_var_*`). */
+    environmentVariables: EnvironmentVariable[];
 };
 
 export type CanisterLogRecord = { readonly idx: bigint; readonly timestampNanos: bigint; readonly content: string };
@@ -122,7 +133,13 @@ export class Canister implements SystemApiHost {
             memoryAllocation: 0n,
             reservedCyclesLimit: DEFAULT_SETTINGS.reservedCyclesLimit,
             wasmMemoryLimit: DEFAULT_SETTINGS.wasmMemoryLimit,
-            logVisibility: 'controllers'
+            wasmMemoryThreshold: 0n,
+            logVisibility: { controllers: null },
+            logMemoryLimit: DEFAULT_SETTINGS.logMemoryLimit,
+            snapshotVisibility: { controllers: null },
+            statusVisibility: { controllers: null },
+            minimumIncomingCallCycles: 0n,
+            environmentVariables: []
         };
     }
 
@@ -313,6 +330,14 @@ export class Canister implements SystemApiHost {
     debugPrint(text: string): void {
         this.logs.push({ idx: BigInt(this.logs.length), timestampNanos: this.env.time(), content: text });
         this.env.log(this, text);
+    }
+
+    /** The bytes the IC's log store would hold of this canister's log: its newest records, up to `limit`. */
+    logBytes(limit: bigint): bigint {
+        let total = 0n;
+        for (let i = this.logs.length - 1; i >= 0 && total < limit; i--)
+            total += BigInt(Buffer.byteLength(this.logs[i]?.content ?? ''));
+        return total < limit ? total : limit;
     }
 
     costCall(methodNameSize: bigint, payloadSize: bigint): bigint {

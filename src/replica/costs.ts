@@ -78,7 +78,9 @@ export const DEFAULT_SETTINGS = {
     /** 30 days. */
     freezingThresholdSeconds: 2_592_000n,
     reservedCyclesLimit: 5_000_000_000_000n,
-    wasmMemoryLimit: 3n * 1024n ** 3n
+    wasmMemoryLimit: 3n * 1024n ** 3n,
+    /** The canister log's memory (dfinity/ic `DEFAULT_AGGREGATE_LOG_MEMORY_LIMIT`). */
+    logMemoryLimit: 4n * 1024n
 } as const;
 
 /** Cycles a new canister gets from `provisional_create_canister_with_cycles` without an amount (as PocketIC). */

@@ -1,7 +1,10 @@
 /**
  * The management canister (`aaaaa-aa`): the methods of the official `ic-management.did` (interface
  * specification, "The IC management canister") that the local IC serves and the suite's canisters call, with
- * the official types. A test checks each one against the `.did` that `@icp-sdk/canisters` ships.
+ * the official types. A test checks that each one serves clients of the `.did` that `@icp-sdk/canisters` ships.
+ * The settings and the status also carry what the replica has added since, which icp-cli 1.5 (its
+ * ic-management-canister-types) decodes and requires: the log's memory limit and size, who may read the
+ * status, and the fewest cycles an incoming call must carry.
  */
 import type { Principal } from '@dfinity/principal';
 import * as z from 'zod/mini';
@@ -23,7 +26,10 @@ export const CanisterSettings = c.named(
         freezing_threshold: c.opt(c.nat()),
         reserved_cycles_limit: c.opt(c.nat()),
         log_visibility: c.opt(c.named('log_visibility', Visibility)),
+        log_memory_limit: c.opt(c.nat()),
         snapshot_visibility: c.opt(c.named('snapshot_visibility', Visibility)),
+        status_visibility: c.opt(c.named('status_visibility', Visibility)),
+        minimum_incoming_canister_call_cycles: c.opt(c.nat()),
         wasm_memory_limit: c.opt(c.nat()),
         wasm_memory_threshold: c.opt(c.nat()),
         environment_variables: c.opt(c.vec(EnvironmentVariable))
@@ -39,7 +45,10 @@ export const DefiniteCanisterSettings = c.named(
         freezing_threshold: c.nat(),
         reserved_cycles_limit: c.nat(),
         log_visibility: c.named('log_visibility', Visibility),
+        log_memory_limit: c.nat(),
         snapshot_visibility: c.named('snapshot_visibility', Visibility),
+        status_visibility: c.named('status_visibility', Visibility),
+        minimum_incoming_canister_call_cycles: c.nat(),
         wasm_memory_limit: c.nat(),
         wasm_memory_threshold: c.nat(),
         environment_variables: c.vec(EnvironmentVariable)
@@ -80,7 +89,8 @@ export const CanisterStatusResult = c.named(
             custom_sections_size: c.nat(),
             canister_history_size: c.nat(),
             wasm_chunk_store_size: c.nat(),
-            snapshots_size: c.nat()
+            snapshots_size: c.nat(),
+            log_memory_store_size: c.nat()
         }),
         cycles: c.nat(),
         reserved_cycles: c.nat(),
@@ -184,6 +194,8 @@ export const managementService = defineService({
 });
 
 export type CanisterSettingsArg = z.infer<typeof CanisterSettings>;
+export type Visibility = z.infer<typeof Visibility>;
+export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;
 export type InstallModeArg = z.infer<typeof InstallMode>;
 export type CanisterStatusResultValue = z.infer<typeof CanisterStatusResult>;
 
@@ -207,7 +219,10 @@ export function settingsArg(o: SettingsOptions): CanisterSettingsArg {
         freezing_threshold: opt(o.freezingThreshold),
         reserved_cycles_limit: opt(o.reservedCyclesLimit),
         log_visibility: [],
+        log_memory_limit: [],
         snapshot_visibility: [],
+        status_visibility: [],
+        minimum_incoming_canister_call_cycles: [],
         wasm_memory_limit: opt(o.wasmMemoryLimit),
         wasm_memory_threshold: [],
         environment_variables: []

@@ -135,3 +135,59 @@ export function serviceDifference(ours: IDL.ServiceClass, theirs: IDL.ServiceCla
     }
     return undefined;
 }
+
+/**
+ * True when `sub` is a Candid subtype of `sup` (Candid specification, "Subtyping"), for the types the IC's
+ * interfaces use: a record may add fields, or lack those of `sup` that are `opt`, `null` or `reserved`; a
+ * variant may drop cases; `func` is contravariant in its arguments. A server whose method type is a subtype of
+ * the official one serves every client of the official interface.
+ */
+export function isSubtype(sub: IDL.Type, sup: IDL.Type, assumed = new Set<string>(), ids = new Map<IDL.Type, number>()): boolean {
+    const id = (t: IDL.Type): number => {
+        let n = ids.get(t);
+        if (n === undefined) ids.set(t, (n = ids.size));
+        return n;
+    };
+    const key = `${id(sub)}<:${id(sup)}`;
+    if (assumed.has(key)) return true;
+    assumed.add(key);
+    const x = unroll(sub);
+    const y = unroll(sup);
+    const sub_ = (p: IDL.Type, q: IDL.Type) => isSubtype(p, q, assumed, ids);
+    if (y instanceof IDL.ReservedClass) return true;
+    if (x instanceof IDL.FuncClass || y instanceof IDL.FuncClass) {
+        if (!(x instanceof IDL.FuncClass && y instanceof IDL.FuncClass)) return false;
+        const args = y.argTypes.every((t, i) =>
+            x.argTypes[i] === undefined ? isOptional(t) : sub_(t, x.argTypes[i] as IDL.Type)
+        );
+        const rets = y.retTypes.every((t, i) =>
+            x.retTypes[i] === undefined ? isOptional(t) : sub_(x.retTypes[i] as IDL.Type, t)
+        );
+        return args && rets && [...x.annotations].sort().join() === [...y.annotations].sort().join();
+    }
+    if (x instanceof IDL.VecClass || x instanceof IDL.OptClass) {
+        const inner = (t: IDL.Type) => (t as unknown as { _type: IDL.Type })._type;
+        return x.typeName === y.typeName && sub_(inner(x), inner(y));
+    }
+    const fx = fieldsOf(x);
+    const fy = fieldsOf(y);
+    if (fx !== undefined || fy !== undefined) {
+        if (fx === undefined || fy === undefined || x.constructor !== y.constructor) return false;
+        const byLabel = (fields: Fields) => new Map(fields.map(([l, t]) => [normalLabel(l), t]));
+        if (x instanceof IDL.VariantClass) {
+            const cases = byLabel(fy);
+            return fx.every(([label, t]) => cases.has(normalLabel(label)) && sub_(t, cases.get(normalLabel(label)) as IDL.Type));
+        }
+        const mine = byLabel(fx);
+        return fy.every(([label, t]) => {
+            const field = mine.get(normalLabel(label));
+            return field === undefined ? isOptional(t) : sub_(field, t);
+        });
+    }
+    return x.name === y.name && fieldsOf(y) === undefined;
+}
+
+function isOptional(t: IDL.Type): boolean {
+    const u = unroll(t);
+    return u instanceof IDL.OptClass || u instanceof IDL.NullClass || u instanceof IDL.ReservedClass;
+}

@@ -11,7 +11,13 @@ import type { ArgsOf, ResultOf } from '../../shared/candid';
 import type { Canister, CanisterSettings } from '../canister';
 import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES } from '../costs';
 import { CallRejectedError, RejectCode } from '../errors';
-import type { CanisterSettingsArg, CanisterStatusResultValue, InstallModeArg, managementService } from '../../shared/management';
+import type {
+    CanisterSettingsArg,
+    CanisterStatusResultValue,
+    InstallModeArg,
+    managementService,
+    Visibility
+} from '../../shared/management';
 
 type Methods = typeof managementService.methods;
 export type ManagementMethod = keyof Methods;
@@ -91,12 +97,14 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
                     'IC0504'
                 );
             }
+            checkSettings(settings[0]);
             accept(cycles);
             const canister = host.createCanister({ controllers: [caller], cycles: cycles - CREATION_FEE });
             applySettings(canister.settings, settings[0]);
             return { canister_id: canister.id };
         },
         provisional_create_canister_with_cycles: ({ caller }, { amount, settings, specified_id }) => {
+            checkSettings(settings[0]);
             const canister = host.createCanister({
                 controllers: [caller],
                 cycles: amount[0] ?? DEFAULT_PROVISIONAL_CYCLES,
@@ -109,7 +117,9 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
             target(canister_id).cycles += amount;
         },
         update_settings: ({ caller }, { canister_id, settings }) => {
-            applySettings(controlled(canister_id, caller, 'update_settings').settings, settings);
+            const canister = controlled(canister_id, caller, 'update_settings');
+            checkSettings(settings);
+            applySettings(canister.settings, settings);
         },
         install_code: ({ caller }, { mode, canister_id, wasm_module, arg }) => {
             const canister = controlled(canister_id, caller, 'install_code');
@@ -168,7 +178,9 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
         },
         canister_status: ({ caller }, { canister_id }) => {
             const canister = target(canister_id);
-            if (canister.id.toText() !== caller.toText()) controlled(canister_id, caller, 'canister_status');
+            if (canister.id.toText() !== caller.toText() && !mayViewStatus(canister.settings.statusVisibility, caller)) {
+                controlled(canister_id, caller, 'canister_status');
+            }
             return statusOf(canister);
         },
         delete_canister: ({ caller }, { canister_id }) => {
@@ -191,20 +203,81 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
     };
 }
 
+/** A canister has at most this many controllers (interface specification, `canister_settings`). */
+export const MAX_CONTROLLERS = 10;
+/**
+ * The replica's bounds on environment variables (dfinity/ic `rs/config/src/execution_environment.rs`): at most
+ * 20, name and value at most 128 bytes each, "sized to comfortably accommodate the root key". Duplicate names
+ * are refused (`canister_settings.rs`).
+ */
+/**
+ * The canister log's memory: 0 turns logging off, otherwise 4 KiB to 2 MiB (dfinity/ic
+ * `log_memory_store`, MIN/MAX_AGGREGATE_LOG_MEMORY_LIMIT; the default is in `costs.ts`).
+ */
+export const LOG_MEMORY_LIMITS = { min: 4n * 1024n, max: 2n * 1024n * 1024n } as const;
+
+export const ENVIRONMENT_VARIABLE_LIMITS = { count: 20, nameBytes: 128, valueBytes: 128 } as const;
+
+/** Refuses settings the IC refuses, with its messages, before anything changes. */
+function checkSettings(update: CanisterSettingsArg | undefined): void {
+    const [controllers] = update?.controllers ?? [];
+    if (controllers !== undefined && controllers.length > MAX_CONTROLLERS) {
+        reject(
+            RejectCode.CanisterError,
+            `Invalid settings: 'controllers' length exceeds maximum size allowed of ${MAX_CONTROLLERS}.`,
+            'IC0503'
+        );
+    }
+    const [logLimit] = update?.log_memory_limit ?? [];
+    if (logLimit !== undefined && logLimit !== 0n) {
+        const refuse = (message: string): never => reject(RejectCode.CanisterReject, message, 'IC0406');
+        if (logLimit < LOG_MEMORY_LIMITS.min)
+            refuse(`The canister log memory limit ${logLimit} is too low. It must be at least ${LOG_MEMORY_LIMITS.min}.`);
+        if (logLimit > LOG_MEMORY_LIMITS.max)
+            refuse(`The canister log memory limit ${logLimit} is too high. It must be at most ${LOG_MEMORY_LIMITS.max}.`);
+    }
+    const [variables] = update?.environment_variables ?? [];
+    if (variables === undefined) return;
+    const { count, nameBytes, valueBytes } = ENVIRONMENT_VARIABLE_LIMITS;
+    const invalid = (message: string): never => reject(RejectCode.CanisterReject, message, 'IC0408');
+    if (variables.length > count) invalid(`Too many environment variables: ${variables.length} (max: ${count})`);
+    const names = new Set<string>();
+    for (const { name, value } of variables) {
+        if (Buffer.byteLength(name) > nameBytes) {
+            invalid(`Environment variable name "${name}" exceeds the maximum allowed length of ${nameBytes}.`);
+        }
+        if (Buffer.byteLength(value) > valueBytes) {
+            invalid(`Environment variable value "${value}" exceeds the maximum allowed length of ${valueBytes}.`);
+        }
+        if (names.has(name)) invalid(`Duplicate environment variable name "${name}".`);
+        names.add(name);
+    }
+}
+
+/** Whether `status_visibility` lets a caller that is not a controller read the status. */
+function mayViewStatus(visibility: Visibility, caller: Principal): boolean {
+    if ('public' in visibility) return true;
+    return 'allowed_viewers' in visibility && visibility.allowed_viewers.some((viewer) => viewer.compareTo(caller) === 'eq');
+}
+
+/** Applies checked settings: what is given replaces the setting, what is absent stays. */
 function applySettings(settings: CanisterSettings, update: CanisterSettingsArg | undefined): void {
     if (update === undefined) return;
-    const [controllers] = update.controllers;
-    if (controllers !== undefined) {
-        if (controllers.length > 10) reject(RejectCode.CanisterError, 'A canister can have at most 10 controllers.', 'IC0503');
-        settings.controllers = controllers;
-    }
+    settings.controllers = update.controllers[0] ?? settings.controllers;
     settings.computeAllocation = update.compute_allocation[0] ?? settings.computeAllocation;
     settings.memoryAllocation = update.memory_allocation[0] ?? settings.memoryAllocation;
     settings.freezingThreshold = update.freezing_threshold[0] ?? settings.freezingThreshold;
     settings.reservedCyclesLimit = update.reserved_cycles_limit[0] ?? settings.reservedCyclesLimit;
     settings.wasmMemoryLimit = update.wasm_memory_limit[0] ?? settings.wasmMemoryLimit;
-    const [visibility] = update.log_visibility;
-    if (visibility !== undefined) settings.logVisibility = 'public' in visibility ? 'public' : 'controllers';
+    settings.wasmMemoryThreshold = update.wasm_memory_threshold[0] ?? settings.wasmMemoryThreshold;
+    settings.logVisibility = update.log_visibility[0] ?? settings.logVisibility;
+    settings.logMemoryLimit = update.log_memory_limit[0] ?? settings.logMemoryLimit;
+    settings.snapshotVisibility = update.snapshot_visibility[0] ?? settings.snapshotVisibility;
+    settings.statusVisibility = update.status_visibility[0] ?? settings.statusVisibility;
+    settings.minimumIncomingCallCycles = update.minimum_incoming_canister_call_cycles[0] ?? settings.minimumIncomingCallCycles;
+    const [variables] = update.environment_variables;
+    // the replica keeps them in a map by name, and reports them in that order
+    if (variables !== undefined) settings.environmentVariables = [...variables].sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 export function statusOf(canister: Canister): CanisterStatusResultValue {
@@ -221,11 +294,14 @@ export function statusOf(canister: Canister): CanisterStatusResultValue {
             memory_allocation: s.memoryAllocation,
             freezing_threshold: s.freezingThreshold,
             reserved_cycles_limit: s.reservedCyclesLimit,
-            log_visibility: s.logVisibility === 'public' ? { public: null } : { controllers: null },
-            snapshot_visibility: { controllers: null },
+            log_visibility: s.logVisibility,
+            log_memory_limit: s.logMemoryLimit,
+            snapshot_visibility: s.snapshotVisibility,
+            status_visibility: s.statusVisibility,
+            minimum_incoming_canister_call_cycles: s.minimumIncomingCallCycles,
             wasm_memory_limit: s.wasmMemoryLimit,
-            wasm_memory_threshold: 0n,
-            environment_variables: []
+            wasm_memory_threshold: s.wasmMemoryThreshold,
+            environment_variables: s.environmentVariables
         },
         module_hash: canister.module === undefined ? [] : [canister.module.hash],
         memory_size: memory,
@@ -237,7 +313,8 @@ export function statusOf(canister: Canister): CanisterStatusResultValue {
             custom_sections_size: 0n,
             canister_history_size: 0n,
             wasm_chunk_store_size: BigInt([...canister.chunkStore.values()].reduce((n, c) => n + c.length, 0)),
-            snapshots_size: 0n
+            snapshots_size: 0n,
+            log_memory_store_size: canister.logBytes(s.logMemoryLimit)
         },
         cycles: canister.cycles,
         reserved_cycles: 0n,
