@@ -7,14 +7,16 @@
  *
  * `npm start -- --serve [--port 4943]` then keeps the suite serving the IC's HTTP interface (`src/network`)
  * for agents, dfx, icp-cli and the examples, until Ctrl-C. The demo's simulated hours are placed before the
- * wall clock, so the network can run on wall-clock time afterwards, as agents expect.
+ * wall clock, so the network can run on wall-clock time afterwards, as agents expect. `--custodian <principal>`
+ * (repeatable) makes a principal a custodian of the wallet, so that it may spend through it: with icp-cli,
+ * `icp deploy -e suite-local --proxy <wallet>` (docs/deploy.md).
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { IDL } from '@dfinity/candid';
 import type { Ed25519KeyIdentity } from '@dfinity/identity';
-import type { Principal } from '@dfinity/principal';
+import { Principal } from '@dfinity/principal';
 
 import config, { type DeployConfig } from '../deploy.config';
 import { registryService } from '../src/canisters/registry/service';
@@ -84,8 +86,13 @@ async function wireSuite(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Map<str
 
 async function main(): Promise<void> {
     const { values: flags } = parseArgs({
-        options: { serve: { type: 'boolean', default: false }, port: { type: 'string', default: `${DEFAULT_PORT}` } }
+        options: {
+            serve: { type: 'boolean', default: false },
+            port: { type: 'string', default: `${DEFAULT_PORT}` },
+            custodian: { type: 'string', multiple: true, default: [] }
+        }
     });
+    const custodians = (flags.custodian ?? []).map((text) => Principal.fromText(text));
     const started = performance.now();
     const canisters = readCanisters();
     console.log(`Building ${canisters.length} canister(s)`);
@@ -136,6 +143,17 @@ async function main(): Promise<void> {
     console.log('Wiring the suite');
     const wiring = await wireSuite(ic, deployer, ids);
     wiring.forEach((line) => console.log(`  ${line}`));
+    const walletId = ids.get('wallet');
+    if (walletId !== undefined && custodians.length > 0) {
+        const wallet = ic.createActor(walletService.idlFactory as never, walletId) as unknown as WalletActor;
+        wallet.setIdentity(deployer);
+        for (const custodian of custodians) {
+            await wallet.authorize(custodian);
+            console.log(
+                `  ${custodian.toText()} is a custodian of the wallet (it may spend through it, e.g. as icp-cli's proxy)`
+            );
+        }
+    }
 
     console.log('Running the DePIN demo');
     const suite = { registry: ids.get('registry'), token: ids.get('token'), wallet: ids.get('wallet') };
@@ -182,6 +200,8 @@ async function serve(ic: LocalIc, port: number, ids: Map<string, Principal>): Pr
     console.log(`  address and ids written to ${relative(ROOT, networkFile)}; try:`);
     console.log('    npx tsx examples/device-simulator.ts --device "demo device 0"');
     console.log('    npx tsx examples/owner-cli.ts devices --demo-owner 0');
+    const wallet = ids.get('wallet');
+    if (wallet !== undefined) console.log(`    icp deploy -e suite-local --proxy ${wallet.toText()}   (as a --custodian)`);
     await new Promise<void>((resolve) => process.once('SIGINT', resolve));
     await network.stop();
     await ic.tearDown();

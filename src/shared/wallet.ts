@@ -66,6 +66,26 @@ export const EventRange = c.opt(c.record({ from: c.opt(c.nat32()), to: c.opt(c.n
 export const Balance64 = c.record({ amount: c.nat64() });
 export const Balance128 = c.record({ amount: c.nat() });
 
+// --- icp-cli's proxy canister interface (dfinity/icp-cli, docs/guides/proxy-canister.md) ---
+
+/** A call for the wallet to make on the caller's behalf, with cycles from the wallet's balance. */
+export const ProxyArgs = c.named(
+    'ProxyArgs',
+    c.record({ canister_id: c.principal(), method: c.text(), args: c.blob(), cycles: c.nat() })
+);
+/** icp-cli decodes exactly these three cases; every other refusal is a `CallFailed` with its reason. */
+export const ProxyError = c.named(
+    'ProxyError',
+    c.variant({
+        InsufficientCycles: c.record({ available: c.nat(), required: c.nat() }),
+        CallFailed: c.record({ reason: c.text() }),
+        UnauthorizedUser: c.null()
+    })
+);
+export const ProxyResult = c.named('ProxyResult', c.variant({ Ok: c.record({ result: c.blob() }), Err: ProxyError }));
+export type ProxyArgs = z.infer<typeof ProxyArgs>;
+export type ProxyResult = z.infer<typeof ProxyResult>;
+
 // --- what this wallet adds ---
 
 /** The limits a controller sets on a custodian; an absent limit is no limit. */

@@ -37,6 +37,8 @@ import type {
     Event128,
     FundingReport,
     FundingSettings,
+    ProxyArgs,
+    ProxyResult,
     SendCyclesArgs,
     SendCyclesResult,
     SponsorArgs,
@@ -118,7 +120,10 @@ const effects: WalletEffects = {
                     freezing_threshold: optional(settings.freezing_threshold),
                     reserved_cycles_limit: [],
                     log_visibility: [],
+                    log_memory_limit: [],
                     snapshot_visibility: [],
+                    status_visibility: [],
+                    minimum_incoming_canister_call_cycles: [],
                     wasm_memory_limit: [],
                     wasm_memory_threshold: [],
                     environment_variables: []
@@ -334,6 +339,12 @@ export default class WalletCanister {
     @api.update('wallet_call128')
     async wallet_call128(arg: CallArgs): Promise<WalletResultCall> {
         return forward(arg);
+    }
+
+    /** icp-cli's proxy interface; a caller without a role gets `UnauthorizedUser`, as icp-cli's own proxy answers. */
+    @api.update('proxy')
+    async proxy(request: ProxyArgs): Promise<ProxyResult> {
+        return guarded(() => wallet.proxy(msgCaller(), request));
     }
 
     @api.update('wallet_create_canister')

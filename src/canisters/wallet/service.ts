@@ -21,6 +21,8 @@ import {
     EventsRequest,
     FundingReport,
     FundingSettings,
+    ProxyArgs,
+    ProxyResult,
     ReceiveOptions,
     SendArgs128,
     SendArgs64,
@@ -50,7 +52,8 @@ export const WALLET_EXTENSIONS = [
     'set_sponsor_policy',
     'report_usage',
     'get_usage',
-    'wallet_events'
+    'wallet_events',
+    'proxy'
 ] as const;
 
 export const walletService = defineService({
@@ -90,6 +93,8 @@ export const walletService = defineService({
         set_sponsor_policy: update([c.record({ canister: c.principal(), policy: SponsorPolicy })], WalletResult),
         report_usage: update([UsageReport], ReportAck),
         get_usage: query([UsageRequest], UsagePage),
-        wallet_events: query([EventsRequest], EventsPage)
+        wallet_events: query([EventsRequest], EventsPage),
+        /** icp-cli's proxy canister interface: `icp deploy --proxy <wallet>` (docs/deploy.md). */
+        proxy: update([ProxyArgs], ProxyResult)
     }
 });

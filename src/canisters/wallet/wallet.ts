@@ -17,6 +17,8 @@ import type {
     FundingReport,
     FundingSettings,
     MethodUsage,
+    ProxyArgs,
+    ProxyResult,
     SendCyclesArgs,
     SendCyclesResult,
     SponsorArgs,
@@ -98,14 +100,30 @@ export type SpendOutcome<T> = { ok: true; value: T } | { ok: false; error: strin
 /** The id a spend gets when it logs no event. */
 const NO_EVENT = -1n;
 
+/** As the original wallet says it; a call may not forward to the wallet itself (it would bypass the limits). */
+const FORWARD_TO_SELF = 'Attempted to call forward on self. This is not allowed. Call this method via a different custodian.';
+
+function describeFailure({ failure, cycles }: { failure: CallFailure; cycles: bigint }): string {
+    return `An error happened during the call: ${failure.code}: ${failure.message} (${cycles} cycles attached, ${failure.refunded} refunded)`;
+}
+
 function textOf<T>(result: SpendResult<T>): SpendOutcome<T> {
     if (result.ok) return { ok: true, value: result.value };
     if ('refusal' in result) return { ok: false, error: describeSpendRefusal(result.refusal) };
-    const { code, message, refunded } = result.failure;
-    return {
-        ok: false,
-        error: `An error happened during the call: ${code}: ${message} (${result.cycles} cycles attached, ${refunded} refunded)`
-    };
+    return { ok: false, error: describeFailure(result) };
+}
+
+/** A forwarded call's outcome in icp-cli's proxy terms. */
+function proxyResultOf(result: SpendResult<Uint8Array>): ProxyResult {
+    if (result.ok) return { Ok: { result: result.value } };
+    if (!('refusal' in result)) return { Err: { CallFailed: { reason: describeFailure(result) } } };
+    const { refusal } = result;
+    if ('NotAuthorized' in refusal) return { Err: { UnauthorizedUser: null } };
+    if ('InsufficientCycles' in refusal) {
+        const { available, requested } = refusal.InsufficientCycles;
+        return { Err: { InsufficientCycles: { available, required: requested } } };
+    }
+    return { Err: { CallFailed: { reason: describeSpendRefusal(refusal) } } };
 }
 
 /** Cycles an ingress update costs the canister that runs it: reception plus execution, at 13-node prices. */
@@ -266,13 +284,32 @@ export class Wallet {
         args: Uint8Array,
         cycles: bigint
     ): Promise<SpendOutcome<Uint8Array>> {
-        if (canister.compareTo(this.effects.self) === 'eq') {
-            return {
-                ok: false,
-                error: 'Attempted to call forward on self. This is not allowed. Call this method via a different custodian.'
-            };
-        }
-        const result = await this.spend(
+        if (this.isSelf(canister)) return { ok: false, error: FORWARD_TO_SELF };
+        return textOf(await this.forward(caller, canister, method, args, cycles));
+    }
+
+    /**
+     * `proxy`: the same forwarded call under icp-cli's proxy interface, so `icp deploy --proxy <wallet>` creates,
+     * installs and manages canisters through the wallet, paid from its balance and within the caller's limits.
+     */
+    async proxy(caller: Principal, request: ProxyArgs): Promise<ProxyResult> {
+        if (!this.canRead(caller)) return { Err: { UnauthorizedUser: null } };
+        if (this.isSelf(request.canister_id)) return { Err: { CallFailed: { reason: FORWARD_TO_SELF } } };
+        return proxyResultOf(await this.forward(caller, request.canister_id, request.method, request.args, request.cycles));
+    }
+
+    private isSelf(canister: Principal): boolean {
+        return canister.compareTo(this.effects.self) === 'eq';
+    }
+
+    private forward(
+        caller: Principal,
+        canister: Principal,
+        method: string,
+        args: Uint8Array,
+        cycles: bigint
+    ): Promise<SpendResult<Uint8Array>> {
+        return this.spend(
             caller,
             { canister, method, cycles },
             async () => {
@@ -283,7 +320,6 @@ export class Wallet {
             (refund, reply) =>
                 reply === undefined ? undefined : { CanisterCalled: { canister, method_name: method, cycles, refund } }
         );
-        return textOf(result);
     }
 
     /** `wallet_create_canister`: creates a canister with `cycles`; its controllers default to the caller and the wallet. */
