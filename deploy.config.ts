@@ -21,7 +21,10 @@ export type DeployContext = {
 };
 
 export type DeployConfig = {
-    counter: { init: (ctx: DeployContext) => ArgsOf<typeof counterService.init> };
+    counter: {
+        init: (ctx: DeployContext) => ArgsOf<typeof counterService.init>;
+        upgrade?: (ctx: DeployContext) => ArgsOf<typeof counterService.init>;
+    };
     token: {
         init: (ctx: DeployContext) => ArgsOf<typeof tokenService.init>;
         upgrade?: (ctx: DeployContext) => ArgsOf<typeof tokenService.init>;
@@ -41,7 +44,8 @@ export const SUITE_FUNDING: FundingSettings = {
 };
 
 const config: DeployConfig = {
-    counter: { init: () => [{ max_step: 1_000n }] },
+    // the counter's post_upgrade takes its init argument again (it re-reads max_step)
+    counter: { init: () => [{ max_step: 1_000n }], upgrade: () => [{ max_step: 1_000n }] },
     token: {
         init: ({ deployer, canister }) => [
             ledgerInit({

@@ -86,6 +86,8 @@ export type WasmCheck = {
     readonly gzippedBytes: number;
     readonly codeSectionBytes: number;
     readonly problems: readonly string[];
+    /** The checked module, with its metadata, gzipped: what `npm run deploy` and icp.yaml install. */
+    readonly artifactPath: string;
 };
 
 function icWasm(...args: string[]): string {
@@ -122,11 +124,19 @@ export async function checkCanister(canister: CanisterInfo, project: 'suite' | '
         problems.push('the embedded candid:service is missing or differs from the .did');
     }
     const gzipped = gzipSync(wasm, { level: 9 });
-    writeFileSync(`${withMetadata}.gz`, gzipped);
+    const artifactPath = `${withMetadata}.gz`;
+    writeFileSync(artifactPath, gzipped);
     const code = codeSectionBytes(wasm);
     if (gzipped.length > MAX_GZIPPED_BYTES) problems.push(`gzipped ${gzipped.length} bytes > ${MAX_GZIPPED_BYTES}`);
     if (code > MAX_CODE_SECTION_BYTES) problems.push(`code section ${code} bytes > ${MAX_CODE_SECTION_BYTES}`);
-    return { name: canister.name, wasmBytes: wasm.length, gzippedBytes: gzipped.length, codeSectionBytes: code, problems };
+    return {
+        name: canister.name,
+        wasmBytes: wasm.length,
+        gzippedBytes: gzipped.length,
+        codeSectionBytes: code,
+        problems,
+        artifactPath
+    };
 }
 
 async function main(): Promise<void> {
@@ -149,7 +159,7 @@ async function main(): Promise<void> {
         console.log(`${check.problems.length === 0 ? 'ok' : 'FAILED'} (${figures})`);
         check.problems.forEach((problem) => console.log(`    ${problem}`));
         if (check.problems.length > 0) failed++;
-        else if (out !== undefined) copyFileSync(`${canister.wasmPath.replace(/\.wasm$/, '.checked.wasm')}.gz`, out);
+        else if (out !== undefined) copyFileSync(check.artifactPath, out);
     }
     console.log(
         failed === 0

@@ -6,14 +6,15 @@
  * Canister ids: on mainnet, from dfx's `canister_ids.json` (create the canisters first, with cycles, as
  * docs/deploy.md shows); on the local network, created with the provisional API and kept in
  * `.azle/local-canister-ids.json`. Each canister is installed with its init arguments from deploy.config.ts
- * when empty, upgraded when its module changed, and left alone when its module is the one built. Wasm is sent
- * gzipped (about 1.2 MB, under the 2 MiB ingress limit).
+ * when empty, upgraded when its module changed, and left alone when its module is the one built. What is
+ * installed is the module `npm run check-wasm` checked: with its public `candid:service` metadata, gzipped
+ * (about 1.2 MB, under the 2 MiB ingress limit); a module that fails the checks is not deployed.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 
 import { Actor, HttpAgent, type Identity } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
@@ -26,10 +27,10 @@ import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
 import type { ActorOf } from '../src/shared/candid';
 import { managementService, settingsArg } from '../src/shared/management';
-import { buildCanister } from './lib/build';
 import { readCanisters, ROOT } from './lib/canisters';
 import { seededIdentity } from './lib/identities';
 import { wireSuite } from './lib/wiring';
+import { checkCanister } from './check-wasm';
 import { loadService } from './generate';
 
 const T = 1_000_000_000_000n;
@@ -76,14 +77,17 @@ export async function deploySuite(
     );
     const ctx = { deployer, canister: (name: keyof DeployConfig) => ids.get(name) as Principal };
     for (const canister of canisters) {
-        await buildCanister(canister);
-        const wasm = new Uint8Array(readFileSync(canister.wasmPath));
+        const check = await checkCanister(canister, 'suite');
+        if (check.problems.length > 0) {
+            throw new Error(`${canister.name} fails the module checks, not deployed:\n  ${check.problems.join('\n  ')}`);
+        }
+        const gzipped = new Uint8Array(readFileSync(check.artifactPath));
+        const wasm = new Uint8Array(gunzipSync(gzipped));
         const canisterId = ids.get(canister.name) as Principal;
         const status = await management.canister_status({ canister_id: canisterId });
         const [installed] = status.module_hash;
         const entry = (config as Partial<Record<string, DeployConfig[keyof DeployConfig]>>)[canister.name];
         const service = loadService(canister);
-        const gzipped = gzipSync(wasm);
         // the IC names a module by the hash of what was installed: the wasm, or its gzipped form
         if (
             installed !== undefined &&

@@ -1,16 +1,22 @@
 /**
  * `npm run deploy -- --network local`, through @dfinity/agent and the management canister over the local
- * network's HTTP interface: every canister of dfx.json is created and installed (gzipped) with its init
- * arguments, the suite is wired as `npm start` wires it, and a second run leaves unchanged modules alone.
+ * network's HTTP interface: every canister of dfx.json is created and installed with its init arguments (the
+ * checked module, gzipped, its `candid:service` readable by agents), the suite is wired as `npm start` wires
+ * it, a second run leaves unchanged modules alone, and a canister running another module is upgraded with its
+ * state and its upgrade argument.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { CanisterStatus, HttpAgent } from '@dfinity/agent';
+import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
 import { seededIdentity } from '../scripts/lib/identities';
+import { readCanisters } from '../scripts/lib/canisters';
 import { deploySuite } from '../scripts/deploy';
+import { counterService } from '../examples/counter/service';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
 import { LocalNetwork, writeNetworkFile } from '../src/network';
@@ -34,7 +40,7 @@ afterAll(async () => {
     rmSync(root, { recursive: true, force: true });
 });
 
-it('deploys the suite wired together, then leaves unchanged modules alone', async () => {
+it('deploys the suite wired and checked, leaves unchanged modules alone, upgrades changed ones with their state', async () => {
     const lines: string[] = [];
     const ids = await deploySuite({ network: 'local', identity: deployer, root }, (line) => lines.push(line));
     expect([...ids.keys()].sort()).toEqual(['counter', 'registry', 'token', 'wallet']);
@@ -60,8 +66,47 @@ it('deploys the suite wired together, then leaves unchanged modules alone', asyn
     expect(sponsored.map((s) => s.canister.toText()).sort()).toEqual([id('token').toText(), id('registry').toText()].sort());
     expect(sponsored.every((s) => (s.policy[0]?.version ?? 0n) >= 1n)).toBe(true);
 
+    // the installed module carries its interface, as agents and explorers read it
+    const agent = await HttpAgent.create({ host: network.url, identity: deployer, shouldFetchRootKey: true });
+    for (const canister of readCanisters()) {
+        const status = await CanisterStatus.request({ canisterId: id(canister.name), agent, paths: ['candid'] });
+        expect({ name: canister.name, candid: status.get('candid') }).toEqual({
+            name: canister.name,
+            candid: readFileSync(canister.generatedDidPath, 'utf8')
+        });
+    }
+
     const again: string[] = [];
     const sameIds = await deploySuite({ network: 'local', identity: deployer, root }, (line) => again.push(line));
     expect([...sameIds].map(([n, p]) => [n, p.toText()])).toEqual([...ids].map(([n, p]) => [n, p.toText()]));
     expect(again.filter((l) => l.endsWith(': unchanged'))).toHaveLength(4);
+
+    // another module in the counter and the token (the build without metadata, as an older release would be)
+    const counter = ic.createActor(counterService.idlFactory as never, id('counter')) as unknown as {
+        increment(a: { by: bigint; memo: [] }): Promise<{ Ok: bigint } | { Err: unknown }>;
+        get(): Promise<bigint>;
+    };
+    expect(await counter.increment({ by: 7n, memo: [] })).toEqual({ Ok: 7n });
+    const built = (name: string) => readCanisters().find((c) => c.name === name)?.wasmPath as string;
+    const sender = deployer.getPrincipal();
+    const counterArg = counterService.encodeInit(IDL, [{ max_step: 1_000n }] as never);
+    await ic.upgradeCanister({ canisterId: id('counter'), wasm: built('counter'), arg: counterArg, sender });
+    const upgradeArg = tokenService.encodeInit(IDL, [{ Upgrade: [] }] as never);
+    await ic.upgradeCanister({ canisterId: id('token'), wasm: built('token'), arg: upgradeArg, sender });
+
+    const upgrade: string[] = [];
+    await deploySuite({ network: 'local', identity: deployer, root }, (line) => upgrade.push(line));
+    const outcome = (name: string) => upgrade.find((l) => l.includes(` ${id(name).toText()}: `))?.split(': ')[1];
+    expect(['counter', 'token', 'wallet', 'registry'].map((name) => [name, outcome(name)])).toEqual([
+        ['counter', 'upgraded'],
+        ['token', 'upgraded'],
+        ['wallet', 'unchanged'],
+        ['registry', 'unchanged']
+    ]);
+    expect(await counter.get()).toBe(7n);
+    expect(await token.icrc1_balance_of({ owner: deployer.getPrincipal(), subaccount: [] })).toBe(1_000_000_000_000n);
+    const status = await CanisterStatus.request({ canisterId: id('token'), agent, paths: ['candid'] });
+    expect(status.get('candid')).toBe(
+        readFileSync(readCanisters().find((c) => c.name === 'token')?.generatedDidPath as string, 'utf8')
+    );
 });
