@@ -4,8 +4,12 @@
  * the library DFINITY's gateways use, against the local IC's root key before it is passed on. A response that
  * fails verification is not shown: the browser gets a 503 with the reason, as from the IC's gateways.
  *
- * Not modelled: the upgrade to an update call (`http_request_update`) and streamed bodies; a response that
- * asks for either is refused with a 502 that says so.
+ * A canister that answers the query with `upgrade = opt true` gets the request again as the
+ * `http_request_update` update call (a submitted call, so `inspect_message` runs); its answer went through
+ * consensus and is passed on without response verification, as the specification says.
+ *
+ * Not modelled: streamed bodies (`streaming_strategy`); a response that streams is refused with a 502 that says
+ * so rather than shown cut short.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -17,7 +21,7 @@ import { CallRejectedError } from '../replica/errors';
 import type { LocalIc } from '../replica/local-ic';
 import { c } from '../shared/candid';
 import { decoder, encoder } from '../shared/candid/wire';
-import { HeaderField, HttpRequest } from '../shared/http/interface';
+import { HeaderField, HttpRequest, HttpUpdateRequest } from '../shared/http/interface';
 
 /** How old a certificate may be (the specification's "e.g. 5 minutes", as DFINITY's gateways use). */
 export const MAX_CERTIFICATE_AGE_NS = 5n * 60n * 1_000_000_000n;
@@ -34,10 +38,13 @@ const GatewayResponse = c.record({
     status_code: c.nat16(),
     headers: c.vec(HeaderField),
     body: c.blob(),
-    upgrade: c.opt(c.bool())
+    upgrade: c.opt(c.bool()),
+    streaming_strategy: c.opt(c.reserved())
 });
+type GatewayResponse = z.infer<typeof GatewayResponse>;
 
 const encodeRequest = encoder([HttpRequest]);
+const encodeUpdateRequest = encoder([HttpUpdateRequest]);
 const decodeResponse = decoder([GatewayResponse]);
 
 /** The canister a `Host` header names, `<canister-id>.localhost[:port]`; undefined for any other host. */
@@ -51,8 +58,8 @@ export function canisterOfHost(host: string | undefined): Principal | undefined 
     }
 }
 
-/** What the gateway needs of the IC: queries, and the time certificates are checked against. */
-export type GatewayIc = Pick<LocalIc, 'queryCall' | 'timeNs'>;
+/** What the gateway needs of the IC: queries, update calls, and the time certificates are checked against. */
+export type GatewayIc = Pick<LocalIc, 'queryCall' | 'updateCall' | 'timeNs'>;
 
 export class HttpGateway {
     constructor(
@@ -78,17 +85,25 @@ export class HttpGateway {
             if (!(error instanceof CallRejectedError)) throw error;
             return text(outgoing, 502, `the canister rejected http_request: ${error.rejectMessage}`);
         }
-        const [response] = decodeResponse(reply) as [z.infer<typeof GatewayResponse>];
-        if (response.upgrade[0] === true) {
-            return text(outgoing, 502, 'the canister asked for an upgrade to an update call, which this gateway does not make');
-        }
+        const [response] = decodeResponse(reply) as [GatewayResponse];
+        if (response.upgrade[0] === true) return this.update(outgoing, canisterId, request);
         const verdict = this.verify(request, response, canisterId);
         if (verdict !== undefined) return text(outgoing, 503, `Response verification failed: ${verdict}`);
-        outgoing.writeHead(
-            response.status_code,
-            response.headers.flatMap(([name, value]) => [name, value])
-        );
-        outgoing.end(response.body);
+        send(outgoing, response);
+    }
+
+    /** `http_request_update`: the request without its certificate version, as an update call. */
+    private async update(outgoing: ServerResponse, canisterId: Principal, request: HttpRequest): Promise<void> {
+        const { method, url, headers, body } = request;
+        let reply: Uint8Array;
+        try {
+            const arg = encodeUpdateRequest([{ method, url, headers, body }]);
+            reply = await this.ic.updateCall({ canisterId, method: 'http_request_update', arg });
+        } catch (error) {
+            if (!(error instanceof CallRejectedError)) throw error;
+            return text(outgoing, 502, `the canister rejected http_request_update: ${error.rejectMessage}`);
+        }
+        send(outgoing, (decodeResponse(reply) as [GatewayResponse])[0]);
     }
 
     /** Undefined when the response is certified for this request; the reason otherwise. */
@@ -113,6 +128,17 @@ export class HttpGateway {
             return (error as { message?: string }).message ?? String(error);
         }
     }
+}
+
+function send(outgoing: ServerResponse, response: GatewayResponse): void {
+    if (response.streaming_strategy.length > 0) {
+        return text(outgoing, 502, 'the canister streams its response body, which this gateway does not follow');
+    }
+    outgoing.writeHead(
+        response.status_code,
+        response.headers.flatMap(([name, value]) => [name, value])
+    );
+    outgoing.end(response.body);
 }
 
 function headerPairs(incoming: IncomingMessage): HeaderField[] {

@@ -22,6 +22,8 @@ import { LocalIc } from '../../src/replica';
 import { decoder, encoder } from '../../src/shared/candid/wire';
 import { DeviceSigner } from '../../src/shared/device-signer';
 import { HttpResponse } from '../../src/shared/http/interface';
+import { wasmOf } from '../../scripts/lib/build';
+import { probeIdlFactory, type ProbeActor } from '../fixtures/probe/interface';
 import { deployRegistry, EPOCHS, identity, issuingKey, type Suite } from '../registry/setup';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -37,12 +39,18 @@ let suite: Suite;
 
 type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
 
-/** A GET through the gateway as a browser sends it: to the network's address, the canister named by `Host`. */
-function gatewayGet(canister: Principal, path: string): Promise<Answer> {
+/** A request through the gateway as a browser sends it: to the network's address, the canister named by `Host`. */
+function gatewayGet(canister: Principal, path: string, post?: string): Promise<Answer> {
     return new Promise((resolve, reject) => {
         const url = new URL(network.url);
         const req = httpRequest(
-            { host: url.hostname, port: url.port, path, headers: { host: `${canister.toText()}.localhost:${url.port}` } },
+            {
+                host: url.hostname,
+                port: url.port,
+                path,
+                method: post === undefined ? 'GET' : 'POST',
+                headers: { host: `${canister.toText()}.localhost:${url.port}` }
+            },
             (res) => {
                 const chunks: Buffer[] = [];
                 res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -50,7 +58,7 @@ function gatewayGet(canister: Principal, path: string): Promise<Answer> {
             }
         );
         req.on('error', reject);
-        req.end();
+        req.end(post);
     });
 }
 
@@ -162,6 +170,7 @@ describe('the HTTP gateway', () => {
             // a replica that answers the registry's real response, altered
             const replica = {
                 timeNs: ic.timeNs,
+                updateCall: (options: Parameters<LocalIc['updateCall']>[0]) => ic.updateCall(options),
                 queryCall: async (options: Parameters<LocalIc['queryCall']>[0]) => {
                     const [real] = decodeResponse(await ic.queryCall(options)) as [HttpResponse];
                     return encodeResponse([tamper(real)]);
@@ -179,6 +188,20 @@ describe('the HTTP gateway', () => {
         expect(answer.status).toBe(502);
         expect(answer.body.toString()).toMatch(/the canister rejected http_request/);
     });
+
+    it('makes the request an http_request_update call when the canister asks, and keeps what it did', async () => {
+        const { canisterId } = await ic.setupCanister({ idlFactory: probeIdlFactory, wasm: await wasmOf('probe', 'fixtures') });
+        await ic.tick(2);
+        const probe = ic.createActor<ProbeActor>(probeIdlFactory, canisterId);
+        const posted = await gatewayGet(canisterId, '/readings', 'reading 42');
+        expect({ status: posted.status, body: posted.body.toString() }).toEqual({ status: 201, body: 'was initial' });
+        expect(await probe.getHeap()).toBe('reading 42');
+        // a trap in the update rolls it back, and the browser gets the reason
+        const trapped = await gatewayGet(canisterId, '/trap', 'lost');
+        expect(trapped.status).toBe(502);
+        expect(trapped.body.toString()).toMatch(/rejected http_request_update: .*trapped after writing/);
+        expect(await probe.getHeap()).toBe('reading 42');
+    }, 120_000);
 
     it('re-certifies the figures every refresh interval', async () => {
         const before = JSON.parse((await gatewayGet(suite.registryId, '/dashboard.json')).body.toString()) as {

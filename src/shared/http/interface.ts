@@ -1,8 +1,9 @@
 /**
  * The canister side of the HTTP gateway protocol (IC HTTP gateway specification, "Canister HTTP Interface"):
  * the `http_request` query a gateway calls for `https://<canister-id>.icp0.io/...` (locally
- * `http://<canister-id>.localhost:4943/...`). Streaming and the upgrade to an update call are left out: a
- * gateway reads a missing `opt` field as null, so a response without them is one that uses neither.
+ * `http://<canister-id>.localhost:4943/...`), and the `http_request_update` request a gateway sends when the
+ * query answers `upgrade = opt true`. The suite's responses use neither streaming nor the upgrade: a gateway
+ * reads a missing `opt` field as null, so a response without them is one that uses neither.
  */
 import type * as z from 'zod/mini';
 
@@ -24,6 +25,13 @@ export const HttpRequest = c.named(
     })
 );
 export type HttpRequest = z.infer<typeof HttpRequest>;
+
+/** The request again, as the `http_request_update` update call a gateway makes when the query asks for it. */
+export const HttpUpdateRequest = c.named(
+    'HttpUpdateRequest',
+    c.record({ method: c.text(), url: c.text(), headers: c.vec(HeaderField), body: c.blob() })
+);
+export type HttpUpdateRequest = z.infer<typeof HttpUpdateRequest>;
 
 export const HttpResponse = c.named(
     'HttpResponse',
