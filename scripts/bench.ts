@@ -158,6 +158,8 @@ after its awaits), counted by the local IC:
 | \`wallet_send128\` (the call, then the callback after \`deposit_cycles\`) | ${fmt(Number(wallet.send))} |
 | a funding round over ${wallet.round.sponsored} sponsored canisters, each topped up (\`canister_status\` and \`deposit_cycles\` for each) | ${fmt(Number(wallet.round.topUps))} |
 | the same round when no canister needs cycles (\`canister_status\` for each) | ${fmt(Number(wallet.round.checksOnly))} |
+| \`proxy\` (icp-cli's \`icp deploy --proxy <wallet>\`): \`create_canister\` with 1T cycles, the call and its callback | ${fmt(Number(wallet.proxy.create))} |
+| \`proxy\`: \`install_code\` of a ${fmt(wallet.proxy.moduleBytes / 1024 / 1024, 2)} MiB gzipped module (the probe fixture) | ${fmt(Number(wallet.proxy.install))} |
 
 The sponsorship module's quota check in a sponsored call (issue 5: at most 0.3M): the same \`icrc1_transfer\`
 calls on two tokens, one whose policy meters the method (per-caller call and instruction quotas, a deny list,

@@ -75,19 +75,37 @@ function fieldsOf(t: IDL.Type): Fields | undefined {
     return (t as unknown as { _fields?: Fields })._fields;
 }
 
+/** The element type of a `vec` or `opt`. */
+function innerType(t: IDL.Type): IDL.Type {
+    return (t as unknown as { _type: IDL.Type })._type;
+}
+
+function sameAnnotations(x: IDL.FuncClass, y: IDL.FuncClass): boolean {
+    return [...x.annotations].sort().join() === [...y.annotations].sort().join();
+}
+
 /**
- * True when `a` and `b` denote the same Candid type. Recursive types are compared coinductively (two types
- * are equal unless a finite unfolding tells them apart), so `μx.opt x` and a once-unrolled copy are equal.
+ * Whether the pair (a, b) is already being compared under `relation`: recursive types are compared
+ * coinductively, so a pair met again is assumed to hold. Marks the pair as met.
  */
-export function sameType(a: IDL.Type, b: IDL.Type, assumed = new Set<string>(), ids = new Map<IDL.Type, number>()): boolean {
+function alreadyAssumed(relation: string, a: IDL.Type, b: IDL.Type, assumed: Set<string>, ids: Map<IDL.Type, number>): boolean {
     const id = (t: IDL.Type): number => {
         let n = ids.get(t);
         if (n === undefined) ids.set(t, (n = ids.size));
         return n;
     };
-    const key = `${id(a)}:${id(b)}`;
+    const key = `${id(a)}${relation}${id(b)}`;
     if (assumed.has(key)) return true;
     assumed.add(key);
+    return false;
+}
+
+/**
+ * True when `a` and `b` denote the same Candid type. Recursive types are compared coinductively (two types
+ * are equal unless a finite unfolding tells them apart), so `μx.opt x` and a once-unrolled copy are equal.
+ */
+export function sameType(a: IDL.Type, b: IDL.Type, assumed = new Set<string>(), ids = new Map<IDL.Type, number>()): boolean {
+    if (alreadyAssumed(':', a, b, assumed, ids)) return true;
     const x = unroll(a);
     const y = unroll(b);
     const same = (p: IDL.Type, q: IDL.Type) => sameType(p, q, assumed, ids);
@@ -100,12 +118,11 @@ export function sameType(a: IDL.Type, b: IDL.Type, assumed = new Set<string>(), 
             y instanceof IDL.FuncClass &&
             sameList(x.argTypes, y.argTypes) &&
             sameList(x.retTypes, y.retTypes) &&
-            [...x.annotations].sort().join() === [...y.annotations].sort().join()
+            sameAnnotations(x, y)
         );
     }
     if (x instanceof IDL.VecClass || x instanceof IDL.OptClass) {
-        const inner = (t: IDL.Type) => (t as unknown as { _type: IDL.Type })._type;
-        return x.typeName === y.typeName && same(inner(x), inner(y));
+        return x.typeName === y.typeName && same(innerType(x), innerType(y));
     }
     const fx = fieldsOf(x);
     const fy = fieldsOf(y);
@@ -143,14 +160,7 @@ export function serviceDifference(ours: IDL.ServiceClass, theirs: IDL.ServiceCla
  * the official one serves every client of the official interface.
  */
 export function isSubtype(sub: IDL.Type, sup: IDL.Type, assumed = new Set<string>(), ids = new Map<IDL.Type, number>()): boolean {
-    const id = (t: IDL.Type): number => {
-        let n = ids.get(t);
-        if (n === undefined) ids.set(t, (n = ids.size));
-        return n;
-    };
-    const key = `${id(sub)}<:${id(sup)}`;
-    if (assumed.has(key)) return true;
-    assumed.add(key);
+    if (alreadyAssumed('<:', sub, sup, assumed, ids)) return true;
     const x = unroll(sub);
     const y = unroll(sup);
     const sub_ = (p: IDL.Type, q: IDL.Type) => isSubtype(p, q, assumed, ids);
@@ -163,11 +173,10 @@ export function isSubtype(sub: IDL.Type, sup: IDL.Type, assumed = new Set<string
         const rets = y.retTypes.every((t, i) =>
             x.retTypes[i] === undefined ? isOptional(t) : sub_(x.retTypes[i] as IDL.Type, t)
         );
-        return args && rets && [...x.annotations].sort().join() === [...y.annotations].sort().join();
+        return args && rets && sameAnnotations(x, y);
     }
     if (x instanceof IDL.VecClass || x instanceof IDL.OptClass) {
-        const inner = (t: IDL.Type) => (t as unknown as { _type: IDL.Type })._type;
-        return x.typeName === y.typeName && sub_(inner(x), inner(y));
+        return x.typeName === y.typeName && sub_(innerType(x), innerType(y));
     }
     const fx = fieldsOf(x);
     const fy = fieldsOf(y);

@@ -1,14 +1,20 @@
 /**
  * What the wallet's calls cost, in instructions on the local IC: `wallet_send128` (the call and its callback),
- * a funding round over 10 sponsored canisters, and what the sponsorship module's quota check adds to a
- * sponsored call of the token (the same transfers on two tokens, one metering them and one not).
+ * a funding round over 10 sponsored canisters, what the sponsorship module's quota check adds to a sponsored
+ * call of the token (the same transfers on two tokens, one metering them and one not), and `icp deploy --proxy`
+ * through the wallet (`proxy`: creating a canister, and installing a gzipped module into it).
  */
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
 import { IDL } from '@dfinity/candid';
 import { Ed25519KeyIdentity } from '@dfinity/identity';
 import { Principal } from '@dfinity/principal';
 
 import { LocalIc } from '../../replica';
 import type { ActorOf } from '../../shared/candid';
+import { decoder, encoder } from '../../shared/candid/wire';
+import { managementService } from '../../shared/management';
 import type { SponsorPolicy } from '../../shared/sponsorship/policy';
 import { encodeLedgerArg, ledgerInit } from '../token/deploy';
 import { tokenService } from '../token/service';
@@ -24,6 +30,8 @@ export type WalletBench = {
     round: { sponsored: number; topUps: bigint; checksOnly: bigint };
     /** The token's `icrc1_transfer` with and without the sponsorship quota check (median of per-call differences). */
     quota: { metered: bigint; unmetered: bigint; overhead: bigint };
+    /** `proxy` as icp-cli calls it: `create_canister`, then `install_code` of a `moduleBytes` gzipped module. */
+    proxy: { create: bigint; install: bigint; moduleBytes: number };
 };
 
 const T = 1_000_000_000_000n;
@@ -147,8 +155,55 @@ export async function benchWallet(
         unmetered.push(u);
         differences.push(m - u);
     }
+    progress('icp deploy --proxy: create_canister and install_code through the wallet');
+    const management = managementService.methods;
+    const create = encoder(management.create_canister.args);
+    const created = decoder([management.create_canister.ret as NonNullable<typeof management.create_canister.ret>]);
+    const install = encoder(management.install_code.args);
+    const module = gzipSync(readFileSync(wasms.probe), { level: 9 });
+    const creates: bigint[] = [];
+    const installs: bigint[] = [];
+    for (let i = 0; i < rounds; i++) {
+        let reply: Awaited<ReturnType<typeof wallet.proxy>> = { Err: { UnauthorizedUser: null } };
+        const args = create([{ settings: [], sender_canister_version: [] }]);
+        const canisterIdOf = () => {
+            if (!('Ok' in reply)) throw new Error('the proxied create_canister failed');
+            return (created(reply.Ok.result)[0] as { canister_id: Principal }).canister_id;
+        };
+        creates.push(
+            await measured(ic, walletId, async () => {
+                reply = await wallet.proxy({
+                    canister_id: Principal.managementCanister(),
+                    method: 'create_canister',
+                    args,
+                    cycles: T
+                });
+            })
+        );
+        const installArgs = install([
+            {
+                mode: { install: null },
+                canister_id: canisterIdOf(),
+                wasm_module: module,
+                arg: new Uint8Array(IDL.encode([], [])),
+                sender_canister_version: []
+            }
+        ]);
+        installs.push(
+            await measured(ic, walletId, () =>
+                wallet.proxy({
+                    canister_id: Principal.managementCanister(),
+                    method: 'install_code',
+                    args: installArgs,
+                    cycles: 0n
+                })
+            )
+        );
+    }
+
     await ic.tearDown();
     return {
+        proxy: { create: median(creates), install: median(installs), moduleBytes: module.length },
         send: median(sends),
         round: { sponsored: SPONSORED, topUps: median(topUps), checksOnly: median(checks) },
         quota: { metered: median(metered), unmetered: median(unmetered), overhead: median(differences) }
