@@ -14,6 +14,7 @@ import { CallRejectedError, RejectCode } from '../errors';
 import type {
     CanisterSettingsArg,
     CanisterStatusResultValue,
+    EnvironmentVariable,
     InstallModeArg,
     managementService,
     Visibility
@@ -97,20 +98,20 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
                     'IC0504'
                 );
             }
-            checkSettings(settings[0]);
+            const apply = checkedSettings(settings[0]);
             accept(cycles);
             const canister = host.createCanister({ controllers: [caller], cycles: cycles - CREATION_FEE });
-            applySettings(canister.settings, settings[0]);
+            apply(canister.settings);
             return { canister_id: canister.id };
         },
         provisional_create_canister_with_cycles: ({ caller }, { amount, settings, specified_id }) => {
-            checkSettings(settings[0]);
+            const apply = checkedSettings(settings[0]);
             const canister = host.createCanister({
                 controllers: [caller],
                 cycles: amount[0] ?? DEFAULT_PROVISIONAL_CYCLES,
                 specifiedId: specified_id[0]
             });
-            applySettings(canister.settings, settings[0]);
+            apply(canister.settings);
             return { canister_id: canister.id };
         },
         provisional_top_up_canister: (_, { canister_id, amount }) => {
@@ -118,8 +119,7 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
         },
         update_settings: ({ caller }, { canister_id, settings }) => {
             const canister = controlled(canister_id, caller, 'update_settings');
-            checkSettings(settings);
-            applySettings(canister.settings, settings);
+            checkedSettings(settings)(canister.settings);
         },
         install_code: ({ caller }, { mode, canister_id, wasm_module, arg }) => {
             const canister = controlled(canister_id, caller, 'install_code');
@@ -206,20 +206,23 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
 /** A canister has at most this many controllers (interface specification, `canister_settings`). */
 export const MAX_CONTROLLERS = 10;
 /**
- * The replica's bounds on environment variables (dfinity/ic `rs/config/src/execution_environment.rs`): at most
- * 20, name and value at most 128 bytes each, "sized to comfortably accommodate the root key". Duplicate names
- * are refused (`canister_settings.rs`).
- */
-/**
  * The canister log's memory: 0 turns logging off, otherwise 4 KiB to 2 MiB (dfinity/ic
  * `log_memory_store`, MIN/MAX_AGGREGATE_LOG_MEMORY_LIMIT; the default is in `costs.ts`).
  */
 export const LOG_MEMORY_LIMITS = { min: 4n * 1024n, max: 2n * 1024n * 1024n } as const;
 
+/**
+ * The replica's bounds on environment variables (dfinity/ic `rs/config/src/execution_environment.rs`): at most
+ * 20, name and value at most 128 bytes each, "sized to comfortably accommodate the root key". Duplicate names
+ * are refused (`canister_settings.rs`).
+ */
 export const ENVIRONMENT_VARIABLE_LIMITS = { count: 20, nameBytes: 128, valueBytes: 128 } as const;
 
-/** Refuses settings the IC refuses, with its messages, before anything changes. */
-function checkSettings(update: CanisterSettingsArg | undefined): void {
+/**
+ * Refuses settings the IC refuses, with its messages, before anything changes; returns what applies them, so
+ * settings are never applied unchecked and a refusal comes before a canister is created.
+ */
+function checkedSettings(update: CanisterSettingsArg | undefined): (settings: CanisterSettings) => void {
     const [controllers] = update?.controllers ?? [];
     if (controllers !== undefined && controllers.length > MAX_CONTROLLERS) {
         reject(
@@ -236,8 +239,11 @@ function checkSettings(update: CanisterSettingsArg | undefined): void {
         if (logLimit > LOG_MEMORY_LIMITS.max)
             refuse(`The canister log memory limit ${logLimit} is too high. It must be at most ${LOG_MEMORY_LIMITS.max}.`);
     }
-    const [variables] = update?.environment_variables ?? [];
-    if (variables === undefined) return;
+    checkVariables(update?.environment_variables[0] ?? []);
+    return (settings) => applySettings(settings, update);
+}
+
+function checkVariables(variables: readonly EnvironmentVariable[]): void {
     const { count, nameBytes, valueBytes } = ENVIRONMENT_VARIABLE_LIMITS;
     const invalid = (message: string): never => reject(RejectCode.CanisterReject, message, 'IC0408');
     if (variables.length > count) invalid(`Too many environment variables: ${variables.length} (max: ${count})`);
