@@ -9,7 +9,7 @@ import { inspectMessage, msgArgData, msgCaller, msgMethodName, StableBTreeMap, t
 import { implement } from '../../src/shared/candid';
 import type { Account } from '../../src/shared/icrc/ledger';
 import { SponsoredCanister } from '../../src/shared/sponsorship/canister';
-import type { SponsorPolicy, SponsorshipConfig, SponsorshipStatus } from '../../src/shared/sponsorship/policy';
+import { sponsorshipEndpoints } from '../../src/shared/sponsorship/endpoints';
 import { Sponsorship } from '../../src/shared/sponsorship/quota';
 import { type ByteMap, mapsOf, RAW_BYTES } from '../../src/shared/store';
 import { MEMORY, Readings, SPONSORSHIP_MEMORY } from './readings';
@@ -28,7 +28,8 @@ const MAX_ARG_BYTES = 1_024;
 /** What a caller the policy refuses gets. */
 const throttled = (reason: string) => ({ Err: { Throttled: { reason } } }) as const;
 
-export default class ReadingsCanister {
+/** The sponsorship methods (`sponsorship_configure`, `sponsorship_set_policy`, `sponsorship_status`) are inherited. */
+export default class ReadingsCanister extends sponsorshipEndpoints(sponsored, azle) {
     @api.init()
     init(): void {
         sponsored.start();
@@ -67,20 +68,5 @@ export default class ReadingsCanister {
     payout_of(device: azle.Principal): [] | [Account] {
         const account = readings.payoutOf(device);
         return account === undefined ? [] : [account];
-    }
-
-    @api.update('sponsorship_configure')
-    sponsorship_configure(config: SponsorshipConfig): void {
-        sponsored.configure(msgCaller(), config);
-    }
-
-    @api.update('sponsorship_set_policy')
-    sponsorship_set_policy(policy: SponsorPolicy): void {
-        sponsored.setPolicy(msgCaller(), policy);
-    }
-
-    @api.query('sponsorship_status')
-    sponsorship_status(): SponsorshipStatus {
-        return sponsored.sponsorship.status();
     }
 }

@@ -51,7 +51,7 @@ import type {
     RewardSettings
 } from '../../shared/registry';
 import { SponsoredCanister } from '../../shared/sponsorship/canister';
-import type { SponsorPolicy, SponsorshipConfig, SponsorshipStatus } from '../../shared/sponsorship/policy';
+import { sponsorshipEndpoints } from '../../shared/sponsorship/endpoints';
 import { Sponsorship } from '../../shared/sponsorship/quota';
 import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
 import { DASHBOARD_EPOCHS, DASHBOARD_REFRESH_SECONDS, dashboardResponses, epochRows } from './dashboard';
@@ -161,7 +161,8 @@ const CONTROLLER_METHODS = new Set([
     'sponsorship_configure'
 ]);
 
-export default class RegistryCanister {
+/** The sponsorship methods come from `sponsorshipEndpoints` (`src/shared/sponsorship/endpoints.ts`). */
+export default class RegistryCanister extends sponsorshipEndpoints(sponsored, azle) {
     @api.init()
     init(arg: RegistryInit): void {
         registry.initialize(arg);
@@ -360,22 +361,5 @@ export default class RegistryCanister {
     http_request(request: HttpRequest): HttpResponse {
         if (dashboard === undefined) return { status_code: 503, headers: [['retry-after', '1']], body: new Uint8Array(0) };
         return dashboard.serve(request, dataCertificate());
-    }
-
-    // --- sponsorship (src/shared/sponsorship) ---
-
-    @api.update('sponsorship_configure')
-    sponsorship_configure(config: SponsorshipConfig): void {
-        sponsored.configure(msgCaller(), config);
-    }
-
-    @api.update('sponsorship_set_policy')
-    sponsorship_set_policy(policy: SponsorPolicy): void {
-        sponsored.setPolicy(msgCaller(), policy);
-    }
-
-    @api.query('sponsorship_status')
-    sponsorship_status(): SponsorshipStatus {
-        return sponsorship.status();
     }
 }

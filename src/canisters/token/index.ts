@@ -51,12 +51,8 @@ import type {
     TransferResult
 } from '../../shared/icrc/ledger';
 import { SponsoredCanister } from '../../shared/sponsorship/canister';
-import {
-    SPONSORSHIP_REFUSED_ERROR_CODE,
-    type SponsorPolicy,
-    type SponsorshipConfig,
-    type SponsorshipStatus
-} from '../../shared/sponsorship/policy';
+import { sponsorshipEndpoints } from '../../shared/sponsorship/endpoints';
+import { SPONSORSHIP_REFUSED_ERROR_CODE } from '../../shared/sponsorship/policy';
 import { Sponsorship } from '../../shared/sponsorship/quota';
 import { BLOCK_TYPES } from './blocks';
 import { tipTreeCbor } from './certification';
@@ -109,7 +105,8 @@ function blocksIn(start: bigint, length: bigint, limit: number): { first: bigint
     return { first, blocks };
 }
 
-export default class Token {
+/** The sponsorship methods come from `sponsorshipEndpoints` (`src/shared/sponsorship/endpoints.ts`). */
+export default class Token extends sponsorshipEndpoints(sponsored, azle) {
     @api.init()
     init(arg: LedgerArg): void {
         if (!('Init' in arg)) trap('the token must be installed with LedgerArg.Init');
@@ -343,23 +340,6 @@ export default class Token {
     @api.query('icrc107_get_fee_collector')
     icrc107_get_fee_collector(): GetFeeCollectorResult {
         return { Ok: ledger.config.fee_collector };
-    }
-
-    // --- sponsorship (src/shared/sponsorship) ---
-
-    @api.update('sponsorship_configure')
-    sponsorship_configure(config: SponsorshipConfig): void {
-        sponsored.configure(msgCaller(), config);
-    }
-
-    @api.update('sponsorship_set_policy')
-    sponsorship_set_policy(policy: SponsorPolicy): void {
-        sponsored.setPolicy(msgCaller(), policy);
-    }
-
-    @api.query('sponsorship_status')
-    sponsorship_status(): SponsorshipStatus {
-        return sponsorship.status();
     }
 }
 
