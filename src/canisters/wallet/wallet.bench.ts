@@ -157,48 +157,36 @@ export async function benchWallet(
     }
     progress('icp deploy --proxy: create_canister and install_code through the wallet');
     const management = managementService.methods;
-    const create = encoder(management.create_canister.args);
+    const createArgs = encoder(management.create_canister.args)([{ settings: [], sender_canister_version: [] }]);
     const created = decoder([management.create_canister.ret as NonNullable<typeof management.create_canister.ret>]);
     const install = encoder(management.install_code.args);
     const module = gzipSync(readFileSync(wasms.probe), { level: 9 });
+    /** A management call through `proxy`, its reply, and the instructions of all it made the wallet run. */
+    const proxied = async (method: string, args: Uint8Array, cycles: bigint) => {
+        let reply: Uint8Array | undefined;
+        const instructions = await measured(ic, walletId, async () => {
+            const result = await wallet.proxy({ canister_id: Principal.managementCanister(), method, args, cycles });
+            if (!('Ok' in result)) throw new Error(`the proxied ${method} failed: ${JSON.stringify(result, String)}`);
+            reply = result.Ok.result;
+        });
+        return { reply: reply as Uint8Array, instructions };
+    };
     const creates: bigint[] = [];
     const installs: bigint[] = [];
     for (let i = 0; i < rounds; i++) {
-        let reply: Awaited<ReturnType<typeof wallet.proxy>> = { Err: { UnauthorizedUser: null } };
-        const args = create([{ settings: [], sender_canister_version: [] }]);
-        const canisterIdOf = () => {
-            if (!('Ok' in reply)) throw new Error('the proxied create_canister failed');
-            return (created(reply.Ok.result)[0] as { canister_id: Principal }).canister_id;
-        };
-        creates.push(
-            await measured(ic, walletId, async () => {
-                reply = await wallet.proxy({
-                    canister_id: Principal.managementCanister(),
-                    method: 'create_canister',
-                    args,
-                    cycles: T
-                });
-            })
-        );
+        const creation = await proxied('create_canister', createArgs, T);
+        creates.push(creation.instructions);
+        const [{ canister_id }] = created(creation.reply) as [{ canister_id: Principal }];
         const installArgs = install([
             {
                 mode: { install: null },
-                canister_id: canisterIdOf(),
+                canister_id,
                 wasm_module: module,
                 arg: new Uint8Array(IDL.encode([], [])),
                 sender_canister_version: []
             }
         ]);
-        installs.push(
-            await measured(ic, walletId, () =>
-                wallet.proxy({
-                    canister_id: Principal.managementCanister(),
-                    method: 'install_code',
-                    args: installArgs,
-                    cycles: 0n
-                })
-            )
-        );
+        installs.push((await proxied('install_code', installArgs, 0n)).instructions);
     }
 
     await ic.tearDown();
