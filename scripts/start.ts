@@ -40,8 +40,16 @@ const DEFAULT_START_CYCLES = 3n * T;
 
 const cyclesText = (n: bigint) => `${(Number(n) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 })} T`;
 
-/** The wallet becomes a controller and the funder of the token and the registry, which report to it. */
-async function wireSuite(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Map<string, Principal>): Promise<string[]> {
+/**
+ * The wallet becomes a controller and the funder of the token and the registry, which report to it; `custodians`
+ * may spend through the wallet (e.g. as icp-cli's proxy).
+ */
+async function wireSuite(
+    ic: LocalIc,
+    deployer: Ed25519KeyIdentity,
+    ids: Map<string, Principal>,
+    custodians: readonly Principal[]
+): Promise<string[]> {
     const walletId = ids.get('wallet');
     const tokenId = ids.get('token');
     const registryId = ids.get('registry');
@@ -58,6 +66,7 @@ async function wireSuite(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Map<str
         { ids: { wallet: walletId, token: tokenId, registry: registryId }, wallet, token, registry, setControllers },
         deployer.getPrincipal()
     );
+    for (const custodian of custodians) await wallet.authorize(custodian);
     const round = await wallet.fund_now();
 
     for (let i = 0; i < 5; i++) {
@@ -80,7 +89,8 @@ async function wireSuite(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Map<str
         `funding round: ${round.checked} checked, ${round.topped_up} topped up, ${cyclesText(round.cycles_sent)} sent, ${round.instructions.toLocaleString('en-US')} instructions`,
         `token policy v${(await token.sponsorship_status()).policy.version}: 100 calls per caller per minute on its 4 updates, anonymous refused`,
         `registry policy v${(await registry.sponsorship_status()).policy.version}: per caller per 10 minutes, 3 heartbeats, 20 relays, 50 device claims, 10 reward claims`,
-        `usage reported to the wallet: icrc1_transfer ${usage?.calls ?? 0n} calls, ${(usage?.instructions ?? 0n).toLocaleString('en-US')} instructions, ${cyclesText(usage?.cycles ?? 0n)}`
+        `usage reported to the wallet: icrc1_transfer ${usage?.calls ?? 0n} calls, ${(usage?.instructions ?? 0n).toLocaleString('en-US')} instructions, ${cyclesText(usage?.cycles ?? 0n)}`,
+        ...custodians.map((c) => `${c.toText()} is a custodian of the wallet (it may spend through it, e.g. as icp-cli's proxy)`)
     ];
 }
 
@@ -141,19 +151,8 @@ async function main(): Promise<void> {
     }
 
     console.log('Wiring the suite');
-    const wiring = await wireSuite(ic, deployer, ids);
+    const wiring = await wireSuite(ic, deployer, ids, custodians);
     wiring.forEach((line) => console.log(`  ${line}`));
-    const walletId = ids.get('wallet');
-    if (walletId !== undefined && custodians.length > 0) {
-        const wallet = ic.createActor(walletService.idlFactory as never, walletId) as unknown as WalletActor;
-        wallet.setIdentity(deployer);
-        for (const custodian of custodians) {
-            await wallet.authorize(custodian);
-            console.log(
-                `  ${custodian.toText()} is a custodian of the wallet (it may spend through it, e.g. as icp-cli's proxy)`
-            );
-        }
-    }
 
     console.log('Running the DePIN demo');
     const suite = { registry: ids.get('registry'), token: ids.get('token'), wallet: ids.get('wallet') };
