@@ -116,6 +116,13 @@ function ledgerInNode(): TokenDriver {
     };
 }
 
+/**
+ * The sequences are drawn from a fixed seed, so the coverage check below cannot pass on one run and fail on the
+ * next (a rare outcome such as a repeated `icrc2_transfer_from` is met by most seeds, not all). `FC_SEED=<n>`
+ * draws other sequences, to explore further.
+ */
+const SEED = Number(process.env.FC_SEED ?? 20_261_121);
+
 describe('the ledger agrees with the reference model', () => {
     it('on its own code, over 500 random sequences of up to 40 operations that reach every outcome', async () => {
         const seen = new Map<string, number>();
@@ -123,7 +130,7 @@ describe('the ledger agrees with the reference model', () => {
             fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 40, size: 'max' }), (ops) =>
                 runOperations(ledgerInNode(), ops, 0n, seen)
             ),
-            { numRuns: 500 }
+            { numRuns: 500, seed: SEED }
         );
         // The generator must reach each rule; a sequence that never meets one cannot check it.
         const missed = EVERY_OUTCOME.filter((outcome) => !seen.has(outcome));
@@ -199,7 +206,7 @@ describe('the ledger agrees with the reference model', () => {
                 fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 30, size: 'max' }), async (ops) =>
                     runOperations(await canister(), ops, 1_000_000n)
                 ),
-                { numRuns: 25 }
+                { numRuns: 25, seed: SEED }
             );
         }, 300_000);
     });
