@@ -103,9 +103,17 @@ export function newMessage(fields: {
     certificate?: () => Uint8Array;
     replicated: boolean;
 }): MessageContext {
+    // every field written out: an object spread costs microseconds per message on Node 20 (measured)
     return {
-        ...fields,
+        kind: fields.kind,
+        methodName: fields.methodName,
+        caller: fields.caller,
+        arg: fields.arg,
         callContext: fields.callContext,
+        reject: fields.reject,
+        instructionLimit: fields.instructionLimit,
+        certificate: fields.certificate,
+        replicated: fields.replicated,
         cyclesRefunded: fields.cyclesRefunded ?? 0n,
         replyChunks: [],
         response: undefined,
