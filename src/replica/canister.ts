@@ -12,14 +12,7 @@ import { CanisterTrap } from './errors';
 import { HeapShadow, StableMemory } from './memory';
 import type { MessageContext } from './message';
 import { systemApi, type SystemApiHost } from './system-api';
-import {
-    BITMAP_WASM_PAGES,
-    COUNTER_EXPORT,
-    INJECTED_MODULE,
-    type Instrumented,
-    TABLE_EXPORT,
-    WASM_PAGE
-} from './wasm/instrument';
+import { BITMAP_WASM_PAGES, COUNTER_EXPORT, type Instrumented, TABLE_EXPORT, WASM_PAGE } from './wasm/instrument';
 
 export type CanisterStatus = 'running' | 'stopping' | 'stopped';
 
@@ -117,6 +110,7 @@ export class Canister implements SystemApiHost {
      * canister reads its counter, and every HOST_CHARGE_BATCH instructions (so the limit still holds).
      */
     private hostCharged = 0;
+    private heapView = new Uint8Array();
 
     constructor(
         readonly id: Principal,
@@ -149,15 +143,7 @@ export class Canister implements SystemApiHost {
 
     /** Replaces the wasm instance with a fresh one of `module` (the heap starts over; stable memory is kept). */
     instantiate(module: LoadedModule): void {
-        const imports: WebAssembly.Imports = {
-            ic0: systemApi(this),
-            [INJECTED_MODULE]: {
-                out_of_instructions: () => {
-                    throw new CanisterTrap(instructionLimitMessage(this.limit), 'IC0522');
-                }
-            }
-        };
-        const wasm = new WebAssembly.Instance(module.compiled, imports);
+        const wasm = new WebAssembly.Instance(module.compiled, { ic0: systemApi(this) });
         const exports = wasm.exports;
         const memory = exports.memory as WebAssembly.Memory;
         this.instance = {
@@ -232,10 +218,14 @@ export class Canister implements SystemApiHost {
             // the instrumented code checks the budget at loop headers; a message that ends over it still traps
             if ((instance.counter.value as bigint) < 0n) throw new CanisterTrap(instructionLimitMessage(this.limit), 'IC0522');
         } catch (error) {
-            trap = asTrap(error);
+            // a loop header past the budget subtracts its pending cost, leaving the counter negative, and traps
+            const overLimit = error instanceof WebAssembly.RuntimeError && (instance.counter.value as bigint) < 0n;
+            trap = overLimit ? new CanisterTrap(instructionLimitMessage(this.limit), 'IC0522') : asTrap(error);
             this.hostCharged = 0; // what the trap left uncharged is not counted, as for a trap inside the wasm
         }
-        const instructions = message.instructionLimit - (instance.counter.value as bigint);
+        // a message over its limit is counted at the limit, the most the replica lets it run
+        const left = instance.counter.value as bigint;
+        const instructions = message.instructionLimit - (left < 0n ? 0n : left);
         this.lastInstructions = instructions;
         if (rollback !== 'always') this.totalInstructions += instructions;
         if (message.callContext !== undefined) message.callContext.instructions += instructions;
@@ -263,13 +253,15 @@ export class Canister implements SystemApiHost {
     // --- SystemApiHost ---
 
     heap(): Uint8Array {
-        return new Uint8Array((this.instance as Instance).memory.buffer);
+        // one view per buffer: the system API asks for it on every call (a view is replaced when memory grows)
+        const buffer = (this.instance as Instance).memory.buffer;
+        if (this.heapView.buffer !== buffer) this.heapView = new Uint8Array(buffer);
+        return this.heapView;
     }
 
     writeHeap(address: number, bytes: Uint8Array): void {
-        const instance = this.instance as Instance;
-        instance.shadow.markRange(address, bytes.length);
-        new Uint8Array(instance.memory.buffer).set(bytes, address);
+        (this.instance as Instance).shadow.markRange(address, bytes.length);
+        this.heap().set(bytes, address);
     }
 
     charge(instructions: number | bigint): void {

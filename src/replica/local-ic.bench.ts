@@ -13,10 +13,9 @@ import { Principal } from '@dfinity/principal';
 
 import { counterService } from '../../examples/counter/service';
 import { LocalIc } from './local-ic';
-import { HeapShadow, StableMemory } from './memory';
-import { CallContext, type MessageContext, newMessage } from './message';
-import { systemApi, type SystemApiHost } from './system-api';
-import { COUNTER_EXPORT, instrument, INJECTED_MODULE, type InstrumentOptions } from './wasm/instrument';
+import { BareHost } from './bare-host';
+import { CallContext, newMessage } from './message';
+import { instrument, type InstrumentOptions } from './wasm/instrument';
 
 export type LocalIcFigures = {
     /** LocalIc.create: mostly deriving the subnet's BLS key. */
@@ -34,75 +33,6 @@ export type LocalIcFigures = {
     incrementInstructions: bigint;
     getInstructions: bigint;
 };
-
-/**
- * A wasm module under a host that does only what a call needs: no journal, rollback or accounting. With
- * `options`, the module is instrumented first (the injected code runs; the host ignores what it records).
- */
-class BareHost implements SystemApiHost {
-    readonly selfId = Principal.fromText('rwlgt-iiaaa-aaaaa-aaaaa-cai').toUint8Array();
-    readonly stable = new StableMemory(false); // no journal: a do-nothing host keeps no undo information
-    message: MessageContext = newMessage({
-        kind: 'init',
-        methodName: '',
-        caller: new Uint8Array(),
-        arg: new Uint8Array(),
-        instructionLimit: 0n,
-        replicated: true
-    });
-    exports: WebAssembly.Exports;
-
-    constructor(wasm: Uint8Array<ArrayBuffer>, options?: InstrumentOptions) {
-        const instrumented = options === undefined ? undefined : instrument(wasm, options);
-        const imports: WebAssembly.Imports = { ic0: systemApi(this) };
-        if (instrumented !== undefined) imports[INJECTED_MODULE] = { out_of_instructions: () => undefined };
-        this.exports = new WebAssembly.Instance(new WebAssembly.Module(instrumented?.wasm ?? wasm), imports).exports;
-        if (instrumented !== undefined) {
-            new HeapShadow(this.exports.memory as WebAssembly.Memory, instrumented.bitmapPage); // places the bitmap
-            (this.exports[COUNTER_EXPORT] as WebAssembly.Global).value = 2n ** 62n;
-        }
-    }
-
-    run(message: MessageContext, entry: string): void {
-        this.message = message;
-        (this.exports[entry] as () => void)();
-        this.stable.commit();
-    }
-
-    heap(): Uint8Array {
-        return new Uint8Array((this.exports.memory as WebAssembly.Memory).buffer);
-    }
-    writeHeap(address: number, bytes: Uint8Array): void {
-        this.heap().set(bytes, address);
-    }
-    charge(): void {}
-    instructionsExecuted(): bigint {
-        return 0n;
-    }
-    time(): bigint {
-        return 1_700_000_000_000_000_000n;
-    }
-    cycleBalance(): bigint {
-        return 10n ** 15n;
-    }
-    liquidCycleBalance(): bigint {
-        return 10n ** 15n;
-    }
-    isController(): boolean {
-        return true;
-    }
-    canisterVersion(): bigint {
-        return 1n;
-    }
-    setCertifiedData(): void {}
-    setGlobalTimer(): bigint {
-        return 0n;
-    }
-    debugPrint(): void {}
-    costCall(): bigint {
-        return 0n;
-    }
-}
 
 const ROUNDS = 10;
 

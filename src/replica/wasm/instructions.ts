@@ -27,6 +27,7 @@ export const Op = {
     callIndirect: 0x11,
     returnCall: 0x12,
     returnCallIndirect: 0x13,
+    i32Const: 0x41,
     refFunc: 0xd2,
     memoryInit: PREFIX_FC + 8,
     memoryCopy: PREFIX_FC + 10,
@@ -47,6 +48,10 @@ export type Instruction = {
     readonly offset?: number;
     /** For br, br_if and br_table: the relative depths of the branch targets. */
     readonly labels?: readonly number[];
+    /** For local.get/set/tee and global.get/set: the local's or global's index; for call_indirect: the type index. */
+    readonly index?: number;
+    /** For i32.const: its value. */
+    readonly value?: number;
 };
 
 /** The value type and width of each store instruction. */
@@ -106,6 +111,7 @@ export function readInstruction(r: ByteReader): Instruction {
         case 0x22:
         case 0x23:
         case 0x24:
+            return done({ index: r.u32() });
         case 0x25:
         case 0x26:
         case 0xd0:
@@ -122,10 +128,11 @@ export function readInstruction(r: ByteReader): Instruction {
         case 0xd2:
             return done({ funcIndex: r.u32() });
         case 0x11:
-        case 0x13:
+        case 0x13: {
+            const index = r.u32();
             r.u32();
-            r.u32();
-            return done();
+            return done({ index });
+        }
         case 0x1c: {
             const n = r.u32();
             for (let i = 0; i < n; i++) r.byte();
@@ -136,8 +143,7 @@ export function readInstruction(r: ByteReader): Instruction {
             r.byte();
             return done();
         case 0x41:
-            r.sleb(32);
-            return done();
+            return done({ value: Number(r.sleb(32)) });
         case 0x42:
             r.sleb(64);
             return done();
@@ -186,8 +192,19 @@ export function readInstruction(r: ByteReader): Instruction {
     }
 }
 
+/** The bulk memory and table instructions that take a destination, a source or value, and a length. */
+const BULK = new Set<number>([
+    Op.memoryInit,
+    Op.memoryCopy,
+    Op.memoryFill,
+    PREFIX_FC + 12 /* table.init */,
+    Op.tableCopy,
+    Op.tableFill
+]);
+
 /** The replica's static cost of an instruction (Wasm32). */
 export function instructionCost(op: number): number {
+    if (BULK.has(op)) return 100; // plus their length, charged at run time
     if (op >= 0x28 && op <= 0x3e) return 1; // loads and stores
     if (op >= 0x45 && op <= 0x5a) return 1; // integer comparisons
     if (op >= 0x5b && op <= 0x66) return 3; // float comparisons
@@ -217,12 +234,6 @@ export function instructionCost(op: number): number {
         case PREFIX_FC + 15: // table.grow
             return 300;
         case PREFIX_FC + 16: // table.size
-        case Op.memoryInit:
-        case Op.memoryCopy:
-        case Op.memoryFill:
-        case PREFIX_FC + 12: // table.init
-        case Op.tableCopy:
-        case Op.tableFill:
             return 100;
         case Op.call:
             return 5;
@@ -309,3 +320,81 @@ const CONVERSIONS = [
     1,
     1 // sign extensions
 ];
+
+/** How an instruction changes the operand stack: values popped and pushed. */
+export type StackEffect = { readonly pops: number; readonly pushes: number };
+
+/** The parameter and result counts of a function type. */
+export type Signature = { readonly params: number; readonly results: number };
+
+const UNARY = { pops: 1, pushes: 1 } as const;
+const BINARY = { pops: 2, pushes: 1 } as const;
+const PUSH = { pops: 0, pushes: 1 } as const;
+const POP = { pops: 1, pushes: 0 } as const;
+const NONE = { pops: 0, pushes: 0 } as const;
+const TERNARY_WRITE = { pops: 3, pushes: 0 } as const;
+
+/**
+ * The stack effect of a straight-line instruction, or `undefined` for control instructions (block, loop, if,
+ * else, end, branches, return, unreachable, tail calls), after which a caller that follows the stack within a
+ * basic block must start over. `call` and `call_indirect` need their signatures: by function index (imports
+ * first) and by type index.
+ */
+export function stackEffect(
+    ins: Instruction,
+    funcSignature: (index: number) => Signature,
+    typeSignature: (index: number) => Signature
+): StackEffect | undefined {
+    const op = ins.op;
+    if (op >= 0x28 && op <= 0x35) return UNARY; // loads
+    if (op >= 0x36 && op <= 0x3e) return { pops: 2, pushes: 0 }; // stores
+    if (op >= 0x41 && op <= 0x44) return PUSH; // constants
+    if (op === 0x45 || op === 0x50) return UNARY; // eqz
+    if (op >= 0x46 && op <= 0x66) return BINARY; // comparisons
+    if ((op >= 0x67 && op <= 0x69) || (op >= 0x79 && op <= 0x7b)) return UNARY; // clz, ctz, popcnt
+    if ((op >= 0x6a && op <= 0x78) || (op >= 0x7c && op <= 0x8a)) return BINARY; // integer arithmetic
+    if ((op >= 0x8b && op <= 0x91) || (op >= 0x99 && op <= 0x9f)) return UNARY; // float unary
+    if ((op >= 0x92 && op <= 0x98) || (op >= 0xa0 && op <= 0xa6)) return BINARY; // float binary
+    if (op >= 0xa7 && op <= 0xc4) return UNARY; // conversions and sign extensions
+    if (op >= PREFIX_FC && op <= PREFIX_FC + 7) return UNARY; // saturating truncations
+    if (BULK.has(op)) return TERNARY_WRITE;
+    switch (op) {
+        case 0x01: // nop
+        case PREFIX_FC + 9: // data.drop
+        case PREFIX_FC + 13: // elem.drop
+            return NONE;
+        case Op.call: {
+            const { params, results } = funcSignature(ins.funcIndex as number);
+            return { pops: params, pushes: results };
+        }
+        case Op.callIndirect: {
+            const { params, results } = typeSignature(ins.index as number);
+            return { pops: params + 1, pushes: results };
+        }
+        case 0x1a: // drop
+        case 0x21: // local.set
+        case 0x24: // global.set
+            return POP;
+        case 0x1b: // select
+        case 0x1c: // select t
+            return { pops: 3, pushes: 1 };
+        case 0x20: // local.get
+        case 0x23: // global.get
+        case 0x3f: // memory.size
+        case 0xd0: // ref.null
+        case Op.refFunc:
+        case PREFIX_FC + 16: // table.size
+            return PUSH;
+        case 0x22: // local.tee
+        case 0x25: // table.get
+        case 0x40: // memory.grow
+        case 0xd1: // ref.is_null
+            return UNARY;
+        case 0x26: // table.set
+            return { pops: 2, pushes: 0 };
+        case PREFIX_FC + 15: // table.grow
+            return BINARY;
+        default:
+            return undefined; // control
+    }
+}

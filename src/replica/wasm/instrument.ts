@@ -7,39 +7,41 @@
  *   lowered by the static cost of every basic block executed. Within a function the costs are summed in a
  *   local (a register) and subtracted from the counter where it can be observed: before calls to imports and
  *   indirect calls, and when the function returns. Loop headers compare the pending cost with the budget the
- *   function last read from the counter (registers only) and call `out_of_instructions` when it is exceeded;
- *   the budget can be stale after a direct call, which only delays stopping a runaway loop, and the host
- *   checks the counter again when the message ends, so a message over its limit always traps. Bulk memory instructions are
- *   also charged their length at run time.
+ *   function last read from the counter (registers only); past it, they subtract the pending cost from the
+ *   counter, which makes it negative, and trap with `unreachable`. A trapping `if` costs the loop a compare
+ *   and a branch the CPU predicts, where a call in the loop made the compiler keep registers free for it
+ *   (measured: 4 points of the bookkeeping cost). The host reads a trap with a negative counter as the
+ *   instruction limit. The budget can be stale after a direct call, which only delays stopping a runaway loop,
+ *   and the host checks the counter again when the message ends, so a message over its limit always traps.
+ *   Bulk memory instructions are also charged their length at run time.
  * - Write tracking: before every store, the instrumented code marks the 1 KiB page it writes in a dirty-page
  *   bitmap that the host appends to linear memory (`BITMAP_WASM_PAGES` wasm pages at `bitmapPage`): one byte
- *   store, no branch and no call, so the canister's own code stays fast. The host commits or rolls back
- *   exactly the marked pages (see `memory.ts`). A bulk memory write marks its whole range with one
+ *   store, no branch and no call, so the canister's own code stays fast. Stores into the shadow stack make no
+ *   mark, and stores through the same local share their marks (see `write-marks.ts`). The host commits or
+ *   rolls back exactly the marked pages (see `memory.ts`). A bulk memory write marks its whole range with one
  *   `memory.fill` on the bitmap.
  * - The function table and every mutable global are exported (the host calls callbacks through the table and
  *   saves and restores the globals); a start function is exported as `canister_start` instead of running at
  *   instantiation, as the replica does.
  *
- * The injected functions are imported first (module `__local_ic`), so every function index of the module
- * shifts by their number.
+ * Nothing is imported or inserted before the module's own functions, so every function index is unchanged.
+ *
+ * Tried and not kept (no change in speed could be measured on `examples/counter`): returning a function's
+ * pending cost to its caller as one more result, instead of subtracting it from the counter when it returns
+ * (2,306 of the counter's 3,355 functions qualify); and merging metering points (see `metering-points.ts`).
  */
 import { ByteReader, ByteWriter, WasmFormatError } from './bytes';
-import { instructionCost, Op, readInstruction, STORES, type Instruction } from './instructions';
-
-export const INJECTED_MODULE = '__local_ic';
-export const INJECTED_IMPORTS = ['out_of_instructions'] as const;
-const OUT_OF_INSTRUCTIONS = 0;
-const SHIFT = INJECTED_IMPORTS.length;
+import { Op, readInstruction, type Signature, STORES, type Instruction } from './instructions';
+import { type Injection, meteringPoints } from './metering-points';
+import { findShadowStack, type ShadowStack } from './shadow-stack';
+import { storeAddresses } from './store-addresses';
+import { JOURNAL_PAGE_SHIFT, planMarks } from './write-marks';
 
 export const COUNTER_EXPORT = '__local_ic_instruction_counter';
 export const TABLE_EXPORT = '__local_ic_table';
 export const GLOBAL_EXPORT_PREFIX = '__local_ic_global_';
 export const WASM_PAGE = 65536;
-/**
- * Writes are tracked in 1 KiB pages: finer than the replica's 4 KiB, because QuickJS scatters small writes (reference
- * counts) over the heap; measured, a counter update then copies 440 KiB at commit instead of 1 MiB.
- */
-export const JOURNAL_PAGE_SHIFT = 10;
+export { JOURNAL_PAGE_SHIFT } from './write-marks';
 /** The tracked pages of a 4 GiB memory, one bitmap byte each: no page index reaches it. */
 export const TRACKED_PAGES = 2 ** (32 - JOURNAL_PAGE_SHIFT);
 /** The bitmap's size: 4 MiB, 64 wasm pages. */
@@ -53,10 +55,11 @@ export type Instrumented = {
     readonly mutableGlobals: readonly string[];
     /** True when the module had a start function, now exported as `canister_start`. */
     readonly hasStart: boolean;
+    /** The top of the shadow stack whose stores are not tracked (see `shadow-stack.ts`), if the module has one. */
+    readonly shadowStackTop: number | undefined;
 };
 
 export type Section = { id: number; content: Uint8Array };
-type FuncType = { params: number };
 
 export const SECTION = {
     custom: 0,
@@ -69,7 +72,8 @@ export const SECTION = {
     export: 7,
     start: 8,
     element: 9,
-    code: 10
+    code: 10,
+    data: 11
 };
 const KIND = { func: 0, table: 1, memory: 2, global: 3 };
 const I32 = 0x7f;
@@ -105,16 +109,6 @@ function readLimits(r: ByteReader): { min: number; max?: number } {
     return flag & 1 ? { min, max: r.u32() } : { min };
 }
 
-/** Copies a constant expression, shifting the function index of any `ref.func` in it. */
-function copyConstExpr(r: ByteReader, w: ByteWriter): void {
-    for (;;) {
-        const ins = readInstruction(r);
-        if (ins.funcIndex !== undefined) w.byte(ins.op).u32(ins.funcIndex + SHIFT);
-        else w.bytes(r.bytes.subarray(ins.start, ins.end));
-        if (ins.op === Op.end) return;
-    }
-}
-
 /**
  * What to inject. Both are on for a canister; the benchmark turns them off one at a time to measure what
  * each costs.
@@ -127,73 +121,51 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
     const sections = readSections(wasm);
     const find = (id: number) => sections.find((s) => s.id === id);
 
-    // Types: the module's, then the injected function's.
-    const types: FuncType[] = [];
+    // Types: each one's parameter and result counts, for the stack analysis and the local numbering.
     const typeSection = find(SECTION.type);
-    const typeWriter = new ByteWriter();
-    let typeCount = 0;
-    if (typeSection !== undefined) {
-        const r = new ByteReader(typeSection.content);
-        typeCount = r.u32();
-        for (let i = 0; i < typeCount; i++) {
-            const start = r.pos;
-            if (r.byte() !== 0x60) throw new WasmFormatError('only function types are supported');
-            const params = vec(r, (x) => x.byte());
-            vec(r, (x) => x.byte());
-            types.push({ params: params.length });
-            typeWriter.bytes(typeSection.content.subarray(start, r.pos));
-        }
-    }
-    const injectedTypes = [[[], []]] as const;
-    const newTypes = new ByteWriter().u32(typeCount + injectedTypes.length).bytes(typeWriter.toBytes());
-    injectedTypes.forEach(([params, results]) => {
-        newTypes.byte(0x60).u32(params.length);
-        params.forEach((p) => newTypes.byte(p));
-        newTypes.u32(results.length);
-    });
+    const types: Signature[] =
+        typeSection === undefined
+            ? []
+            : vec(new ByteReader(typeSection.content), (r) => {
+                  if (r.byte() !== 0x60) throw new WasmFormatError('only function types are supported');
+                  const params = vec(r, (x) => x.byte()).length;
+                  return { params, results: vec(r, (x) => x.byte()).length };
+              });
+    const typeSignature = (index: number): Signature => {
+        const type = types[index];
+        if (type === undefined) throw new WasmFormatError(`type ${index} does not exist`);
+        return type;
+    };
 
-    // Imports: the injected functions first, then the module's.
-    let importedGlobals: boolean[] = [];
-    let importedFuncs = 0;
+    // Imports: the type of each imported function, and how many globals are imported.
+    const funcTypes: number[] = [];
+    let importedGlobals = 0;
+    const importedGlobalsMutable: boolean[] = [];
     const importSection = find(SECTION.import);
-    const newImports = new ByteWriter();
-    const importEntries: Uint8Array[] = [];
     if (importSection !== undefined) {
         const r = new ByteReader(importSection.content);
         const n = r.u32();
         for (let i = 0; i < n; i++) {
-            const start = r.pos;
             r.name();
             r.name();
             const kind = r.byte();
-            if (kind === KIND.func) {
-                r.u32();
-                importedFuncs++;
-            } else if (kind === KIND.table) {
+            if (kind === KIND.func) funcTypes.push(r.u32());
+            else if (kind === KIND.table) {
                 r.byte();
                 readLimits(r);
             } else if (kind === KIND.memory) {
                 throw new WasmFormatError('an imported memory is not supported');
             } else if (kind === KIND.global) {
                 r.byte();
-                importedGlobals = [...importedGlobals, r.byte() === 1];
+                importedGlobalsMutable.push(r.byte() === 1);
+                importedGlobals++;
             } else throw new WasmFormatError(`unknown import kind ${kind}`);
-            importEntries.push(importSection.content.subarray(start, r.pos));
         }
     }
-    newImports.u32(INJECTED_IMPORTS.length + importEntries.length);
-    INJECTED_IMPORTS.forEach((name, i) =>
-        newImports
-            .name(INJECTED_MODULE)
-            .name(name)
-            .byte(KIND.func)
-            .u32(typeCount + i)
-    );
-    importEntries.forEach((e) => newImports.bytes(e));
-
-    // Function types of the defined functions, for their parameter counts.
+    const importedFuncs = funcTypes.length;
     const functionSection = find(SECTION.function);
-    const funcTypeIndices = functionSection === undefined ? [] : vec(new ByteReader(functionSection.content), (r) => r.u32());
+    if (functionSection !== undefined) funcTypes.push(...vec(new ByteReader(functionSection.content), (r) => r.u32()));
+    const funcSignature = (index: number): Signature => typeSignature(funcTypes[index] ?? -1);
 
     // Memory: its initial size decides where the bitmap page goes.
     const memorySection = find(SECTION.memory);
@@ -206,33 +178,47 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
     }
     const bitmapAddress = memory.min * WASM_PAGE;
 
-    // Globals: the module's (with ref.func shifted), then the instruction counter.
+    // Globals: the module's, then the instruction counter.
     const globalSection = find(SECTION.global);
     const mutableDefined: boolean[] = [];
-    const globalsWriter = new ByteWriter();
+    let firstGlobal: { valueType: number; mutable: boolean; init: Instruction | undefined } | undefined;
+    let definedGlobals: Uint8Array = new Uint8Array();
     if (globalSection !== undefined) {
         const r = new ByteReader(globalSection.content);
         const n = r.u32();
+        const start = r.pos;
         for (let i = 0; i < n; i++) {
             const valueType = r.byte();
-            const mutable = r.byte();
-            mutableDefined.push(mutable === 1);
-            globalsWriter.byte(valueType).byte(mutable);
-            copyConstExpr(r, globalsWriter);
+            const mutable = r.byte() === 1;
+            mutableDefined.push(mutable);
+            const init = skipConstExpr(r);
+            firstGlobal ??= { valueType, mutable, init };
         }
+        definedGlobals = globalSection.content.subarray(start, r.pos);
     }
-    const allGlobalsMutable = [...importedGlobals, ...mutableDefined];
+    const allGlobalsMutable = [...importedGlobalsMutable, ...mutableDefined];
     const counterGlobal = allGlobalsMutable.length;
     const newGlobals = new ByteWriter()
         .u32(mutableDefined.length + 1)
-        .bytes(globalsWriter.toBytes())
+        .bytes(definedGlobals)
         .byte(I64)
         .byte(1)
         .byte(0x42)
         .sleb(0n)
         .byte(Op.end);
 
-    // Exports: the module's (function indices shifted), then the table, the counter and the mutable globals.
+    // The shadow stack, when the module has LLVM's stack-first layout: its stores need no tracking.
+    const dataSection = find(SECTION.data);
+    const shadowStack = writeTracking
+        ? findShadowStack({
+              importedGlobals,
+              firstGlobal,
+              dataOffsets: dataSection === undefined ? [] : activeDataOffsets(dataSection.content),
+              initialMemoryBytes: memory.min * WASM_PAGE
+          })
+        : undefined;
+
+    // Exports: the module's, then the table, the counter and the mutable globals.
     const exportSection = find(SECTION.export);
     const exportWriter = new ByteWriter();
     const exportedGlobals = new Map<number, string>();
@@ -250,7 +236,7 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
             exportWriter
                 .name(kind === KIND.table && index === 0 ? TABLE_EXPORT : name)
                 .byte(kind)
-                .u32(kind === KIND.func ? index + SHIFT : index);
+                .u32(index);
             exportCount++;
         }
     }
@@ -277,11 +263,7 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
     // The start function becomes the export `canister_start`.
     const startSection = find(SECTION.start);
     if (startSection !== undefined) {
-        const startIndex = new ByteReader(startSection.content).u32();
-        exportWriter
-            .name('canister_start')
-            .byte(KIND.func)
-            .u32(startIndex + SHIFT);
+        exportWriter.name('canister_start').byte(KIND.func).u32(new ByteReader(startSection.content).u32());
         exportCount++;
     }
     const newExports = new ByteWriter().u32(exportCount).bytes(exportWriter.toBytes());
@@ -293,15 +275,9 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
         switch (section.id) {
             case SECTION.custom: {
                 const name = new ByteReader(section.content).name();
-                if (name !== 'name') emit(section.id, section.content); // the name section's indices would be stale
+                if (name !== 'name') emit(section.id, section.content); // the name section's local indices would be stale
                 break;
             }
-            case SECTION.type:
-                emit(section.id, newTypes.toBytes());
-                break;
-            case SECTION.import:
-                emit(section.id, newImports.toBytes());
-                break;
             case SECTION.global:
                 emit(section.id, newGlobals.toBytes());
                 break;
@@ -310,19 +286,19 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
                 break;
             case SECTION.start:
                 break;
-            case SECTION.element:
-                emit(section.id, shiftElements(section.content));
-                break;
             case SECTION.code:
                 emit(
                     section.id,
                     instrumentCode(section.content, {
-                        paramCounts: funcTypeIndices.map((t) => types[t]?.params ?? 0),
+                        funcTypes: funcTypes.slice(importedFuncs),
+                        funcSignature,
+                        typeSignature,
                         importedFuncs,
                         counterGlobal,
                         metering,
                         writeTracking,
-                        bitmapAddress
+                        bitmapAddress,
+                        shadowStack
                     })
                 );
                 break;
@@ -330,102 +306,85 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
                 emit(section.id, section.content);
         }
         // Sections the module lacks but the instrumentation needs are inserted in their place in the order.
-        if (section.id === SECTION.type && importSection === undefined) emit(SECTION.import, newImports.toBytes());
         if (section.id === SECTION.memory && globalSection === undefined) emit(SECTION.global, newGlobals.toBytes());
         if (section.id === SECTION.global && exportSection === undefined) emit(SECTION.export, newExports.toBytes());
     }
-    return { wasm: out.toBytes(), bitmapPage: memory.min, mutableGlobals, hasStart: startSection !== undefined };
+    return {
+        wasm: out.toBytes(),
+        bitmapPage: memory.min,
+        mutableGlobals,
+        hasStart: startSection !== undefined,
+        shadowStackTop: shadowStack?.top
+    };
 }
 
-/** Rewrites the element section with every function index shifted. */
-function shiftElements(content: Uint8Array): Uint8Array {
-    const r = new ByteReader(content);
-    const w = new ByteWriter(content.length + 64);
-    const n = r.u32();
-    w.u32(n);
-    for (let i = 0; i < n; i++) {
-        const flags = r.u32();
-        w.u32(flags);
-        const explicitTable = (flags & 2) !== 0 && (flags & 1) === 0;
-        if (explicitTable) w.u32(r.u32());
-        if ((flags & 1) === 0) copyConstExpr(r, w); // active: offset expression
-        const usesExpressions = (flags & 4) !== 0;
-        if ((flags & 3) !== 0) w.byte(r.byte()); // elemkind or reftype
-        const count = r.u32();
-        w.u32(count);
-        for (let j = 0; j < count; j++) {
-            if (usesExpressions) copyConstExpr(r, w);
-            else w.u32(r.u32() + SHIFT);
-        }
+/** Reads a constant expression; returns its first instruction. */
+function skipConstExpr(r: ByteReader): Instruction | undefined {
+    let first: Instruction | undefined;
+    for (;;) {
+        const ins = readInstruction(r);
+        first ??= ins;
+        if (ins.op === Op.end) return first;
     }
-    return w.toBytes();
+}
+
+/** The start address of each active data segment: a number for an `i32.const` offset, else `undefined`. */
+function activeDataOffsets(content: Uint8Array): (number | undefined)[] {
+    const r = new ByteReader(content);
+    const offsets: (number | undefined)[] = [];
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+        const flags = r.u32(); // 0: active in memory 0; 1: passive; 2: active with a memory index
+        if (flags === 2) r.u32();
+        if (flags !== 1) {
+            const first = skipConstExpr(r);
+            offsets.push(first?.op === Op.i32Const ? first.value : undefined);
+        }
+        r.take(r.u32());
+    }
+    return offsets;
 }
 
 type CodeContext = {
-    paramCounts: readonly number[];
+    /** The type index of each function the module defines, in order. */
+    funcTypes: readonly number[];
+    funcSignature: (index: number) => Signature;
+    typeSignature: (index: number) => Signature;
     importedFuncs: number;
     counterGlobal: number;
     bitmapAddress: number;
     metering: boolean;
     writeTracking: boolean;
+    shadowStack: ShadowStack | undefined;
 };
 
 function instrumentCode(content: Uint8Array, ctx: CodeContext): Uint8Array {
     const r = new ByteReader(content);
     const count = r.u32();
-    if (count !== ctx.paramCounts.length) throw new WasmFormatError('function and code sections disagree');
+    if (count !== ctx.funcTypes.length) throw new WasmFormatError('function and code sections disagree');
     const w = new ByteWriter(content.length * 2);
     w.u32(count);
     for (let f = 0; f < count; f++) {
         const size = r.u32();
         const body = new ByteReader(content, r.pos, r.pos + size);
-        w.sized(instrumentBody(body, ctx.paramCounts[f] as number, ctx));
+        w.sized(instrumentBody(body, ctx.typeSignature(ctx.funcTypes[f] as number).params, ctx));
         r.pos += size;
     }
     return w.toBytes();
 }
 
-type Injection = { position: number; cost: number; reentrant: boolean };
-
-/**
- * The metering points of a body, as the replica's `injections`: one at the start of every basic block,
- * with the block's static cost; function entries and loop headers are re-entrant and also check the counter.
- */
-function meteringPoints(code: readonly Instruction[]): Injection[] {
-    const points: Injection[] = [];
-    let current: Injection = { position: 0, cost: 1, reentrant: true };
-    code.forEach((ins, position) => {
-        current.cost += instructionCost(ins.op);
-        switch (ins.op) {
-            case Op.loop:
-                points.push(current);
-                current = { position: position + 1, cost: 0, reentrant: true };
-                break;
-            case Op.if:
-            case Op.else:
-            case Op.br:
-            case Op.brIf:
-            case Op.brTable:
-            case Op.end:
-            case Op.return:
-            case Op.unreachable:
-            case Op.returnCall:
-            case Op.returnCallIndirect:
-                points.push(current);
-                current = { position: position + 1, cost: 0, reentrant: false };
-                break;
-        }
-    });
-    return points.filter((p) => p.reentrant || p.cost > 0);
-}
-
 const BULK_WRITES = new Set<number>([Op.memoryInit, Op.memoryCopy, Op.memoryFill]);
+const NO_MARKS: ReadonlyMap<number, readonly number[]> = new Map();
 
 function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext): Uint8Array {
     const localGroups: [number, number][] = vec(body, (r) => [r.u32(), r.byte()]);
     const code: Instruction[] = [];
     while (!body.done) code.push(readInstruction(body));
 
+    // The dirty-page marks each store makes (see `write-marks.ts`).
+    const marks = ctx.writeTracking
+        ? planMarks(code, storeAddresses(code, paramCount, ctx.shadowStack, { func: ctx.funcSignature, type: ctx.typeSignature }))
+        : NO_MARKS;
     const needsTemps = code.some((ins) => STORES[ins.op] !== undefined || BULK_WRITES.has(ins.op));
     const base = paramCount + localGroups.reduce((sum, [n]) => sum + n, 0);
     // Temporaries: address, length and an i32 value; then an i64, an f32 and an f64 value.
@@ -467,9 +426,11 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
         while (next < points.length && (points[next] as Injection).position === i) {
             const point = points[next++] as Injection;
             if (point.reentrant && point.position > 0) {
-                // a loop header: pending += cost; if (pending > budget) out_of_instructions() (registers only)
+                // a loop header: pending += cost; if (pending > budget) { counter -= pending; unreachable }
                 w.byte(0x20).u32(C).byte(0x42).sleb(BigInt(point.cost)).byte(0x7c).byte(0x22).u32(C);
-                w.byte(0x20).u32(B).byte(0x55).byte(0x04).byte(0x40).byte(Op.call).u32(OUT_OF_INSTRUCTIONS).byte(Op.end);
+                w.byte(0x20).u32(B).byte(0x55).byte(Op.if).byte(0x40);
+                w.byte(0x23).u32(G).byte(0x20).u32(C).byte(0x7d).byte(0x24).u32(G).byte(Op.unreachable);
+                w.byte(Op.end);
             } else {
                 // function entry: budget = counter; then (and at every block) pending += cost
                 if (point.reentrant && hasLoops) w.byte(0x23).u32(G).byte(0x21).u32(B);
@@ -491,16 +452,21 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
             (ins.op === Op.call && ins.funcIndex !== undefined && ins.funcIndex < ctx.importedFuncs);
         if (ctx.metering && (reachesHost || leavesFunction)) flush();
         const store = STORES[ins.op];
-        if (store !== undefined && ctx.writeTracking) {
-            // value -> V, address -> A; bitmap[(A + offset) >> JOURNAL_PAGE_SHIFT] = 1 (no branch, no call); then store A, V.
+        const storeMarks = store === undefined ? undefined : marks.get(i);
+        if (store !== undefined && storeMarks !== undefined && storeMarks.length > 0) {
+            // value -> V, address -> A; bitmap[(A + mark) >> JOURNAL_PAGE_SHIFT] = 1 for each mark (no branch,
+            // no call); then store A, V.
             const V = valueLocal[store.type];
             w.byte(0x21).u32(V).byte(0x22).u32(A);
-            if (ins.offset !== undefined && ins.offset !== 0)
-                w.byte(0x41)
-                    .sleb(BigInt(ins.offset | 0))
-                    .byte(0x6a);
-            w.byte(0x41).sleb(BigInt(JOURNAL_PAGE_SHIFT)).byte(0x76);
-            w.byte(0x41).sleb(1n).byte(0x3a).u32(0).u32(ctx.bitmapAddress);
+            storeMarks.forEach((mark, k) => {
+                if (k > 0) w.byte(0x20).u32(A);
+                if (mark !== 0)
+                    w.byte(0x41)
+                        .sleb(BigInt(mark | 0))
+                        .byte(0x6a);
+                w.byte(0x41).sleb(BigInt(JOURNAL_PAGE_SHIFT)).byte(0x76);
+                w.byte(0x41).sleb(1n).byte(0x3a).u32(0).u32(ctx.bitmapAddress);
+            });
             w.byte(0x20).u32(A).byte(0x20).u32(V);
         } else if (BULK_WRITES.has(ins.op) && (ctx.writeTracking || ctx.metering)) {
             // (dst, x, len): marks dst's pages and charges len, inline (no call to the host, so no flush either).
@@ -510,8 +476,7 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
             if (ctx.metering) w.byte(0x20).u32(C).byte(0x20).u32(N).byte(0xad).byte(0x7c).byte(0x21).u32(C);
             w.byte(0x20).u32(A).byte(0x20).u32(X).byte(0x20).u32(N);
         }
-        if (ins.funcIndex !== undefined) w.byte(ins.op).u32(ins.funcIndex + SHIFT);
-        else w.bytes(src.subarray(ins.start, ins.end));
+        w.bytes(src.subarray(ins.start, ins.end));
         if (ins.op === Op.block || ins.op === Op.loop || ins.op === Op.if) depth++;
         else if (ins.op === Op.end) depth--;
     }

@@ -1,0 +1,109 @@
+/**
+ * Which dirty-page marks a function's stores need. A mark only says "this page may have changed": a page
+ * marked and not written costs a copy, a page written and not marked breaks a rollback. So marks may be made
+ * early, but never left out for a page the message writes. Two cases need fewer marks than stores:
+ *
+ * - Stores into the shadow stack need none: the stack is empty between messages (see `shadow-stack.ts`).
+ * - Stores through the same value of a local, at constant offsets less than a page apart, can share the
+ *   marks of the first of them (the group's leader), when the leader runs before each of the others every
+ *   time they run: the leader marks the page of the group's lowest and highest address, which covers every
+ *   address between. The leader must be in a construct that encloses the others and is still open, in the
+ *   same loop iteration (no loop between them), so every path to another store passes the leader after the
+ *   local's last assignment.
+ *
+ * Measured on `examples/counter`, per `increment`: of 183k stores, 24k are proven stack stores and make no
+ * mark, and grouping leaves 145k marks for the other 159k.
+ */
+import { type Instruction, Op } from './instructions';
+import { type StoreAddress } from './store-addresses';
+
+/**
+ * Writes are tracked in 1 KiB pages: finer than the replica's 4 KiB, because QuickJS scatters small writes
+ * (reference counts) over the heap; measured, a counter update then copies 440 KiB at commit instead of 1 MiB.
+ */
+export const JOURNAL_PAGE_SHIFT = 10;
+const JOURNAL_PAGE = 1 << JOURNAL_PAGE_SHIFT;
+
+/**
+ * The marks of each store, by its position: the offsets, from the store's address operand, of the bytes whose
+ * pages it marks. An empty list: no mark.
+ */
+export type MarkPlan = ReadonlyMap<number, readonly number[]>;
+
+type Group = { leader: number; leaderOffset: number; low: number; high: number; region: number; loop: number };
+
+/** Offsets past this are left to each store's own mark, so every sum stays a safe i32 immediate. */
+const MAX_GROUPED_OFFSET = 2 ** 30;
+
+export function planMarks(code: readonly Instruction[], addresses: ReadonlyMap<number, StoreAddress>): MarkPlan {
+    const plan = new Map<number, number[]>();
+    const groups = new Map<string, Group>();
+    const regions: { id: number; loop: number }[] = [{ id: 0, loop: -1 }];
+    const open = new Set<number>([0]);
+    let nextRegion = 1;
+    const leaders: Group[] = [];
+    code.forEach((ins, position) => {
+        const region = regions[regions.length - 1] as { id: number; loop: number };
+        switch (ins.op) {
+            case Op.block:
+            case Op.if:
+            case Op.loop: {
+                const id = nextRegion++;
+                regions.push({ id, loop: ins.op === Op.loop ? id : region.loop });
+                open.add(id);
+                return;
+            }
+            case Op.else: {
+                open.delete(region.id); // the else arm is not preceded by the then arm
+                const id = nextRegion++;
+                regions[regions.length - 1] = { id, loop: region.loop };
+                open.add(id);
+                return;
+            }
+            case Op.end:
+                open.delete(region.id);
+                regions.pop();
+                return;
+        }
+        const address = addresses.get(position);
+        if (address === undefined) return;
+        const own = ins.offset ?? 0;
+        if (address.stack) {
+            plan.set(position, []);
+            return;
+        }
+        const offset = address.offset + own; // from the local's value
+        if (address.base === undefined || Math.abs(offset) > MAX_GROUPED_OFFSET) {
+            plan.set(position, [own]);
+            return;
+        }
+        const key = `${address.base.local}:${address.base.version}`;
+        const group = groups.get(key);
+        if (
+            group !== undefined &&
+            open.has(group.region) &&
+            group.loop === region.loop &&
+            Math.max(group.high, offset) - Math.min(group.low, offset) < JOURNAL_PAGE
+        ) {
+            group.low = Math.min(group.low, offset);
+            group.high = Math.max(group.high, offset);
+            plan.set(position, []);
+            return;
+        }
+        const leader: Group = {
+            leader: position,
+            leaderOffset: address.offset,
+            low: offset,
+            high: offset,
+            region: region.id,
+            loop: region.loop
+        };
+        groups.set(key, leader);
+        leaders.push(leader);
+    });
+    for (const g of leaders) {
+        const low = g.low - g.leaderOffset;
+        plan.set(g.leader, g.high === g.low ? [low] : [low, g.high - g.leaderOffset]);
+    }
+    return plan;
+}
