@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { format, resolveConfig } from 'prettier';
 
-import { benchInstrumentation, benchLocalIc } from '../src/replica/local-ic.bench';
+import { BENCH_ROUNDS, benchInstrumentation, benchLocalIc } from '../src/replica/local-ic.bench';
 import { benchToken } from '../src/canisters/token/token.bench';
 import { benchWallet } from '../src/canisters/wallet/wallet.bench';
 import { DASHBOARD_REFRESH_SECONDS } from '../src/canisters/registry/dashboard';
@@ -19,7 +19,8 @@ import { wasmOf } from './lib/build';
 import { ROOT } from './lib/canisters';
 import { bundleFigures, bundleTable } from './bundle-size';
 
-const CALLS = Number(process.env.BENCH_CALLS ?? 500);
+/** Updates per path for the bookkeeping figure: fewer let wall-clock noise on a shared machine decide it. */
+const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
 /** Calls per token figure (the median is reported). */
 const TOKEN_ROUNDS = Number(process.env.BENCH_TOKEN_ROUNDS ?? 5);
 
@@ -87,7 +88,7 @@ On the IC the unit of cost is the instruction; wall times here are only compared
 
 ### Bookkeeping cost
 
-The same \`increment\` update, ${ic.calls} times on each path, interleaved in ten rounds; the cost is the median of
+The same \`increment\` update, ${ic.calls} times on each path, interleaved in ${BENCH_ROUNDS} rounds; the cost is the median of
 the rounds' ratios (wall-clock noise on a shared machine moves single rounds by ±20 %):
 
 | path | updates per second |
@@ -99,14 +100,15 @@ the rounds' ratios (wall-clock noise on a shared machine moves single rounds by 
 ### Where the cost goes
 
 The counter's wasm under the same trivial host (no journal, rollback or accounting), with each part of the
-instrumentation on or off; interleaved in ten rounds:
+instrumentation on or off; interleaved in ${BENCH_ROUNDS} rounds, each cost the median of the rounds' ratios:
 
 | variant | updates per second | cost against the raw wasm |
 |---|---|---|
 ${variants.map((v) => `| ${v.variant} | ${fmt(v.callsPerSecond)} | ${fmt(v.costVsRaw * 100, 1)} % |`).join('\n')}
 
-Metering (the replica's per-basic-block instruction accounting) is most of it: QuickJS's interpreter runs
-through many tiny basic blocks, and each one adds to the counter.
+Metering (the replica's per-basic-block instruction accounting) is most of it, and most of that is in one
+function, QuickJS's interpreter loop: it runs through many tiny basic blocks, each one adds to the counter, and
+the counter's local is one more value the compiler keeps live across the whole loop.
 
 ## Schema layer in a canister bundle (\`examples/counter\`)
 

@@ -34,7 +34,11 @@ export type LocalIcFigures = {
     getInstructions: bigint;
 };
 
-const ROUNDS = 10;
+/** Rounds the timed calls are interleaved in; each cost is the median of the rounds' ratios. */
+export const BENCH_ROUNDS = 20;
+const ROUNDS = BENCH_ROUNDS;
+/** Calls on each path before timing: enough for V8 to finish optimizing the interpreter loop of the module. */
+const WARM_UP_CALLS = 200;
 
 function perSecond(calls: number, run: () => void): number {
     const started = performance.now();
@@ -46,7 +50,8 @@ export type InstrumentationFigures = { variant: string; callsPerSecond: number; 
 
 /**
  * Where the instrumentation's cost goes: the counter's `increment` on the raw wasm and on instrumented
- * variants, all under the trivial host, interleaved in rounds; each variant's cost is 1 − its speed / raw.
+ * variants, all under the trivial host, interleaved in rounds; each variant's cost is 1 − its speed / raw,
+ * the median over the rounds.
  */
 export function benchInstrumentation(wasmPath: string, calls: number, progress: (text: string) => void): InstrumentationFigures {
     const wasm = new Uint8Array(readFileSync(wasmPath));
@@ -60,24 +65,32 @@ export function benchInstrumentation(wasmPath: string, calls: number, progress: 
     progress(`instrumenting ${variants.length - 1} variants`);
     const runners = variants.map(({ options }) => counterRunner(new BareHost(wasm, options)));
     runners.forEach((run) => {
-        for (let i = 0; i < 20; i++) run();
+        for (let i = 0; i < WARM_UP_CALLS; i++) run();
     });
     progress(`timing ${calls} updates on each variant in ${ROUNDS} rounds`);
-    const totals = runners.map(() => 0);
+    const rounds: number[][] = runners.map(() => []); // milliseconds, per variant per round
     const perRound = Math.max(1, Math.floor(calls / ROUNDS));
     for (let round = 0; round < ROUNDS; round++) {
         runners.forEach((run, i) => {
             const started = performance.now();
             for (let n = 0; n < perRound; n++) run();
-            totals[i] = (totals[i] as number) + performance.now() - started;
+            rounds[i]?.push(performance.now() - started);
         });
     }
-    const rawMs = totals[0] as number;
-    return variants.map(({ variant }, i) => ({
-        variant,
-        callsPerSecond: (perRound * ROUNDS) / ((totals[i] as number) / 1000),
-        costVsRaw: 1 - rawMs / (totals[i] as number)
-    }));
+    const raw = rounds[0] as number[];
+    return variants.map(({ variant }, i) => {
+        const ms = rounds[i] as number[];
+        return {
+            variant,
+            callsPerSecond: (perRound * ROUNDS) / (ms.reduce((a, b) => a + b, 0) / 1000),
+            costVsRaw: 1 - median(ms.map((t, round) => (raw[round] as number) / t))
+        };
+    });
+}
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 /** The counter's install argument and the `increment` argument every timed call sends. */
@@ -140,7 +153,7 @@ export async function benchLocalIc(wasmPath: string, calls: number, progress: (t
     await ic.tick(2);
 
     // warm both paths before timing
-    for (let i = 0; i < 20; i++) await ic.updateCall({ canisterId, method: 'increment', arg: incrementArg });
+    for (let i = 0; i < WARM_UP_CALLS; i++) await ic.updateCall({ canisterId, method: 'increment', arg: incrementArg });
     const bare = new BareHost(wasm);
     const caller = Principal.anonymous().toUint8Array();
     bare.run(
@@ -161,7 +174,7 @@ export async function benchLocalIc(wasmPath: string, calls: number, progress: (t
         bare.run(message, 'canister_update increment');
         if (message.response === undefined) throw new Error('the bare counter did not reply');
     };
-    for (let i = 0; i < 20; i++) bareCall();
+    for (let i = 0; i < WARM_UP_CALLS; i++) bareCall();
 
     // Interleave the two paths in rounds, so machine noise falls on both alike; the cost is the median of the
     // rounds' ratios (one slow round on a shared machine does not decide it).
