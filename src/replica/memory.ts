@@ -160,6 +160,13 @@ export class StableMemory {
         return out;
     }
 
+    /** The bytes at [offset, offset + length): a view into the page when they lie in one that exists, else a copy. */
+    view(offset: number, length: number): Uint8Array {
+        const bytes = this.pages[Math.floor(offset / WASM_PAGE)];
+        const at = offset % WASM_PAGE;
+        return bytes !== undefined && at + length <= WASM_PAGE ? bytes.subarray(at, at + length) : this.read(offset, length);
+    }
+
     write(offset: number, data: Uint8Array): void {
         this.begin();
         this.forEachChunk(offset, data.length, (page, pageOffset, dataOffset, n) => {

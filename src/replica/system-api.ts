@@ -76,13 +76,15 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
     const allowedIn = (name: string, kinds: readonly EntryKind[]) => {
         if (!kinds.includes(host.message.kind)) trap(`"ic0_${name}" cannot be executed in ${host.message.kind} mode`);
     };
-    const read = (name: string, src: number, size: number): Uint8Array => {
+    /** Heap bytes the canister passes, as a view: for a callee that copies them before the canister runs again. */
+    const view = (name: string, src: number, size: number): Uint8Array => {
         const heap = host.heap();
         if (src < 0 || size < 0 || src + size > heap.length) {
             trap(`ic0.${name}: src=${src} + length=${size} exceeds the slice size=${heap.length}`);
         }
-        return heap.slice(src, src + size);
+        return heap.subarray(src, src + size);
     };
+    const read = (name: string, src: number, size: number): Uint8Array => view(name, src, size).slice();
     const copyOut = (name: string, dst: number, source: Uint8Array, offset: number, size: number) => {
         charge(name, size);
         if (offset < 0 || size < 0 || offset + size > source.length) {
@@ -324,13 +326,13 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         },
         stable64_write: (offset: bigint, src: bigint, size: bigint) => {
             const n = stableAccess('stable64_write', offset, size);
-            host.stable.write(Number(offset), read('stable64_write', Number(src), n));
+            host.stable.write(Number(offset), view('stable64_write', Number(src), n));
         },
         stable64_read: (dst: bigint, offset: bigint, size: bigint) => {
             const n = stableAccess('stable64_read', offset, size);
             if (Number(dst) + n > host.heap().length)
                 trap(`ic0.stable64_read: dst=${dst} + length=${size} exceeds the heap size`);
-            host.writeHeap(Number(dst), host.stable.read(Number(offset), n));
+            host.writeHeap(Number(dst), host.stable.view(Number(offset), n));
         },
         debug_print: (src: number, size: number) => {
             charge('debug_print', size);
