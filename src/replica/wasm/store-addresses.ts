@@ -125,9 +125,12 @@ function simulate(
 }
 
 /**
- * `a op b`. A stack address stays one when a number is added to it (a field or an element of a frame's
- * object), anything is subtracted from it (an `alloca`) or it is masked by a constant (aligned down); the sum
- * or difference of two stack addresses is not an address. A local plus constants stays that local plus their sum.
+ * `a op b`. A stack address stays one when a constant is added to it (a field of the frame), anything but
+ * another stack address is subtracted from it (an `alloca`), or it is masked by a constant (aligned down). A
+ * stack address plus a value that is not a constant is not assumed to stay one: the value could be the
+ * difference between a heap and a stack address, which a compiler may form when it rewrites two pointers as
+ * one. (Allowing it proved 208 more of the counter's 60k stores, and none of the hot ones.) A local plus
+ * constants stays that local plus their sum.
  */
 function arithmetic(op: number, a: Value, b: Value): Value {
     if (a.constant !== undefined && b.constant !== undefined) {
@@ -142,7 +145,7 @@ function arithmetic(op: number, a: Value, b: Value): Value {
             ? { stack, base: a.base, offset: (a.offset ?? 0) - b.constant }
             : { stack };
     }
-    const stack = a.stack !== b.stack;
+    const stack = (a.stack && b.constant !== undefined) || (b.stack && a.constant !== undefined);
     if (b.constant !== undefined && a.base !== undefined) return { stack, base: a.base, offset: (a.offset ?? 0) + b.constant };
     if (a.constant !== undefined && b.base !== undefined) return { stack, base: b.base, offset: (b.offset ?? 0) + a.constant };
     return { stack };
