@@ -11,7 +11,7 @@ import type { LoadedModule } from './canister';
 import { instrument, type Instrumented } from './wasm/instrument';
 
 /** Bumped whenever the instrumentation changes, so stale cache entries are never used. */
-const INSTRUMENTATION_VERSION = 13;
+const INSTRUMENTATION_VERSION = 14;
 
 const CACHE_DIR = resolve(__dirname, '..', '..', 'node_modules', '.cache', 'local-ic');
 const loaded = new Map<string, LoadedModule>();

@@ -5,8 +5,8 @@
  * - Instruction metering, with the replica's costs and block boundaries (`inject_metering` in the IC's
  *   `instrumentation.rs`): an exported i64 counter starts each message at the message's limit and ends it
  *   lowered by the static cost of every basic block executed. Within a function the costs are summed in a
- *   local (a register) and subtracted from the counter where it can be observed: before calls to imports and
- *   indirect calls, and when the function returns. Loop headers compare the pending cost with the budget the
+ *   local (a register) and subtracted from the counter before calls to imports (the system API) and when
+ *   the function returns. Loop headers compare the pending cost with the budget the
  *   function last read from the counter (registers only); past it, they subtract the pending cost from the
  *   counter, which makes it negative, and trap with `unreachable`. A trapping `if` costs the loop a compare
  *   and a branch the CPU predicts, where a call in the loop made the compiler keep registers free for it
@@ -438,18 +438,18 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
             }
         }
         const ins = code[i] as Instruction;
-        // The counter must be exact wherever it can be read: in the system API (calls to imports, and indirect
-        // calls, which may reach one), and the pending cost must not be lost when control leaves the function.
-        // Direct calls between the module's own functions need no flush: the callee keeps its own pending cost.
+        // The counter takes this function's pending cost before it calls the system API, and the pending cost
+        // must not be lost when control leaves the function. Calls to the module's own functions, direct or
+        // indirect, need no flush: the callee keeps its own pending cost, and the caller's reaches the counter
+        // when it returns or calls the system API itself (so `performance_counter` in a callee reads a little
+        // low). Flushing before indirect calls too cost about a point of the bookkeeping: QuickJS makes many.
         const leavesFunction =
             ins.op === Op.return ||
             ins.op === Op.returnCall ||
+            ins.op === Op.returnCallIndirect ||
             i === code.length - 1 ||
             (ins.labels !== undefined && ins.labels.some((label) => label === depth));
-        const reachesHost =
-            ins.op === Op.callIndirect ||
-            ins.op === Op.returnCallIndirect ||
-            (ins.op === Op.call && ins.funcIndex !== undefined && ins.funcIndex < ctx.importedFuncs);
+        const reachesHost = ins.op === Op.call && ins.funcIndex !== undefined && ins.funcIndex < ctx.importedFuncs;
         if (ctx.metering && (reachesHost || leavesFunction)) flush();
         const store = STORES[ins.op];
         const storeMarks = store === undefined ? undefined : marks.get(i);
