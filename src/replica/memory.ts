@@ -83,19 +83,27 @@ export class HeapShadow {
         let dirty = 0;
         let runStart = -1; // the current byte range to copy: [runStart, runEnd)
         let runEnd = -1;
-        for (let w = 0; w < words.length; w++) {
-            const marks = words[w] as number;
-            if (marks === 0) continue;
-            words[w] = 0;
-            for (let k = 0; k < 4; k++) {
-                if (((marks >>> (8 * k)) & 0xff) === 0) continue;
-                dirty++;
-                const start = (w * 4 + k) * PAGE;
-                if (start <= runEnd) runEnd = start + PAGE + STORE_SPILL;
-                else {
-                    if (runStart >= 0) this.copyRun(heap, runStart, runEnd, f);
-                    runStart = start;
-                    runEnd = start + PAGE + STORE_SPILL;
+        // the bitmap's own pages are never copied (see copyRun): their words are not even read
+        const bitmapFrom = this.bitmapAddress / PAGE / 4;
+        const bitmapTo = (this.bitmapAddress + BITMAP_BYTES) / PAGE / 4;
+        for (const [from, to] of [
+            [0, Math.min(words.length, bitmapFrom)],
+            [bitmapTo, words.length]
+        ] as const) {
+            for (let w = from; w < to; w++) {
+                const marks = words[w] as number;
+                if (marks === 0) continue;
+                words[w] = 0;
+                for (let k = 0; k < 4; k++) {
+                    if (((marks >>> (8 * k)) & 0xff) === 0) continue;
+                    dirty++;
+                    const start = (w * 4 + k) * PAGE;
+                    if (start <= runEnd) runEnd = start + PAGE + STORE_SPILL;
+                    else {
+                        if (runStart >= 0) this.copyRun(heap, runStart, runEnd, f);
+                        runStart = start;
+                        runEnd = start + PAGE + STORE_SPILL;
+                    }
                 }
             }
         }

@@ -38,6 +38,9 @@ export interface SystemApiHost {
     costCall(methodNameSize: bigint, payloadSize: bigint): bigint;
 }
 
+/** Local copies, read on every call: an imported binding is a getter call where the test runner compiles to CommonJS. */
+const OVERHEAD = SYSTEM_API_OVERHEAD;
+const PAGE_BYTES = WASM_PAGE;
 const MAX_CERTIFIED_DATA = 32;
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -72,7 +75,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
     const trap = (message: string): never => {
         throw new CanisterTrap(message);
     };
-    const charge = (name: string, bytes = 0) => host.charge((SYSTEM_API_OVERHEAD[name] ?? 0) + bytes);
+    const charge = (name: string, bytes = 0) => host.charge((OVERHEAD[name] ?? 0) + bytes);
     const allowedIn = (name: string, kinds: readonly EntryKind[]) => {
         if (!kinds.includes(host.message.kind)) trap(`"ic0_${name}" cannot be executed in ${host.message.kind} mode`);
     };
@@ -102,7 +105,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         charge(name, n);
         if (!host.stable.inBounds(Number(offset), n)) {
             trap(
-                `ic0.${name}: offset=${offset} + length=${size} exceeds the stable memory size=${host.stable.sizeInPages * WASM_PAGE}`
+                `ic0.${name}: offset=${offset} + length=${size} exceeds the stable memory size=${host.stable.sizeInPages * PAGE_BYTES}`
             );
         }
         return n;
