@@ -26,13 +26,6 @@ export type StoreAddress = {
 type Value = { readonly stack: boolean; readonly constant?: number; readonly base?: LocalValue; readonly offset?: number };
 
 const UNKNOWN: Value = { stack: false };
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const GLOBAL_GET = 0x23;
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const I32_AND = 0x71;
 
 export type Signatures = {
     /** By function index, imports first. */
@@ -56,7 +49,8 @@ export function storeAddresses(
     const frame = new Set<number>();
     if (stack !== undefined)
         for (const ins of code)
-            if ((ins.op === LOCAL_SET || ins.op === LOCAL_TEE) && (ins.index as number) >= params) frame.add(ins.index as number);
+            if ((ins.op === Op.localSet || ins.op === Op.localTee) && (ins.index as number) >= params)
+                frame.add(ins.index as number);
     for (;;) {
         const { stores, dropped } = simulate(code, frame, stack, signatures);
         if (!dropped) return stores;
@@ -82,30 +76,30 @@ function simulate(
             return;
         }
         switch (ins.op) {
-            case LOCAL_GET: {
+            case Op.localGet: {
                 const local = ins.index as number;
                 values.push({ stack: frame.has(local), base: { local, version: versionOf(local) }, offset: 0 });
                 return;
             }
-            case GLOBAL_GET:
+            case Op.globalGet:
                 values.push({ stack: stack !== undefined && ins.index === stack.pointer });
                 return;
             case Op.i32Const:
                 values.push({ stack: false, constant: ins.value as number });
                 return;
-            case LOCAL_SET:
-            case LOCAL_TEE: {
+            case Op.localSet:
+            case Op.localTee: {
                 const local = ins.index as number;
                 const value = pop();
                 if (!value.stack && frame.delete(local)) dropped = true;
                 versions.set(local, versionOf(local) + 1);
-                if (ins.op === LOCAL_TEE)
+                if (ins.op === Op.localTee)
                     values.push({ stack: value.stack, base: { local, version: versionOf(local) }, offset: 0 });
                 return;
             }
-            case I32_ADD:
-            case I32_SUB:
-            case I32_AND: {
+            case Op.i32Add:
+            case Op.i32Sub:
+            case Op.i32And: {
                 const b = pop();
                 const a = pop();
                 values.push(arithmetic(ins.op, a, b));
@@ -135,11 +129,11 @@ function simulate(
 function arithmetic(op: number, a: Value, b: Value): Value {
     if (a.constant !== undefined && b.constant !== undefined) {
         const constant =
-            op === I32_ADD ? a.constant + b.constant : op === I32_SUB ? a.constant - b.constant : a.constant & b.constant;
+            op === Op.i32Add ? a.constant + b.constant : op === Op.i32Sub ? a.constant - b.constant : a.constant & b.constant;
         return { stack: false, constant: constant | 0 };
     }
-    if (op === I32_AND) return { stack: a.stack && b.constant !== undefined };
-    if (op === I32_SUB) {
+    if (op === Op.i32And) return { stack: a.stack && b.constant !== undefined };
+    if (op === Op.i32Sub) {
         const stack = a.stack && !b.stack;
         return b.constant !== undefined && a.base !== undefined
             ? { stack, base: a.base, offset: (a.offset ?? 0) - b.constant }
