@@ -77,27 +77,26 @@ export class HeapShadow {
      */
     private forEachDirtyPage(heap: Uint8Array, f: (start: number, end: number) => void): void {
         const pages = Math.min(Math.ceil(heap.length / PAGE), BITMAP_BYTES);
-        // 32-bit words, four pages each: reading them makes small integers, where 64-bit words would allocate a
-        // BigInt each. Little-endian: byte k of word w is page 4w + k.
-        const words = new Uint32Array(heap.buffer, this.bitmapAddress, Math.ceil(pages / 4));
+        // Eight marks at a time, read as a float64: no allocation (a 64-bit integer would be a BigInt), and any
+        // mark makes it non-zero (marks are 0 or 1, so the bit pattern of -0 cannot occur).
+        const groups = new Float64Array(heap.buffer, this.bitmapAddress, Math.ceil(pages / 8));
+        const bitmap = this.bitmapAddress;
         let dirty = 0;
         let runStart = -1; // the current byte range to copy: [runStart, runEnd)
         let runEnd = -1;
-        // the bitmap's own pages are never copied (see copyRun): their words are not even read
-        const bitmapFrom = this.bitmapAddress / PAGE / 4;
-        const bitmapTo = (this.bitmapAddress + BITMAP_BYTES) / PAGE / 4;
+        // the bitmap's own pages are never copied (see copyRun): their marks are not even read
+        const bitmapFrom = this.bitmapAddress / PAGE / 8;
+        const bitmapTo = (this.bitmapAddress + BITMAP_BYTES) / PAGE / 8;
         for (const [from, to] of [
-            [0, Math.min(words.length, bitmapFrom)],
-            [bitmapTo, words.length]
+            [0, Math.min(groups.length, bitmapFrom)],
+            [bitmapTo, groups.length]
         ] as const) {
-            for (let w = from; w < to; w++) {
-                const marks = words[w] as number;
-                if (marks === 0) continue;
-                words[w] = 0;
-                for (let k = 0; k < 4; k++) {
-                    if (((marks >>> (8 * k)) & 0xff) === 0) continue;
+            for (let g = from; g < to; g++) {
+                if (groups[g] === 0) continue;
+                for (let page = g * 8; page < g * 8 + 8; page++) {
+                    if (heap[bitmap + page] === 0) continue;
                     dirty++;
-                    const start = (w * 4 + k) * PAGE;
+                    const start = page * PAGE;
                     if (start <= runEnd) runEnd = start + PAGE + STORE_SPILL;
                     else {
                         if (runStart >= 0) this.copyRun(heap, runStart, runEnd, f);
@@ -105,6 +104,7 @@ export class HeapShadow {
                         runEnd = start + PAGE + STORE_SPILL;
                     }
                 }
+                groups[g] = 0;
             }
         }
         if (runStart >= 0) this.copyRun(heap, runStart, runEnd, f);
