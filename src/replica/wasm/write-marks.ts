@@ -20,6 +20,8 @@ import { type StoreAddress } from './store-addresses';
 /**
  * Writes are tracked in 1 KiB pages: finer than the replica's 4 KiB, because QuickJS scatters small writes
  * (reference counts) over the heap; measured, a counter update then copies 440 KiB at commit instead of 1 MiB.
+ * Finer still was slower: at 512 and 256 bytes a counter update copies 211 and 135 KiB, but the commit took
+ * 48 and 77 µs instead of 36, scanning two and four times the bitmap.
  */
 export const JOURNAL_PAGE_SHIFT = 10;
 const JOURNAL_PAGE = 1 << JOURNAL_PAGE_SHIFT;
@@ -35,6 +37,7 @@ type Group = { leader: number; leaderOffset: number; low: number; high: number; 
 /** Offsets past this are left to each store's own mark, so every sum stays a safe i32 immediate. */
 const MAX_GROUPED_OFFSET = 2 ** 30;
 
+/** The marks of a body's stores, from what `storeAddresses` knows of their addresses. */
 export function planMarks(code: readonly Instruction[], addresses: ReadonlyMap<number, StoreAddress>): MarkPlan {
     const plan = new Map<number, number[]>();
     const groups = new Map<string, Group>();
