@@ -6,14 +6,14 @@
  *   `instrumentation.rs`): an exported i64 counter starts each message at the message's limit and ends it
  *   lowered by the static cost of every basic block executed. Within a function the costs are summed in a
  *   local (a register) and subtracted from the counter before calls to imports (the system API) and when
- *   the function returns. Loop headers compare the pending cost with the budget the
- *   function last read from the counter (registers only); past it, they subtract the pending cost from the
- *   counter, which makes it negative, and trap with `unreachable`. A trapping `if` costs the loop a compare
- *   and a branch the CPU predicts, where a call in the loop made the compiler keep registers free for it
- *   (measured: 4 points of the bookkeeping cost). The host reads a trap with a negative counter as the
- *   instruction limit. The budget can be stale after a direct call, which only delays stopping a runaway loop,
- *   and the host checks the counter again when the message ends, so a message over its limit always traps.
- *   Bulk memory instructions are also charged their length at run time.
+ *   the function returns. Loop headers compare the pending cost with the budget the function last read from
+ *   the counter (registers only); past it, they subtract the pending cost from the counter, which makes it
+ *   negative, and trap with `unreachable`. A trapping `if` costs the loop a compare and a branch the CPU
+ *   predicts, where a call in the loop made the compiler keep registers free for it (measured: 4 points of the
+ *   bookkeeping cost). The host reads a trap with a negative counter as the instruction limit. The budget can
+ *   be stale after a call to the module's own code, which only delays stopping a runaway loop, and the host
+ *   checks the counter again when the message ends, so a message over its limit always traps. Bulk memory
+ *   instructions are also charged their length at run time.
  * - Write tracking: before every store, the instrumented code marks the 1 KiB page it writes in a dirty-page
  *   bitmap that the host appends to linear memory (`BITMAP_WASM_PAGES` wasm pages at `bitmapPage`): one byte
  *   store, no branch and no call, so the canister's own code stays fast. Stores into the shadow stack make no
