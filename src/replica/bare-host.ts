@@ -1,10 +1,7 @@
-/**
- * A wasm module under a host that does only what a call needs: the bare side of the bookkeeping benchmark,
- * and a way for tests to run a real canister module's instrumented code without the local IC around it.
- */
+/** The bare side of the bookkeeping benchmark, and a way for tests to run a real module's instrumented code. */
 import { Principal } from '@dfinity/principal';
 
-import { HeapShadow, StableMemory } from './memory';
+import { HeapShadow, HeapView, StableMemory } from './memory';
 import { type MessageContext, newMessage } from './message';
 import { systemApi, type SystemApiHost } from './system-api';
 import { COUNTER_EXPORT, instrument, type Instrumented, type InstrumentOptions } from './wasm/instrument';
@@ -26,6 +23,7 @@ export class BareHost implements SystemApiHost {
         replicated: true
     });
     exports: WebAssembly.Exports;
+    private readonly heapView: HeapView;
     /** The instrumented module's journal (its marks are what a test checks); none for the bare wasm. */
     readonly journal: HeapShadow | undefined;
     /** What the instrumentation made of the module; undefined for the bare wasm. */
@@ -36,6 +34,7 @@ export class BareHost implements SystemApiHost {
         this.instrumented = instrumented;
         const imports: WebAssembly.Imports = { ic0: systemApi(this) };
         this.exports = new WebAssembly.Instance(new WebAssembly.Module(instrumented?.wasm ?? wasm), imports).exports;
+        this.heapView = new HeapView(this.exports.memory as WebAssembly.Memory);
         if (instrumented !== undefined) {
             this.journal = new HeapShadow(this.exports.memory as WebAssembly.Memory, instrumented.bitmapPage); // places the bitmap
             (this.exports[COUNTER_EXPORT] as WebAssembly.Global).value = 2n ** 62n;
@@ -49,7 +48,7 @@ export class BareHost implements SystemApiHost {
     }
 
     heap(): Uint8Array {
-        return new Uint8Array((this.exports.memory as WebAssembly.Memory).buffer);
+        return this.heapView.get(); // kept as the local IC keeps it, so the comparison is of bookkeeping alone
     }
     writeHeap(address: number, bytes: Uint8Array): void {
         this.heap().set(bytes, address);

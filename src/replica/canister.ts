@@ -110,9 +110,6 @@ export class Canister implements SystemApiHost {
      * canister reads its counter, and every HOST_CHARGE_BATCH instructions (so the limit still holds).
      */
     private hostCharged = 0;
-    /** The view of the heap the system API writes through, and the instance it belongs to. */
-    private heapView = new Uint8Array();
-    private heapViewOf: Instance | undefined;
 
     constructor(
         readonly id: Principal,
@@ -255,14 +252,7 @@ export class Canister implements SystemApiHost {
     // --- SystemApiHost ---
 
     heap(): Uint8Array {
-        // one view per buffer: the system API asks for it on every call (a view is replaced when memory grows)
-        // a new view for a new instance, and when the memory grew: that detaches the old buffer, emptying the view
-        const instance = this.instance as Instance;
-        if (this.heapView.length === 0 || this.heapViewOf !== instance) {
-            this.heapView = new Uint8Array(instance.memory.buffer);
-            this.heapViewOf = instance;
-        }
-        return this.heapView;
+        return (this.instance as Instance).shadow.heap.get();
     }
 
     writeHeap(address: number, bytes: Uint8Array): void {

@@ -24,35 +24,50 @@ const BITMAP_BYTES = TRACKED_PAGES;
 /** The IC's stable memory limit: 500 GiB (interface specification, "Resource limits"). */
 export const MAX_STABLE_PAGES = (500 * 1024 ** 3) / WASM_PAGE;
 
+/**
+ * A view of a wasm memory, kept until the memory grows (growing detaches the old buffer, which empties every
+ * view of it): the system API reads the heap on nearly every call, and a new view each time was measurable.
+ */
+export class HeapView {
+    private view = new Uint8Array();
+
+    constructor(private readonly memory: WebAssembly.Memory) {}
+
+    get(): Uint8Array {
+        if (this.view.length === 0) this.view = new Uint8Array(this.memory.buffer);
+        return this.view;
+    }
+}
+
 export class HeapShadow {
+    /** The heap this shadow follows. */
+    readonly heap: HeapView;
     private readonly bitmapAddress: number;
     private shadow: Uint8Array;
     /** Pages written by the current message, found by the last scan (for tests and figures). */
     lastDirtyPages = 0;
 
-    constructor(
-        private readonly memory: WebAssembly.Memory,
-        bitmapPage: number
-    ) {
+    constructor(memory: WebAssembly.Memory, bitmapPage: number) {
+        this.heap = new HeapView(memory);
         this.bitmapAddress = bitmapPage * WASM_PAGE;
         const grown = memory.grow(BITMAP_WASM_PAGES);
         if (grown !== bitmapPage) {
             throw new Error(`the heap had ${grown} pages at instantiation, the instrumentation expected ${bitmapPage}`);
         }
-        this.shadow = new Uint8Array(memory.buffer).slice();
+        this.shadow = this.heap.get().slice();
     }
 
     /** Marks the pages of a range the host writes into the heap (the canister's own writes mark themselves). */
     markRange(address: number, length: number): void {
         if (length <= 0) return;
-        const heap = new Uint8Array(this.memory.buffer);
+        const heap = this.heap.get();
         const last = (address + length - 1) >>> PAGE_SHIFT;
         for (let page = address >>> PAGE_SHIFT; page <= last && page < BITMAP_BYTES; page++) heap[this.bitmapAddress + page] = 1;
     }
 
     /** Keeps what the message wrote. */
     commit(): void {
-        const heap = new Uint8Array(this.memory.buffer);
+        const heap = this.heap.get();
         if (heap.length > this.shadow.length) {
             const grown = new Uint8Array(heap.length);
             grown.set(this.shadow);
@@ -63,7 +78,7 @@ export class HeapShadow {
 
     /** Restores every page the message wrote. */
     rollback(): void {
-        const heap = new Uint8Array(this.memory.buffer);
+        const heap = this.heap.get();
         this.forEachDirtyPage(heap, (start, end) => {
             if (start >= this.shadow.length)
                 heap.fill(0, start, end); // grown by the message: zero again
