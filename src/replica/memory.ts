@@ -141,6 +141,8 @@ export class HeapShadow {
 
 /** The part of a stable page the journal saves before its first write in a message. */
 const STABLE_JOURNAL_CHUNK = 4096;
+/** The journal's buffer between messages: 64 KiB, room for the pieces of most messages. */
+const SAVED_BYTES_KEPT = 16 * STABLE_JOURNAL_CHUNK;
 
 /**
  * Stable memory: sparse 64 KiB pages. Journaled by default: before a message first writes a 4 KiB piece of a
@@ -155,7 +157,7 @@ export class StableMemory {
      * The saved pieces, one after another in one buffer that every message reuses: allocating a buffer per
      * piece cost more than copying it (measured: 9 µs of a counter update's 0.6 ms).
      */
-    private saved = new Uint8Array(16 * STABLE_JOURNAL_CHUNK);
+    private saved = new Uint8Array(SAVED_BYTES_KEPT);
     private savedBytes = 0;
 
     /** `journaled: false` gives a plain memory (no rollback), for a benchmark's do-nothing host. */
@@ -281,6 +283,8 @@ export class StableMemory {
     private endJournal(): void {
         this.journal = undefined;
         this.savedBytes = 0;
+        // a message that wrote much of stable memory does not leave its copy held for the canister's life
+        if (this.saved.length > SAVED_BYTES_KEPT) this.saved = new Uint8Array(SAVED_BYTES_KEPT);
     }
 
     private begin(): void {
