@@ -9,11 +9,12 @@
  *   the function returns. Loop headers compare the pending cost with the budget the function last read from
  *   the counter (registers only); past it, they subtract the pending cost from the counter, which makes it
  *   negative, and trap with `unreachable`. A trapping `if` costs the loop a compare and a branch the CPU
- *   predicts, where a call in the loop made the compiler keep registers free for it (measured: 4 points of the
- *   bookkeeping cost). The host reads a trap with a negative counter as the instruction limit. The budget can
- *   be stale after a call to the module's own code, which only delays stopping a runaway loop, and the host
- *   checks the counter again when the message ends, so a message over its limit always traps. Bulk memory
- *   instructions are also charged their length at run time.
+ *   predicts, where a call in the loop made the compiler keep registers free for it (about 4 points of the
+ *   bookkeeping cost, in an A/B run on the counter while this was built). The host reads a trap with a
+ *   negative counter as the instruction limit. The budget can be stale after a call to the module's own code,
+ *   which only delays stopping a runaway loop, and the host checks the counter again when the message ends,
+ *   so a message over its limit always traps. Bulk memory instructions are also charged their length at run
+ *   time.
  * - Write tracking: before every store, the instrumented code marks the 1 KiB page it writes in a dirty-page
  *   bitmap that the host appends to linear memory (`BITMAP_WASM_PAGES` wasm pages at `bitmapPage`): one byte
  *   store, no branch and no call, so the canister's own code stays fast. Stores into the shadow stack make no
@@ -139,7 +140,6 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
 
     // Imports: the type of each imported function, and how many globals are imported.
     const funcTypes: number[] = [];
-    let importedGlobals = 0;
     const importedGlobalsMutable: boolean[] = [];
     const importSection = find(SECTION.import);
     if (importSection !== undefined) {
@@ -158,7 +158,6 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
             } else if (kind === KIND.global) {
                 r.byte();
                 importedGlobalsMutable.push(r.byte() === 1);
-                importedGlobals++;
             } else throw new WasmFormatError(`unknown import kind ${kind}`);
         }
     }
@@ -211,7 +210,7 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
     const dataSection = find(SECTION.data);
     const shadowStack = writeTracking
         ? findShadowStack({
-              importedGlobals,
+              importedGlobals: importedGlobalsMutable.length,
               firstGlobal,
               dataOffsets: dataSection === undefined ? [] : activeDataOffsets(dataSection.content),
               initialMemoryBytes: memory.min * WASM_PAGE
@@ -290,7 +289,7 @@ export function instrument(wasm: Uint8Array, options: InstrumentOptions = {}): I
                 emit(
                     section.id,
                     instrumentCode(section.content, {
-                        funcTypes: funcTypes.slice(importedFuncs),
+                        definedFuncs: funcTypes.length - importedFuncs,
                         funcSignature,
                         typeSignature,
                         importedFuncs,
@@ -346,8 +345,8 @@ function activeDataOffsets(content: Uint8Array): (number | undefined)[] {
 }
 
 type CodeContext = {
-    /** The type index of each function the module defines, in order. */
-    funcTypes: readonly number[];
+    definedFuncs: number;
+    /** By function index, imports first. */
     funcSignature: (index: number) => Signature;
     typeSignature: (index: number) => Signature;
     importedFuncs: number;
@@ -361,13 +360,13 @@ type CodeContext = {
 function instrumentCode(content: Uint8Array, ctx: CodeContext): Uint8Array {
     const r = new ByteReader(content);
     const count = r.u32();
-    if (count !== ctx.funcTypes.length) throw new WasmFormatError('function and code sections disagree');
+    if (count !== ctx.definedFuncs) throw new WasmFormatError('function and code sections disagree');
     const w = new ByteWriter(content.length * 2);
     w.u32(count);
     for (let f = 0; f < count; f++) {
         const size = r.u32();
         const body = new ByteReader(content, r.pos, r.pos + size);
-        w.sized(instrumentBody(body, ctx.typeSignature(ctx.funcTypes[f] as number).params, ctx));
+        w.sized(instrumentBody(body, ctx.funcSignature(ctx.importedFuncs + f).params, ctx));
         r.pos += size;
     }
     return w.toBytes();
@@ -442,7 +441,8 @@ function instrumentBody(body: ByteReader, paramCount: number, ctx: CodeContext):
         // must not be lost when control leaves the function. Calls to the module's own functions, direct or
         // indirect, need no flush: the callee keeps its own pending cost, and the caller's reaches the counter
         // when it returns or calls the system API itself (so `performance_counter` in a callee reads a little
-        // low). Flushing before indirect calls too cost about a point of the bookkeeping: QuickJS makes many.
+        // low). Flushing before indirect calls too cost about a point of the bookkeeping in an A/B run: QuickJS
+        // makes many.
         const leavesFunction =
             ins.op === Op.return ||
             ins.op === Op.returnCall ||
