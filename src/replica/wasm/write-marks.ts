@@ -32,7 +32,8 @@ const JOURNAL_PAGE = 1 << JOURNAL_PAGE_SHIFT;
  */
 export type MarkPlan = ReadonlyMap<number, readonly number[]>;
 
-type Group = { leader: number; leaderOffset: number; low: number; high: number; region: number; loop: number };
+/** A group of stores sharing marks: its leader, its offsets' range, and where the leader is (region and depth). */
+type Group = { leader: number; leaderOffset: number; low: number; high: number; region: number; depth: number; loop: number };
 
 /** Offsets past this are left to each store's own mark, so every sum stays a safe i32 immediate. */
 const MAX_GROUPED_OFFSET = 2 ** 30;
@@ -41,8 +42,8 @@ const MAX_GROUPED_OFFSET = 2 ** 30;
 export function planMarks(code: readonly Instruction[], addresses: ReadonlyMap<number, StoreAddress>): MarkPlan {
     const plan = new Map<number, number[]>();
     const groups = new Map<string, Group>();
+    // the open constructs, outermost first (an else arm is a region of its own, replacing the then arm)
     const regions: { id: number; loop: number }[] = [{ id: 0, loop: -1 }];
-    const open = new Set<number>([0]);
     let nextRegion = 1;
     const leaders: Group[] = [];
     code.forEach((ins, position) => {
@@ -53,18 +54,13 @@ export function planMarks(code: readonly Instruction[], addresses: ReadonlyMap<n
             case Op.loop: {
                 const id = nextRegion++;
                 regions.push({ id, loop: ins.op === Op.loop ? id : region.loop });
-                open.add(id);
                 return;
             }
-            case Op.else: {
-                open.delete(region.id); // the else arm is not preceded by the then arm
-                const id = nextRegion++;
-                regions[regions.length - 1] = { id, loop: region.loop };
-                open.add(id);
+            case Op.else:
+                // the else arm is not preceded by the then arm: a new region in its place
+                regions[regions.length - 1] = { id: nextRegion++, loop: region.loop };
                 return;
-            }
             case Op.end:
-                open.delete(region.id);
                 regions.pop();
                 return;
         }
@@ -84,7 +80,7 @@ export function planMarks(code: readonly Instruction[], addresses: ReadonlyMap<n
         const group = groups.get(key);
         if (
             group !== undefined &&
-            open.has(group.region) &&
+            regions[group.depth]?.id === group.region && // the leader's region is still open
             group.loop === region.loop &&
             Math.max(group.high, offset) - Math.min(group.low, offset) < JOURNAL_PAGE
         ) {
@@ -99,6 +95,7 @@ export function planMarks(code: readonly Instruction[], addresses: ReadonlyMap<n
             low: offset,
             high: offset,
             region: region.id,
+            depth: regions.length - 1,
             loop: region.loop
         };
         groups.set(key, leader);
