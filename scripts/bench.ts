@@ -106,9 +106,9 @@ instrumentation on or off; interleaved in ${BENCH_ROUNDS} rounds, each cost the 
 |---|---|---|
 ${variants.map((v) => `| ${v.variant} | ${fmt(v.callsPerSecond)} | ${fmt(v.costVsRaw * 100, 1)} % |`).join('\n')}
 
-Metering (the replica's per-basic-block instruction accounting) is most of it, and most of that is in one
-function, QuickJS's interpreter loop: it runs through many tiny basic blocks, each one adds to the counter, and
-the counter's local is one more value the compiler keeps live across the whole loop.
+Metering (the replica's per-basic-block instruction accounting) is most of it: QuickJS's interpreter runs
+through many tiny basic blocks, and each one adds to the counter. What the full path costs beyond the last row
+is the host's: committing the pages an update wrote, and serving its system API calls.
 
 ## Schema layer in a canister bundle (\`examples/counter\`)
 
