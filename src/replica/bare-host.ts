@@ -4,6 +4,7 @@ import { Principal } from '@dfinity/principal';
 import { HeapShadow, HeapView, StableMemory } from './memory';
 import { type MessageContext, newMessage } from './message';
 import { systemApi, type SystemApiHost } from './system-api';
+import { compileWasm } from './wasm/compile';
 import { COUNTER_EXPORT, instrument, type Instrumented, type InstrumentOptions } from './wasm/instrument';
 
 /**
@@ -33,7 +34,7 @@ export class BareHost implements SystemApiHost {
         const instrumented = options === undefined ? undefined : instrument(wasm, options);
         this.instrumented = instrumented;
         const imports: WebAssembly.Imports = { ic0: systemApi(this) };
-        this.exports = new WebAssembly.Instance(new WebAssembly.Module(instrumented?.wasm ?? wasm), imports).exports;
+        this.exports = new WebAssembly.Instance(compileWasm(instrumented?.wasm ?? wasm), imports).exports;
         this.heapView = new HeapView(this.exports.memory as WebAssembly.Memory);
         if (instrumented !== undefined) {
             this.journal = new HeapShadow(this.exports.memory as WebAssembly.Memory, instrumented.bitmapPage); // places the bitmap

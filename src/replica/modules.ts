@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join, resolve } from 'node:path';
 
 import type { LoadedModule } from './canister';
+import { compileWasm } from './wasm/compile';
 import { instrument, type Instrumented } from './wasm/instrument';
 
 /** Bumped whenever the instrumentation changes, so stale cache entries are never used. */
@@ -48,7 +49,7 @@ export function loadModule(wasm: Uint8Array): LoadedModule {
         instrumented = instrument(wasm);
         writeCache(key, instrumented);
     }
-    const compiled = new WebAssembly.Module(instrumented.wasm);
+    const compiled = compileWasm(instrumented.wasm);
     const module: LoadedModule = {
         hash,
         instrumented,
