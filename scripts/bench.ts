@@ -109,11 +109,12 @@ ${variants.map((v) => `| ${v.variant} | ${fmt(v.callsPerSecond)} | ${fmt(v.costV
 
 Metering (the replica's per-basic-block instruction accounting) is most of it: QuickJS's interpreter runs
 through many tiny basic blocks, and each one adds to the counter. What the full path costs beyond the last row
-is the host's: committing the pages an update wrote, and serving its system API calls. ${
-        FULL_ALLOCATOR_FOR_HUGE_FUNCTIONS
-            ? "Both paths ran with huge functions compiled by V8's full register allocator (`src/replica/wasm/compile.ts`)."
-            : "This run kept V8's default for huge functions, its simpler register allocator (`src/replica/wasm/compile.ts`)."
-    }
+is the host's: committing the pages an update wrote, and serving its system API calls.
+${
+    FULL_ALLOCATOR_FOR_HUGE_FUNCTIONS
+        ? "Both paths ran with huge functions compiled by V8's full register allocator (`src/replica/wasm/compile.ts`)."
+        : "This run kept V8's default for huge functions, its simpler register allocator (`src/replica/wasm/compile.ts`)."
+}
 
 ## Schema layer in a canister bundle (\`examples/counter\`)
 
