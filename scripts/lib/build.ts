@@ -3,18 +3,23 @@
  *
  * The cache key is a hash of everything the wasm depends on: every file esbuild pulls into the canister's
  * bundle (its own sources, `src/shared`, the npm packages it imports), the canister's dfx.json entry, the
- * values of the environment variables it bakes in, and Azle's version. Azle is run with
- * `CANISTER_CANDID_PATH` and `AZLE_DFX_ROOT` set, the two things dfx would otherwise provide.
+ * values of the environment variables it bakes in, Azle's version and the template it builds on. Azle is
+ * run with `CANISTER_CANDID_PATH` and `AZLE_DFX_ROOT` set, the two things dfx would otherwise provide.
+ *
+ * Canisters are built on the suite's runtime (azle-runtime/, with native crypto: scripts/lib/runtime.ts). A
+ * build on the template Azle ships (`runtime: 'azle'`) is kept beside it, for the benchmarks' JS-path figures
+ * and the local IC's calibration against Azle's published figures.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import { build as esbuild, type Message } from 'esbuild';
 
 import { type CanisterInfo, readCanisters, ROOT } from './canisters';
+import { azleCli, type RuntimeName, sha256Hex, templateBytes } from './runtime';
 
 export type BuildOutcome = {
     readonly name: string;
@@ -64,9 +69,10 @@ async function bundleInputs(canister: CanisterInfo): Promise<string[]> {
     }
 }
 
-export async function cacheKey(canister: CanisterInfo): Promise<string> {
+export async function cacheKey(canister: CanisterInfo, runtime: RuntimeName = 'suite'): Promise<string> {
     const hash = createHash('sha256');
     hash.update(`azle ${AZLE_VERSION}\n`);
+    hash.update(`template ${sha256Hex(templateBytes(runtime))}\n`);
     hash.update(JSON.stringify(canister.config));
     for (const name of canister.config.custom?.env ?? []) hash.update(`${name}=${process.env[name] ?? ''}\n`);
     for (const file of await bundleInputs(canister)) {
@@ -76,15 +82,22 @@ export async function cacheKey(canister: CanisterInfo): Promise<string> {
     return hash.digest('hex');
 }
 
-function keyPath(canister: CanisterInfo): string {
-    return join(dirname(canister.wasmPath), 'build-key');
+/**
+ * Where a build on `runtime` is kept. Azle writes (and first empties) `.azle/<name>/`, which holds the suite
+ * runtime's build; a build on Azle's template is moved to `.azle/on-azle-template/`.
+ */
+export function wasmPathOf(canister: CanisterInfo, runtime: RuntimeName = 'suite'): string {
+    return runtime === 'suite' ? canister.wasmPath : join(canister.root, '.azle', 'on-azle-template', `${canister.name}.wasm`);
 }
 
-function runAzle(canister: CanisterInfo): Promise<void> {
+function keyPath(canister: CanisterInfo, runtime: RuntimeName): string {
+    return runtime === 'suite' ? join(dirname(canister.wasmPath), 'build-key') : `${wasmPathOf(canister, runtime)}.build-key`;
+}
+
+function runAzle(canister: CanisterInfo, runtime: RuntimeName): Promise<void> {
     const tsx = require.resolve('tsx/cli');
-    const azleCli = join(ROOT, 'node_modules/azle/src/build.ts');
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [tsx, azleCli, 'build', canister.name], {
+        const child = spawn(process.execPath, [tsx, azleCli(runtime), 'build', canister.name], {
             cwd: canister.root,
             env: { ...process.env, CANISTER_CANDID_PATH: canister.builtDidPath, AZLE_DFX_ROOT: canister.root },
             stdio: ['ignore', 'pipe', 'pipe']
@@ -131,31 +144,56 @@ async function withBuildLock<T>(canister: CanisterInfo, build: () => Promise<T>)
     }
 }
 
-/** Builds one canister unless its cache key is unchanged and its outputs exist. */
-export async function buildCanister(canister: CanisterInfo, options: { force?: boolean } = {}): Promise<BuildOutcome> {
+/**
+ * Runs Azle for a build on Azle's own template, keeping the suite runtime's build: Azle empties and writes
+ * `.azle/<name>/`, so that folder is set aside and put back around it.
+ */
+async function runAzleBeside(canister: CanisterInfo): Promise<void> {
+    const folder = dirname(canister.wasmPath);
+    const aside = `${folder}.aside`;
+    rmSync(aside, { recursive: true, force: true });
+    if (existsSync(folder)) renameSync(folder, aside);
+    try {
+        await runAzle(canister, 'azle');
+        await mkdir(dirname(wasmPathOf(canister, 'azle')), { recursive: true });
+        renameSync(canister.wasmPath, wasmPathOf(canister, 'azle'));
+    } finally {
+        rmSync(folder, { recursive: true, force: true });
+        if (existsSync(aside)) renameSync(aside, folder);
+    }
+}
+
+/** Builds one canister on `runtime` unless its cache key is unchanged and its outputs exist. */
+export async function buildCanister(
+    canister: CanisterInfo,
+    options: { force?: boolean; runtime?: RuntimeName } = {}
+): Promise<BuildOutcome> {
     const started = performance.now();
-    const key = await cacheKey(canister);
+    const runtime = options.runtime ?? 'suite';
+    const wasmPath = wasmPathOf(canister, runtime);
+    const key = await cacheKey(canister, runtime);
     const isUpToDate = () =>
         options.force !== true &&
-        existsSync(canister.wasmPath) &&
-        existsSync(canister.builtDidPath) &&
-        existsSync(keyPath(canister)) &&
-        readFileSync(keyPath(canister), 'utf8') === key;
+        existsSync(wasmPath) &&
+        (runtime === 'azle' || existsSync(canister.builtDidPath)) &&
+        existsSync(keyPath(canister, runtime)) &&
+        readFileSync(keyPath(canister, runtime), 'utf8') === key;
     // checked again under the lock: another process may have built it while this one waited
     const upToDate =
         isUpToDate() ||
         (await withBuildLock(canister, async () => {
             if (isUpToDate()) return true;
             await mkdir(dirname(canister.wasmPath), { recursive: true });
-            await runAzle(canister);
-            writeFileSync(keyPath(canister), key);
+            if (runtime === 'suite') await runAzle(canister, 'suite');
+            else await runAzleBeside(canister);
+            writeFileSync(keyPath(canister, runtime), key);
             return false;
         }));
     return {
         name: canister.name,
         status: upToDate ? 'cached' : 'built',
         ms: performance.now() - started,
-        wasmBytes: readFileSync(canister.wasmPath).byteLength
+        wasmBytes: readFileSync(wasmPath).byteLength
     };
 }
 
@@ -166,10 +204,14 @@ const PROJECTS = {
     template: join(ROOT, 'examples', 'template')
 } as const;
 
-/** Builds (or reuses) a canister of one of the {@link PROJECTS}; returns its wasm path. */
-export async function wasmOf(name: string, project: keyof typeof PROJECTS = 'suite'): Promise<string> {
+/** Builds (or reuses) a canister of one of the {@link PROJECTS} on `runtime`; returns its wasm path. */
+export async function wasmOf(
+    name: string,
+    project: keyof typeof PROJECTS = 'suite',
+    runtime: RuntimeName = 'suite'
+): Promise<string> {
     const canister = readCanisters(PROJECTS[project]).find((c) => c.name === name);
     if (canister === undefined) throw new Error(`no canister "${name}" in the ${project} dfx.json`);
-    await buildCanister(canister);
-    return canister.wasmPath;
+    await buildCanister(canister, { runtime });
+    return wasmPathOf(canister, runtime);
 }

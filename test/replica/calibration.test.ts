@@ -19,7 +19,7 @@ it(`counts setMessage within ±${TOLERANCE * 100}% of Azle's published ${AZLE_PU
     const { actor, canisterId } = await ic.setupCanister<{ setMessage(m: string): Promise<void>; getMessage(): Promise<string> }>(
         {
             idlFactory: helloWorldIdl,
-            wasm: await wasmOf('hello_world', 'fixtures'),
+            wasm: await wasmOf('hello_world', 'fixtures', 'azle'),
             arg: new Uint8Array(IDL.encode([], []))
         }
     );

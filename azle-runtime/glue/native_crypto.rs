@@ -1,0 +1,45 @@
+//! The suite's native functions on `_azleIc`, the object Azle's runtime gives canister code
+//! (`src/ic/mod.rs` of Azle's stable template). Added to a copy of the template as one module with one
+//! registration (`scripts/build-runtime.ts`); their TypeScript declarations are in
+//! `src/shared/crypto/native.ts`. Bytes come in as `Uint8Array`s (a wrong type is a JS TypeError the caller
+//! can catch, never a trap) and the checks answer `false` on any input they refuse.
+
+use rquickjs::{Ctx, Function, Object, Result, TypedArray};
+
+pub fn register<'js>(ctx: Ctx<'js>, ic: &Object<'js>) -> Result<()> {
+    let digest_ctx = ctx.clone();
+    ic.set(
+        "suiteSha256",
+        Function::new(ctx.clone(), move |data: TypedArray<u8>| {
+            TypedArray::<u8>::new(digest_ctx.clone(), suite_crypto::sha256(data.as_ref()).to_vec())
+        }),
+    )?;
+    let digest_ctx = ctx.clone();
+    ic.set(
+        "suiteSha224",
+        Function::new(ctx.clone(), move |data: TypedArray<u8>| {
+            TypedArray::<u8>::new(digest_ctx.clone(), suite_crypto::sha224(data.as_ref()).to_vec())
+        }),
+    )?;
+    ic.set("suiteEd25519Verify", verifier(ctx.clone(), suite_crypto::ed25519_verify))?;
+    ic.set(
+        "suiteSecp256k1EcdsaVerify",
+        verifier(ctx.clone(), suite_crypto::secp256k1_ecdsa_verify),
+    )?;
+    ic.set("suiteP256EcdsaVerify", verifier(ctx, suite_crypto::p256_ecdsa_verify))?;
+    Ok(())
+}
+
+/// `(publicKey, message, signature) => boolean` over one of the crate's checks.
+fn verifier<'js>(ctx: Ctx<'js>, check: fn(&[u8], &[u8], &[u8]) -> bool) -> Result<Function<'js>> {
+    Function::new(
+        ctx,
+        move |key: TypedArray<u8>, message: TypedArray<u8>, signature: TypedArray<u8>| -> bool {
+            check(key.as_ref(), message.as_ref(), signature.as_ref())
+        },
+    )
+}
+
+// Links the runtime's `sbrk` (azle-runtime/heap): nothing calls it from Rust, so without this the crate
+// would not be linked and wasi-libc's own would be.
+extern crate suite_heap;
