@@ -14,7 +14,7 @@ import { benchToken } from '../src/canisters/token/token.bench';
 import { benchWallet } from '../src/canisters/wallet/wallet.bench';
 import { DASHBOARD_REFRESH_SECONDS } from '../src/canisters/registry/dashboard';
 import { benchRegistry } from '../src/canisters/registry/registry.bench';
-import { benchSha256 } from '../src/shared/crypto/sha256.bench';
+import { benchCrypto } from '../src/shared/crypto/crypto.bench';
 import { benchAzleCosts } from './azle-costs';
 import { wasmOf } from './lib/build';
 import { ROOT } from './lib/canisters';
@@ -44,8 +44,11 @@ async function main(): Promise<void> {
     console.log('[4/9] schema layer bundle size');
     const bundles = await bundleFigures();
 
-    console.log('[5/9] SHA-256 inside a canister');
-    const sha = await benchSha256(await wasmOf('icrc_hash', 'fixtures'));
+    console.log('[5/9] SHA-256 and signature checks inside a canister, native and JS');
+    const crypto = await benchCrypto({
+        suite: await wasmOf('crypto', 'fixtures'),
+        azle: await wasmOf('crypto', 'fixtures', 'azle')
+    });
 
     console.log("[6/9] Azle's building blocks inside a canister");
     const azleCosts = await benchAzleCosts(await wasmOf('azle_costs', 'fixtures'));
@@ -120,14 +123,20 @@ ${
 
 ${bundleTable(bundles)}
 
-## SHA-256 inside a canister
+## Crypto inside a canister: the suite's runtime against the JS path
 
-Every ICRC-3 block hash, certified tip and deduplication key is SHA-256 computed in QuickJS, where each
-bytecode costs a few hundred wasm instructions. Instructions per call in the \`icrc_hash\` test fixture:
+Every ICRC-3 block hash, certified tip, deduplication key and device principal is a SHA-256 or SHA-224, and every
+device message a signature check. On the suite's runtime (\`azle-runtime/\`) they are Rust; a canister built on
+the template Azle ships runs the JS implementations, which QuickJS interprets. Instructions per call in the
+\`crypto\` test fixture (one call, read from the canister's instruction counter):
 
-| input | suite's \`sha256\` (\`src/shared/crypto\`) | @noble/hashes \`sha256\` | ratio |
+| SHA-256 of | native | JS (\`src/shared/crypto/js-sha256.ts\`) | @noble/hashes | JS / native |
+|---|---|---|---|---|
+${crypto.sha256.map((f) => `| ${f.bytes} bytes | ${fmt(Number(f.native))} | ${fmt(Number(f.js))} | ${fmt(Number(f.noble))} | ${fmt(Number(f.js) / Number(f.native))}× |`).join('\n')}
+
+| signature check | native | JS (@noble/curves, its tables built) | JS / native |
 |---|---|---|---|
-${sha.map((f) => `| ${f.bytes} bytes | ${fmt(Number(f.suite))} | ${fmt(Number(f.noble))} | ${fmt(Number(f.noble) / Number(f.suite), 2)}× |`).join('\n')}
+${crypto.verify.map((f) => `| ${f.curve} | ${fmt(Number(f.native))} | ${fmt(Number(f.js))} | ${fmt(Number(f.js) / Number(f.native))}× |`).join('\n')}
 
 ## Azle's building blocks inside a canister
 

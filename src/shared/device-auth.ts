@@ -15,7 +15,7 @@ import { p256 } from '@noble/curves/nist';
 import { secp256k1 } from '@noble/curves/secp256k1';
 
 import { u64be } from './bytes';
-import { sha256 } from './crypto/sha256';
+import { ed25519Verify, p256EcdsaVerify, secp256k1EcdsaVerify, sha224, sha256 } from './crypto';
 
 export type CurveName = 'Ed25519' | 'Secp256k1' | 'P256';
 
@@ -46,10 +46,16 @@ const ECDSA = { Secp256k1: secp256k1, P256: p256 } as const;
 export function canonicalKey(curve: CurveName, key: Uint8Array): Uint8Array {
     if (curve === 'Ed25519') {
         if (key.length !== 32) throw new InvalidDeviceKeyError(`an Ed25519 key is 32 bytes, not ${key.length}`);
+        let point;
         try {
-            ed25519.ExtendedPoint.fromHex(key);
+            point = ed25519.ExtendedPoint.fromHex(key, false);
         } catch {
-            throw new InvalidDeviceKeyError('the bytes are not an Ed25519 point');
+            throw new InvalidDeviceKeyError('the bytes are not an Ed25519 point in its canonical encoding');
+        }
+        // a small-order key verifies any message under ZIP-215's rules, and no signature under the suite's
+        // policy (docs/registry.md, "Signature policy"): refused here, so no such device is registered
+        if (point.isSmallOrder() || !point.isTorsionFree()) {
+            throw new InvalidDeviceKeyError('the Ed25519 key is not a point of order L (a small-order or mixed-order point)');
         }
         return key.slice();
     }
@@ -87,8 +93,12 @@ export function keyOfDer(der: Uint8Array): { curve: CurveName; key: Uint8Array }
 
 /** The self-authenticating principal the IC gives a device that signs with this (canonical) key. */
 export function devicePrincipal(curve: CurveName, key: Uint8Array): Principal {
-    return Principal.selfAuthenticating(derOf(curve, key));
+    // Principal.selfAuthenticating computes the same bytes with a SHA-224 in JS; ./crypto's is native in a canister
+    return Principal.fromUint8Array(concat(sha224(derOf(curve, key)), SELF_AUTHENTICATING_SUFFIX));
 }
+
+/** The interface specification's "Principals": a self-authenticating id is SHA-224(DER key) ‖ 0x02. */
+const SELF_AUTHENTICATING_SUFFIX = Uint8Array.of(0x02);
 
 /** Domain separator: no message signed for the registry can be mistaken for an IC request or anything else. */
 export const SIGNING_DOMAIN = 'icp-depin-registry/v1';
@@ -140,17 +150,14 @@ export function signedMessage(fields: SignedMessageFields): Uint8Array {
 }
 
 /**
- * Whether `signature` is the device's over `message`. ECDSA signatures are accepted with a high or a low `s`
- * (WebCrypto does not normalise it): malleability does not matter here, as replay is stopped by the nonce.
+ * Whether `signature` is the device's over `message`, under the suite's signature policy (./crypto: native
+ * inside a canister on the suite's runtime, JS elsewhere). ECDSA signs SHA-256(message) and is accepted with a
+ * high or a low `s` (WebCrypto does not normalise it): replay is stopped by the nonce, not by uniqueness.
  */
 export function verifyDeviceSignature(curve: CurveName, key: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-    try {
-        if (curve === 'Ed25519') return signature.length === 64 && ed25519.verify(signature, message, key);
-        if (signature.length !== 64) return false;
-        return ECDSA[curve].verify(signature, sha256(message), key, { prehash: false, lowS: false });
-    } catch {
-        return false;
-    }
+    if (curve === 'Ed25519') return ed25519Verify(key, message, signature);
+    if (curve === 'Secp256k1') return secp256k1EcdsaVerify(key, message, signature);
+    return p256EcdsaVerify(key, message, signature);
 }
 
 /** Signs as a device would (for gateways, tests and the demo; a canister never holds a device's secret key). */

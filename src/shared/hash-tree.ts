@@ -7,7 +7,7 @@
  * A node's hash is the SHA-256 of a domain separator (its length byte, then its text) and the node's contents.
  */
 import { compareBytes } from './bytes';
-import { sha256 } from './crypto/sha256';
+import { sha256 } from './crypto';
 
 /** A hash tree: empty, fork, labeled, leaf, or pruned (its hash). */
 export type HashTree = [0] | [1, HashTree, HashTree] | [2, Uint8Array, HashTree] | [3, Uint8Array] | [4, Uint8Array];

@@ -6,7 +6,6 @@ import { IDL } from '@dfinity/candid';
 import { LocalIc } from '../../src/replica';
 import { toIdl } from '../../src/shared/candid';
 import { ICRC3Value } from '../../src/shared/icrc/ledger';
-import { icrcHashIdlFactory, type IcrcHashActor } from '../fixtures/icrc_hash/interface';
 import { wasmOf } from '../../scripts/lib/build';
 import { ICRC3_TEST_VECTORS } from '../support/icrc3-vectors';
 
@@ -21,16 +20,4 @@ it("hashes the ICRC-3 standard's map vector inside the canister", async () => {
     const hash = await actor.hash(map);
     expect(Buffer.from(hash).toString('hex')).toBe(expected);
     console.info(`hashing a 5-entry map in the canister: ${ic.lastInstructions(canisterId)} instructions (whole query)`);
-}, 120_000);
-
-it('computes the same SHA-256 as @noble/hashes inside the canister, with fewer instructions', async () => {
-    const ic = await LocalIc.create();
-    const { actor } = await ic.setupCanister<IcrcHashActor>({
-        idlFactory: icrcHashIdlFactory,
-        wasm: await wasmOf('icrc_hash', 'fixtures'),
-        arg: new Uint8Array(IDL.encode([], []))
-    });
-    const result = await actor.sha256_instructions(Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff));
-    expect(result.same).toBe(true);
-    expect(result.suite).toBeLessThan(result.noble);
 }, 120_000);

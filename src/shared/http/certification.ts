@@ -13,7 +13,7 @@
  * per 64 bytes in a canister, so a canister certifies a response once, when it changes, not per request.
  */
 import { hashMapOfHashes } from '../icrc/hash';
-import { sha256 } from '../crypto/sha256';
+import { sha256 } from '../crypto';
 import { encodeTextArray, encodeTree, type KnownHashes, rootHash, treeOf } from '../hash-tree';
 import { leb128 } from '../leb128';
 import type { HeaderField, HttpRequest, HttpResponse } from './interface';

@@ -14,7 +14,7 @@
 import { concat } from '@dfinity/candid';
 
 import { compareBytes } from '../bytes';
-import { sha256 } from '../crypto/sha256';
+import { sha256 } from '../crypto';
 import { leb128, sleb128 } from '../leb128';
 import type { ICRC3Value, Value } from './ledger';
 

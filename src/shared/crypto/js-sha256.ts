@@ -167,7 +167,7 @@ function compress(state: Int32Array, block: Uint8Array, at: number): void {
 }
 
 /** The SHA-256 digest of `data` (32 bytes). */
-export function sha256(data: Uint8Array): Uint8Array {
+export function jsSha256(data: Uint8Array): Uint8Array {
     const state = new Int32Array(INITIAL_STATE);
     const whole = data.length - (data.length % 64);
     for (let at = 0; at < whole; at += 64) compress(state, data, at);
