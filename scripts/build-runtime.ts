@@ -1,8 +1,10 @@
 /**
- * `npm run build:runtime [-- --check]`: builds the canisters' runtime (azle-runtime/, scripts/lib/runtime.ts)
+ * `npm run build:runtime [-- --check | --apt-packages]`: builds the canisters' runtime (azle-runtime/, scripts/lib/runtime.ts)
  * with Rust: Azle's stable template from node_modules/azle, plus the suite's native functions, into
  * `azle-runtime/stable.wasm` and its manifest. `--check` builds it again and fails unless the bytes are the
  * committed ones (CI runs it): the committed template is what the committed sources make.
+ * `--apt-packages` prints the Debian packages at the versions the committed template was built with, for
+ * `apt-get install` (CI installs them so).
  *
  * The build is reproducible: the toolchain is Debian's packaged Rust 1.96 for the web targets, clang and
  * wasi-libc (std is built from Debian's rust-web-src, as rustup's wasm32-wasip1 target cannot be downloaded
@@ -258,10 +260,17 @@ async function buildTemplate(): Promise<Uint8Array> {
 
 async function main(): Promise<void> {
     const args = process.argv.slice(2);
-    const unknown = args.filter((a) => a !== '--check');
-    if (unknown.length > 0) {
-        console.error(`usage: npm run build:runtime [-- --check]\n  unknown: ${unknown.join(' ')}`);
+    const unknown = args.filter((a) => a !== '--check' && a !== '--apt-packages');
+    if (unknown.length > 0 || args.length > 1) {
+        console.error(
+            `usage: npm run build:runtime [-- --check | --apt-packages]${unknown.length > 0 ? `\n  unknown: ${unknown.join(' ')}` : ''}`
+        );
         process.exitCode = 2;
+        return;
+    }
+    if (args.includes('--apt-packages')) {
+        const { toolchain } = readRuntimeManifest();
+        console.log(DEBIAN_PACKAGES.map((name) => `${name}=${toolchain[name] ?? ''}`).join(' '));
         return;
     }
     const check = args.includes('--check');

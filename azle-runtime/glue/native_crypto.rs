@@ -26,8 +26,27 @@ pub fn register<'js>(ctx: Ctx<'js>, ic: &Object<'js>) -> Result<()> {
         "suiteSecp256k1EcdsaVerify",
         verifier(ctx.clone(), suite_crypto::secp256k1_ecdsa_verify),
     )?;
-    ic.set("suiteP256EcdsaVerify", verifier(ctx, suite_crypto::p256_ecdsa_verify))?;
+    ic.set("suiteP256EcdsaVerify", verifier(ctx.clone(), suite_crypto::p256_ecdsa_verify))?;
+    ic.set(
+        "suiteEd25519KeyIsValid",
+        Function::new(ctx.clone(), |key: TypedArray<u8>| suite_crypto::ed25519_public_key_is_valid(key.as_ref())),
+    )?;
+    ic.set(
+        "suiteSecp256k1UncompressedKey",
+        uncompressor(ctx.clone(), suite_crypto::secp256k1_uncompressed_key),
+    )?;
+    ic.set("suiteP256UncompressedKey", uncompressor(ctx, suite_crypto::p256_uncompressed_key))?;
     Ok(())
+}
+
+/// `(key) => Uint8Array | undefined` over one of the crate's SEC1 decoders.
+fn uncompressor<'js>(ctx: Ctx<'js>, decode: fn(&[u8]) -> Option<[u8; 65]>) -> Result<Function<'js>> {
+    let out_ctx = ctx.clone();
+    Function::new(ctx, move |key: TypedArray<u8>| -> Result<Option<TypedArray<u8>>> {
+        decode(key.as_ref())
+            .map(|point| TypedArray::<u8>::new(out_ctx.clone(), point.to_vec()))
+            .transpose()
+    })
 }
 
 /// `(publicKey, message, signature) => boolean` over one of the crate's checks.

@@ -15,7 +15,16 @@ import { p256 } from '@noble/curves/nist';
 import { secp256k1 } from '@noble/curves/secp256k1';
 
 import { u64be } from './bytes';
-import { ed25519Verify, p256EcdsaVerify, secp256k1EcdsaVerify, sha224, sha256 } from './crypto';
+import {
+    ed25519KeyIsValid,
+    ed25519Verify,
+    p256EcdsaVerify,
+    p256UncompressedKey,
+    secp256k1EcdsaVerify,
+    secp256k1UncompressedKey,
+    sha224,
+    sha256
+} from './crypto';
 
 export type CurveName = 'Ed25519' | 'Secp256k1' | 'P256';
 
@@ -46,27 +55,21 @@ const ECDSA = { Secp256k1: secp256k1, P256: p256 } as const;
 export function canonicalKey(curve: CurveName, key: Uint8Array): Uint8Array {
     if (curve === 'Ed25519') {
         if (key.length !== 32) throw new InvalidDeviceKeyError(`an Ed25519 key is 32 bytes, not ${key.length}`);
-        let point;
-        try {
-            point = ed25519.ExtendedPoint.fromHex(key, false);
-        } catch {
-            throw new InvalidDeviceKeyError('the bytes are not an Ed25519 point in its canonical encoding');
-        }
         // a small-order key verifies any message under ZIP-215's rules, and no signature under the suite's
         // policy (docs/registry.md, "Signature policy"): refused here, so no such device is registered
-        if (point.isSmallOrder() || !point.isTorsionFree()) {
-            throw new InvalidDeviceKeyError('the Ed25519 key is not a point of order L (a small-order or mixed-order point)');
+        if (!ed25519KeyIsValid(key)) {
+            throw new InvalidDeviceKeyError(
+                'the bytes are not an Ed25519 point of order L in its canonical encoding (small-order and mixed-order points are refused)'
+            );
         }
         return key.slice();
     }
     if (key.length !== 33 && key.length !== 65) {
         throw new InvalidDeviceKeyError(`a ${curve} key is 33 bytes (compressed) or 65 (uncompressed), not ${key.length}`);
     }
-    try {
-        return ECDSA[curve].ProjectivePoint.fromHex(key).toRawBytes(false);
-    } catch {
-        throw new InvalidDeviceKeyError(`the bytes are not a ${curve} point`);
-    }
+    const uncompressed = curve === 'Secp256k1' ? secp256k1UncompressedKey(key) : p256UncompressedKey(key);
+    if (uncompressed === undefined) throw new InvalidDeviceKeyError(`the bytes are not a ${curve} point`);
+    return uncompressed;
 }
 
 /** The DER encoding of a canonical key (see {@link canonicalKey}). */

@@ -13,7 +13,7 @@ import { wasmOf } from '../../scripts/lib/build';
 import type { RuntimeName } from '../../scripts/lib/runtime';
 import { cryptoIdlFactory, type CryptoActor } from '../fixtures/crypto/interface';
 import { createIc, type TestIc } from '../support/ic';
-import { allSignatureCases, hostileCases, type SignatureCase } from '../support/signature-cases';
+import { allSignatureCases, hostileCases, keyCases, type SignatureCase } from '../support/signature-cases';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -100,6 +100,14 @@ describe('on the suite runtime', () => {
         const js = await canister.js_verify(cases.map(asCheck));
         expect(js.map((v) => v.valid)).toEqual(cases.map((c) => c.valid));
     }, 180_000);
+
+    it('gives each device key its one canonical form natively, and refuses small-order, mixed-order and off-curve keys', async () => {
+        const cases = keyCases();
+        const canonical = await canister.canonical_keys(cases.map(({ curve, key }) => ({ curve, key })));
+        expect(canonical.map((k) => (k[0] === undefined ? undefined : hex(k[0])))).toEqual(
+            cases.map((c) => (c.canonical === undefined ? undefined : hex(c.canonical)))
+        );
+    });
 
     it('throws a JS error the caller can catch on arguments of the wrong type, and keeps serving', async () => {
         const errors = await canister.native_type_errors();

@@ -272,3 +272,52 @@ export function hostileCases(): SignatureCase[] {
 export function allSignatureCases(): SignatureCase[] {
     return [...rfc8032Cases(), ...wycheproofCases(), ...hostileCases()];
 }
+
+export type KeyCase = {
+    readonly name: string;
+    readonly curve: Curve;
+    readonly key: Uint8Array;
+    readonly canonical: Uint8Array | undefined;
+};
+
+/** Keys with the canonical form the registry stores, or undefined for a key it must refuse. */
+export function keyCases(): KeyCase[] {
+    const edKey = hex('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
+    const cases: KeyCase[] = [{ name: 'Ed25519: an honest key', curve: 'Ed25519', key: edKey, canonical: edKey }];
+    SMALL_ORDER_POINTS.forEach((point, k) =>
+        cases.push({
+            name: `Ed25519: the small-order point ${k}·T8`,
+            curve: 'Ed25519',
+            key: point.toRawBytes(),
+            canonical: undefined
+        })
+    );
+    cases.push({
+        name: 'Ed25519: a mixed-order point',
+        curve: 'Ed25519',
+        key: Point.fromHex(edKey).add(ORDER_8).toRawBytes(),
+        canonical: undefined
+    });
+    cases.push({ name: 'Ed25519: y ≥ p', curve: 'Ed25519', key: le(P + 1n), canonical: undefined });
+    for (const [curveName, curve] of [
+        ['Secp256k1', secp256k1],
+        ['P256', p256]
+    ] as const) {
+        const secret = sha256(utf8(`a ${curveName} key`));
+        const uncompressed = curve.getPublicKey(secret, false);
+        const offCurve = uncompressed.slice();
+        offCurve[64] = (offCurve[64] as number) ^ 1;
+        cases.push(
+            { name: `${curveName}: uncompressed`, curve: curveName, key: uncompressed, canonical: uncompressed },
+            {
+                name: `${curveName}: compressed`,
+                curve: curveName,
+                key: curve.getPublicKey(secret, true),
+                canonical: uncompressed
+            },
+            { name: `${curveName}: off the curve`, curve: curveName, key: offCurve, canonical: undefined },
+            { name: `${curveName}: 64 raw bytes`, curve: curveName, key: uncompressed.subarray(1), canonical: undefined }
+        );
+    }
+    return cases;
+}

@@ -32,6 +32,13 @@ fn strict_edwards_point(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
     Some(point)
 }
 
+/// Whether `public_key` is an Ed25519 key the policy takes: 32 bytes, a canonically encoded point of order L.
+/// The registry refuses any other key at registration, so no device can hold a key that verifies nothing (or,
+/// under ZIP-215's rules, anything).
+pub fn ed25519_public_key_is_valid(public_key: &[u8]) -> bool {
+    <&[u8; 32]>::try_from(public_key).is_ok_and(|bytes| strict_edwards_point(bytes).is_some())
+}
+
 /// Ed25519 (RFC 8032 §5.1.7) under the suite's policy (docs/registry.md, "Signature policy"): the key and
 /// the signature's R are canonically encoded points of order L (see `strict_edwards_point`) and `s < L`. With both points
 /// torsion-free the cofactored and cofactorless equations agree, so a verifier applying the same checks (the
@@ -87,4 +94,24 @@ pub fn p256_ecdsa_verify(public_key: &[u8], message: &[u8], signature: &[u8]) ->
         return false;
     };
     key.verify_prehash(&sha256(message), &signature).is_ok()
+}
+
+/// The uncompressed SEC1 encoding (65 bytes) of a secp256k1 public key given in SEC1, compressed (33 bytes)
+/// or uncompressed (65); `None` for any other length, a point not on the curve, or the identity. One key has
+/// one form, so the registry cannot register it twice under two encodings.
+pub fn secp256k1_uncompressed_key(public_key: &[u8]) -> Option<[u8; 65]> {
+    if public_key.len() != 33 && public_key.len() != 65 {
+        return None;
+    }
+    let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).ok()?;
+    key.to_encoded_point(false).as_bytes().try_into().ok()
+}
+
+/// The uncompressed SEC1 encoding of a P-256 public key, as [`secp256k1_uncompressed_key`].
+pub fn p256_uncompressed_key(public_key: &[u8]) -> Option<[u8; 65]> {
+    if public_key.len() != 33 && public_key.len() != 65 {
+        return None;
+    }
+    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key).ok()?;
+    key.to_sec1_point(false).as_bytes().try_into().ok()
 }

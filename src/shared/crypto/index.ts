@@ -10,7 +10,14 @@ import { sha224 as nobleSha224 } from '@noble/hashes/sha2';
 
 import { jsSha256 } from './js-sha256';
 import { nativeCrypto } from './native';
-import { jsEd25519Verify, jsP256EcdsaVerify, jsSecp256k1EcdsaVerify } from './signatures';
+import {
+    jsEd25519KeyIsValid,
+    jsEd25519Verify,
+    jsP256EcdsaVerify,
+    jsP256UncompressedKey,
+    jsSecp256k1EcdsaVerify,
+    jsSecp256k1UncompressedKey
+} from './signatures';
 
 export { SIGNATURE_BYTES } from './signatures';
 
@@ -35,3 +42,14 @@ export const secp256k1EcdsaVerify: Verify = native?.suiteSecp256k1EcdsaVerify ??
 
 /** ECDSA on P-256 of SHA-256(message), a high `s` accepted (./signatures.ts). */
 export const p256EcdsaVerify: Verify = native?.suiteP256EcdsaVerify ?? jsP256EcdsaVerify;
+
+/** Whether a key is an Ed25519 key the policy takes: 32 bytes, a canonically encoded point of order L. */
+export const ed25519KeyIsValid: (publicKey: Uint8Array) => boolean = native?.suiteEd25519KeyIsValid ?? jsEd25519KeyIsValid;
+
+/** A secp256k1 key's uncompressed SEC1 form (65 bytes) from either SEC1 form, or undefined if it is no key. */
+export const secp256k1UncompressedKey: (publicKey: Uint8Array) => Uint8Array | undefined =
+    native?.suiteSecp256k1UncompressedKey ?? jsSecp256k1UncompressedKey;
+
+/** A P-256 key's uncompressed SEC1 form (65 bytes) from either SEC1 form, or undefined if it is no key. */
+export const p256UncompressedKey: (publicKey: Uint8Array) => Uint8Array | undefined =
+    native?.suiteP256UncompressedKey ?? jsP256UncompressedKey;

@@ -18,6 +18,12 @@ export type NativeCrypto = {
     readonly suiteSecp256k1EcdsaVerify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
     /** ECDSA on P-256 of SHA-256(message). */
     readonly suiteP256EcdsaVerify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+    /** Whether a key is a canonically encoded Ed25519 point of order L (see `ed25519KeyIsValid` in ./signatures.ts). */
+    readonly suiteEd25519KeyIsValid: (publicKey: Uint8Array) => boolean;
+    /** A secp256k1 key's uncompressed SEC1 form (65 bytes), or undefined for one that is not a key. */
+    readonly suiteSecp256k1UncompressedKey: (publicKey: Uint8Array) => Uint8Array | undefined;
+    /** A P-256 key's uncompressed SEC1 form, or undefined. */
+    readonly suiteP256UncompressedKey: (publicKey: Uint8Array) => Uint8Array | undefined;
 };
 
 const NATIVE_NAMES = [
@@ -25,7 +31,10 @@ const NATIVE_NAMES = [
     'suiteSha224',
     'suiteEd25519Verify',
     'suiteSecp256k1EcdsaVerify',
-    'suiteP256EcdsaVerify'
+    'suiteP256EcdsaVerify',
+    'suiteEd25519KeyIsValid',
+    'suiteSecp256k1UncompressedKey',
+    'suiteP256UncompressedKey'
 ] as const satisfies readonly (keyof NativeCrypto)[];
 
 /** The native functions if this runtime has all of them (a runtime has them all or none). */

@@ -4,7 +4,8 @@ import { secp256k1 } from '@noble/curves/secp256k1';
 import { sha256 } from '@noble/hashes/sha2';
 import fc from 'fast-check';
 
-import { allSignatureCases, type Curve, RFC8032_VECTORS } from '../../../test/support/signature-cases';
+import { allSignatureCases, type Curve, keyCases, RFC8032_VECTORS } from '../../../test/support/signature-cases';
+import { canonicalKey } from '../device-auth';
 import { jsEd25519Verify, jsP256EcdsaVerify, jsSecp256k1EcdsaVerify } from './signatures';
 
 const JS: Record<Curve, (key: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean> = {
@@ -54,6 +55,11 @@ describe('the JS signature checks (the fallback path)', () => {
             ),
             { numRuns: 60 }
         );
+    });
+
+    it.each(keyCases().map((c) => [c.name, c] as const))('give the key %s its canonical form, or refuse it', (_, c) => {
+        if (c.canonical === undefined) expect(() => canonicalKey(c.curve, c.key)).toThrow();
+        else expect(Buffer.from(canonicalKey(c.curve, c.key)).toString('hex')).toBe(Buffer.from(c.canonical).toString('hex'));
     });
 
     it('answer false, never throw, on bytes of any length', () => {

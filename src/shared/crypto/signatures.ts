@@ -30,16 +30,35 @@ function strictEdwardsPoint(bytes: Uint8Array): InstanceType<typeof ed25519.Exte
     }
 }
 
+/** Whether `publicKey` is an Ed25519 key the policy takes: 32 bytes, a canonically encoded point of order L. */
+export function jsEd25519KeyIsValid(publicKey: Uint8Array): boolean {
+    return publicKey.length === ED25519_PUBLIC_KEY_BYTES && strictEdwardsPoint(publicKey) !== undefined;
+}
+
+/**
+ * The uncompressed SEC1 form (65 bytes) of an ECDSA key given compressed (33) or uncompressed (65), or
+ * undefined for another length or a point that is not on the curve.
+ */
+function uncompressedKey(curve: typeof secp256k1 | typeof p256, publicKey: Uint8Array): Uint8Array | undefined {
+    if (publicKey.length !== 33 && publicKey.length !== 65) return undefined;
+    try {
+        return curve.ProjectivePoint.fromHex(publicKey).toRawBytes(false);
+    } catch {
+        return undefined;
+    }
+}
+
+export const jsSecp256k1UncompressedKey = (publicKey: Uint8Array) => uncompressedKey(secp256k1, publicKey);
+export const jsP256UncompressedKey = (publicKey: Uint8Array) => uncompressedKey(p256, publicKey);
+
 /**
  * Ed25519 (RFC 8032 §5.1.7): the key and the signature's R are canonically encoded points of order L and
  * `s < L`. With both points torsion-free, the cofactored equation @noble/curves checks and the cofactorless
  * one ed25519-dalek checks agree; a small-order key, which verifies any message under ZIP-215, is refused.
  */
 export function jsEd25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-    if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
-    if (strictEdwardsPoint(publicKey) === undefined || strictEdwardsPoint(signature.subarray(0, 32)) === undefined) {
-        return false;
-    }
+    if (signature.length !== SIGNATURE_BYTES || !jsEd25519KeyIsValid(publicKey)) return false;
+    if (strictEdwardsPoint(signature.subarray(0, 32)) === undefined) return false;
     try {
         // zip215: false decodes strictly and refuses s ≥ L
         return ed25519.verify(signature, message, publicKey, { zip215: false });
