@@ -28,6 +28,7 @@ import {
 
 import { implement } from '../../shared/candid';
 import { decoder, encoder } from '../../shared/candid/wire';
+import { usesNativeCrypto } from '../../shared/crypto';
 import { type CurveName, precomputeCurve } from '../../shared/device-auth';
 import type { CertifiedResponses } from '../../shared/http/certification';
 import type { HttpRequest, HttpResponse } from '../../shared/http/interface';
@@ -145,8 +146,12 @@ function armDashboard(): void {
     dashboardTimer = setTimerInterval(DASHBOARD_REFRESH_SECONDS, refreshDashboard);
 }
 
-/** Builds each curve's signature table in its own message, so no caller's call pays for it. */
+/**
+ * Builds each curve's signature table in its own message, so no caller's call pays for it. Only the JS path
+ * has tables to build: on the suite's runtime the checks are native.
+ */
 function warmUpCurves(): void {
+    if (usesNativeCrypto) return;
     for (const curve of ['Ed25519', 'Secp256k1', 'P256'] as CurveName[]) setTimer(0, () => precomputeCurve(curve));
 }
 
