@@ -97,7 +97,7 @@ export class Canister implements SystemApiHost {
     readonly chunkStore = new Map<string, Uint8Array>();
     readonly logs: CanisterLogRecord[] = [];
     lastInstructions = 0n;
-    /** Instructions of every message this canister has run (installs, updates, callbacks, timers; not queries). */
+    /** Instructions of every replicated message this canister has run (installs, updates, callbacks, timers, queries called as updates). */
     totalInstructions = 0n;
     /** Storage owed but not yet charged, in cycles × GiB × 1e9 (whole cycles are charged as they accrue). */
     private storageOwed = 0n;
@@ -226,7 +226,7 @@ export class Canister implements SystemApiHost {
         const left = instance.counter.value as bigint;
         const instructions = message.instructionLimit - (left < 0n ? 0n : left);
         this.lastInstructions = instructions;
-        if (rollback !== 'always') this.totalInstructions += instructions;
+        if (message.replicated) this.totalInstructions += instructions; // what the canister pays for
         if (message.callContext !== undefined) message.callContext.instructions += instructions;
         this.message = NO_MESSAGE;
         if (trap !== undefined || rollback === 'always') {

@@ -27,7 +27,7 @@ import {
     wasmBytes
 } from './management/handlers';
 import { managementService, settingsArg } from '../shared/management';
-import { CallContext, type CallResponse, type EntryKind, newMessage, type OutgoingCall } from './message';
+import { CallContext, type CallResponse, type EntryKind, newMessage, type OutgoingCall, type Reject } from './message';
 import { loadModule } from './modules';
 
 export const MANAGEMENT_CANISTER_ID = Principal.fromText('aaaaa-aa');
@@ -248,18 +248,20 @@ export class LocalIc {
 
     // --- calls ---
 
-    /** A query call; the canister's state is left as it was. Resolves with the reply, rejects with a CallRejectedError. */
+    /**
+     * A query call: a `canister_query` or `canister_composite_query` method, run non-replicated; the canister's
+     * state is left as it was. Resolves with the reply, rejects with a CallRejectedError.
+     */
     async queryCall({ canisterId, method, arg = EMPTY_ARGS, sender = Principal.anonymous() }: CallOptions): Promise<Uint8Array> {
         if (isManagementCanister(canisterId)) return this.managementRaw(sender, method, arg, 0n);
-        const canister = this.callable(canisterId, method, ['query', 'update']);
-        const exportName = canister.hasExport(`canister_query ${method}`)
-            ? `canister_query ${method}`
-            : `canister_update ${method}`;
+        const { canister, exported } = this.callable(canisterId, method, 'query');
+        // a query call reaches query and composite query methods only (interface specification, "Nomenclature")
+        if (exported === 'update') throw noMethod(canister, 'query', method);
         let response: CallResponse | undefined;
         const context = new CallContext(sender.toUint8Array(), method, 0n, (r) => (response = r));
         let certificate: Uint8Array | undefined;
         const message = newMessage({
-            kind: 'query',
+            kind: exported,
             methodName: method,
             caller: sender.toUint8Array(),
             arg,
@@ -269,7 +271,8 @@ export class LocalIc {
             certificate: () =>
                 (certificate ??= this.subnetKey.certify(certifiedDataTree(canister.selfId, canister.certifiedData, this.nowNs)))
         });
-        const outcome = canister.run(message, (exports) => (exports[exportName] as () => void)(), 'always');
+        const entry = exportName(exported, method);
+        const outcome = canister.run(message, (exports) => (exports[entry] as () => void)(), 'always');
         if (outcome.trap !== undefined) throw trapReject(canister, outcome.trap.reason, outcome.trap.errorCode);
         if (message.response !== undefined) answer(context, message.response);
         return unwrap(response, canister);
@@ -297,8 +300,9 @@ export class LocalIc {
             }
         }
         let canister: Canister;
+        let exported: MethodKind;
         try {
-            canister = this.callable(canisterId, method, ['update']);
+            ({ canister, exported } = this.callable(canisterId, method, 'update'));
             this.inspect(canister, method, arg, sender);
             this.chargeIngress(canister, method, arg);
         } catch (error) {
@@ -307,7 +311,7 @@ export class LocalIc {
         }
         let response: CallResponse | undefined;
         const context = new CallContext(sender.toUint8Array(), method, 0n, (r) => (response = r));
-        this.executeUpdate(canister, context, method, arg);
+        this.executeCall(canister, exported, context, method, arg);
         this.drainQueue();
         if (response === undefined && this.queue.length > 0) {
             throw new Error(
@@ -423,8 +427,8 @@ export class LocalIc {
         return canister;
     }
 
-    /** The canister, if it can take a call to `method` of one of the kinds; otherwise the IC's reject. */
-    private callable(id: Principal, method: string, kinds: readonly ('query' | 'update')[]): Canister {
+    /** The canister and how it exports `method`, if it can take a call now; otherwise the IC's reject. */
+    private callable(id: Principal, method: string, asked: 'query' | 'update'): { canister: Canister; exported: MethodKind } {
         const canister = this.canister(id);
         if (canister.status !== 'running') {
             throw new CallRejectedError(RejectCode.CanisterError, `Canister ${id.toText()} is ${canister.status}`, 'IC0508');
@@ -432,14 +436,9 @@ export class LocalIc {
         if (!canister.hasModule) {
             throw new CallRejectedError(RejectCode.DestinationInvalid, `Canister ${id.toText()} has no wasm module`, 'IC0537');
         }
-        if (!kinds.some((kind) => canister.hasExport(`canister_${kind} ${method}`))) {
-            throw new CallRejectedError(
-                RejectCode.DestinationInvalid,
-                `Canister ${id.toText()} has no ${kinds.includes('update') && kinds.length === 1 ? 'update' : 'query'} method '${method}'`,
-                'IC0536'
-            );
-        }
-        return canister;
+        const exported = METHOD_KINDS.find((kind) => canister.hasExport(exportName(kind, method)));
+        if (exported === undefined) throw noMethod(canister, asked, method);
+        return { canister, exported };
     }
 
     /** canister_inspect_message: runs for ingress updates only, on one replica; it leaves no trace. */
@@ -482,10 +481,26 @@ export class LocalIc {
         }
     }
 
-    /** Runs an update (ingress or inter-canister) in a call context, and applies its effects. */
-    private executeUpdate(canister: Canister, context: CallContext, method: string, arg: Uint8Array): void {
+    /**
+     * Runs a call (ingress or inter-canister) to a method in replicated mode, in a call context. An update
+     * method keeps its effects. A query method runs as the specification's `query_as_update` ("Message
+     * execution"): paid and limited as an update, its reply kept, everything else it did discarded (the system
+     * API traps its calls, timers and certified data). A composite query cannot run replicated at all: the
+     * call is rejected as the replica rejects it (`execution/replicated_query.rs`, IC0527).
+     */
+    private executeCall(canister: Canister, exported: MethodKind, context: CallContext, method: string, arg: Uint8Array): void {
+        if (exported === 'composite_query') {
+            answer(context, {
+                reject: {
+                    code: RejectCode.CanisterError,
+                    message: 'Composite query cannot be called in replicated mode',
+                    errorCode: 'IC0527'
+                }
+            });
+            return;
+        }
         const message = newMessage({
-            kind: 'update',
+            kind: exported === 'update' ? 'update' : 'replicated_query',
             methodName: method,
             caller: context.caller,
             arg,
@@ -493,21 +508,29 @@ export class LocalIc {
             instructionLimit: INSTRUCTION_LIMITS.update,
             replicated: true
         });
-        this.execute(canister, message, (exports) => (exports[`canister_update ${method}`] as () => void)());
+        const entry = exportName(exported, method);
+        this.execute(
+            canister,
+            message,
+            (exports) => (exports[entry] as () => void)(),
+            exported === 'update' ? 'on-trap' : 'always'
+        );
     }
 
     /** Executes a replicated message, pays for it, and applies its response and calls (or the trap). */
     private execute(
         canister: Canister,
         message: ReturnType<typeof newMessage>,
-        invoke: (e: WebAssembly.Exports, t: WebAssembly.Table | undefined) => void
+        invoke: (e: WebAssembly.Exports, t: WebAssembly.Table | undefined) => void,
+        rollback: 'on-trap' | 'always' = 'on-trap'
     ): boolean {
-        const outcome = canister.run(message, invoke);
+        const outcome = canister.run(message, invoke, rollback);
         canister.cycles -= executionCost(outcome.instructions);
         const context = message.callContext;
         if (outcome.trap !== undefined) {
-            if (context !== undefined && context.response === undefined && message.kind === 'update') {
-                answer(context, { reject: trapRejectBody(canister, outcome.trap.reason) });
+            const answersItself = message.kind === 'update' || message.kind === 'replicated_query';
+            if (context !== undefined && context.response === undefined && answersItself) {
+                answer(context, { reject: trapRejectBody(canister, outcome.trap.reason, outcome.trap.errorCode) });
             }
             this.settleIfAbandoned(canister, context);
             return false;
@@ -558,15 +581,16 @@ export class LocalIc {
             return;
         }
         let target: Canister;
+        let exported: MethodKind;
         try {
-            target = this.callable(callee, call.method, ['update']);
+            ({ canister: target, exported } = this.callable(callee, call.method, 'update'));
             this.requireCycles(target, executionCost(INSTRUCTION_LIMITS.update));
         } catch (error) {
             respond({ reject: rejectOf(error) }, call.cycles);
             return;
         }
         const calleeContext = new CallContext(from.selfId, call.method, call.cycles, respond);
-        this.executeUpdate(target, calleeContext, call.method, arg);
+        this.executeCall(target, exported, calleeContext, call.method, arg);
     }
 
     private deliverResponse({ to, context, call, response, refund }: Extract<Delivery, { kind: 'response' }>): void {
@@ -773,12 +797,12 @@ function answer(context: CallContext, response: CallResponse): void {
     context.onResponse(response, refund);
 }
 
-function trapRejectBody(canister: Canister, reason: string): { code: RejectCode; message: string } {
-    return { code: RejectCode.CanisterError, message: `Error from Canister ${canister.id.toText()}: ${reason}` };
+function trapRejectBody(canister: Canister, reason: string, errorCode: string): Reject {
+    return { code: RejectCode.CanisterError, message: `Error from Canister ${canister.id.toText()}: ${reason}`, errorCode };
 }
 
 function trapReject(canister: Canister, reason: string, errorCode: string): CallRejectedError {
-    const { code, message } = trapRejectBody(canister, reason);
+    const { code, message } = trapRejectBody(canister, reason, errorCode);
     return new CallRejectedError(code, message, errorCode);
 }
 
@@ -796,7 +820,23 @@ function unwrap(response: CallResponse | undefined, canister: Canister): Uint8Ar
         );
     }
     if ('reply' in response) return response.reply;
-    throw new CallRejectedError(response.reject.code, response.reject.message);
+    throw new CallRejectedError(response.reject.code, response.reject.message, response.reject.errorCode);
+}
+
+/** How a canister exports a public method (interface specification, "Public methods"). */
+type MethodKind = 'update' | 'query' | 'composite_query';
+const METHOD_KINDS: readonly MethodKind[] = ['update', 'query', 'composite_query'];
+
+function exportName(kind: MethodKind, method: string): string {
+    return `canister_${kind} ${method}`;
+}
+
+function noMethod(canister: Canister, asked: 'query' | 'update', method: string): CallRejectedError {
+    return new CallRejectedError(
+        RejectCode.DestinationInvalid,
+        `Canister ${canister.id.toText()} has no ${asked} method '${method}'`,
+        'IC0536'
+    );
 }
 
 /** The management canister's id is the empty principal. */

@@ -44,9 +44,30 @@ const PAGE_BYTES = WASM_PAGE;
 const MAX_CERTIFIED_DATA = 32;
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
 
-/** The contexts in which each restricted call is allowed (interface specification, "Overview of imports"). */
-const ANSWERING: readonly EntryKind[] = ['update', 'query', 'reply_callback', 'reject_callback'];
+/**
+ * The contexts in which each restricted call is allowed (interface specification, "Overview of imports"). A
+ * query run as an update (`replicated_query`, RQ there) may answer but not call, certify or set the timer: the
+ * specification's `query_as_update` keeps none of its state, calls or certified data ("Message execution").
+ */
+const ANSWERING: readonly EntryKind[] = [
+    'update',
+    'query',
+    'replicated_query',
+    'composite_query',
+    'reply_callback',
+    'reject_callback'
+];
 const CALLING: readonly EntryKind[] = ['update', 'reply_callback', 'reject_callback', 'timer'];
+const TIMER_SETTING: readonly EntryKind[] = [
+    'init',
+    'post_upgrade',
+    'pre_upgrade',
+    'update',
+    'reply_callback',
+    'reject_callback',
+    'cleanup',
+    'timer'
+];
 const CERTIFYING: readonly EntryKind[] = [
     'init',
     'post_upgrade',
@@ -56,6 +77,23 @@ const CERTIFYING: readonly EntryKind[] = [
     'timer',
     'pre_upgrade'
 ];
+
+/** How the replica names each context in a trap's message (dfinity/ic `ic_system_api::ApiType`). */
+const MODE_NAMES: Readonly<Record<EntryKind, string>> = {
+    start: 'start',
+    init: 'init',
+    pre_upgrade: 'pre upgrade',
+    post_upgrade: 'init',
+    update: 'update',
+    query: 'non replicated query',
+    replicated_query: 'replicated query',
+    composite_query: 'composite query',
+    inspect_message: 'inspect message',
+    reply_callback: 'reply callback',
+    reject_callback: 'reject callback',
+    cleanup: 'cleanup',
+    timer: 'global timer'
+};
 
 function u128(high: bigint, low: bigint): bigint {
     return (BigInt.asUintN(64, high) << 64n) | BigInt.asUintN(64, low);
@@ -76,8 +114,9 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         throw new CanisterTrap(message);
     };
     const charge = (name: string, bytes = 0) => host.charge((OVERHEAD[name] ?? 0) + bytes);
+    const notIn = (name: string): never => trap(`"ic0_${name}" cannot be executed in ${MODE_NAMES[host.message.kind]} mode`);
     const allowedIn = (name: string, kinds: readonly EntryKind[]) => {
-        if (!kinds.includes(host.message.kind)) trap(`"ic0_${name}" cannot be executed in ${host.message.kind} mode`);
+        if (!kinds.includes(host.message.kind)) notIn(name);
     };
     /** Heap bytes the canister passes, as a view: for a callee that copies them before the canister runs again. */
     const view = (name: string, src: number, size: number): Uint8Array => {
@@ -112,7 +151,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
     };
     const callContext = (name: string) => {
         const context = host.message.callContext;
-        if (context === undefined) return trap(`"ic0_${name}" cannot be executed in ${host.message.kind} mode`);
+        if (context === undefined) return notIn(name);
         return context;
     };
     const answer = (name: string) => {
@@ -124,7 +163,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
     };
     const rejectInfo = (name: string) => {
         const reject = host.message.reject;
-        if (reject === undefined) return trap(`"ic0_${name}" cannot be executed in ${host.message.kind} mode`);
+        if (reject === undefined) return notIn(name);
         return reject;
     };
     const building = (name: string) => {
@@ -205,8 +244,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         },
         accept_message: () => {
             charge('accept_message');
-            if (host.message.kind !== 'inspect_message')
-                trap(`"ic0_accept_message" cannot be executed in ${host.message.kind} mode`);
+            if (host.message.kind !== 'inspect_message') notIn('accept_message');
             if (host.message.accepted) trap('ic0.accept_message: the message was already accepted');
             host.message.accepted = true;
         },
@@ -231,6 +269,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         time: () => (charge('time'), host.time()),
         global_timer_set: (timestamp: bigint) => {
             charge('global_timer_set');
+            allowedIn('global_timer_set', TIMER_SETTING);
             return host.setGlobalTimer(BigInt.asUintN(64, timestamp));
         },
         performance_counter: (type: number) => {
@@ -280,6 +319,11 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
             rejectEnv: number
         ) => {
             charge('call_new');
+            // the IC lets a composite query call other queries; the local IC does not run such call graphs, and
+            // says so rather than answering differently
+            if (host.message.kind === 'composite_query') {
+                trap('ic0.call_new: calls from a composite query are not modelled by the local IC (docs/local-ic.md)');
+            }
             allowedIn('call_new', CALLING);
             host.message.building = {
                 callee: read('call_new', calleeSrc, calleeSize),
