@@ -112,7 +112,8 @@ export class LocalIc {
             createCanister: (o) => this.newCanister(o.controllers, o.cycles, o.specifiedId),
             deleteCanister: (id) => this.canisters.delete(keyOf(id)),
             installCode: (request) => this.install(request),
-            randomBytes: () => this.randomBytes()
+            randomBytes: () => this.randomBytes(),
+            time: () => this.nowNs
         });
     }
 
@@ -394,10 +395,14 @@ export class LocalIc {
         this.nowNs = ns;
         if (elapsed <= 0n) return;
         for (const canister of this.canisters.values()) {
-            // out of cycles: the IC uninstalls the code and clears the canister's memories
-            if (!canister.chargeStorage(elapsed) && canister.hasModule) {
-                canister.uninstall();
-                canister.stable.clear();
+            // out of cycles: the IC uninstalls the code and clears the canister's memories, and its snapshots go
+            // too (interface specification, "IC method delete_canister_snapshot")
+            if (!canister.chargeStorage(elapsed)) {
+                canister.snapshots.clear();
+                if (canister.hasModule) {
+                    canister.uninstall();
+                    canister.stable.clear();
+                }
             }
         }
     }
