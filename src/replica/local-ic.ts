@@ -26,9 +26,10 @@ import {
     type ManagementMethod,
     wasmBytes
 } from './management/handlers';
-import { managementService, settingsArg } from '../shared/management';
+import { type InstallModeArg, managementService, settingsArg } from '../shared/management';
 import { CallContext, type CallResponse, type EntryKind, newMessage, type OutgoingCall, type Reject } from './message';
 import { loadModule } from './modules';
+import { providedSystemApi } from './system-api';
 
 export const MANAGEMENT_CANISTER_ID = Principal.fromText('aaaaa-aa');
 
@@ -62,6 +63,9 @@ export type UpgradeCanisterOptions = InstallCodeOptions & {
         wasm_memory_persistence?: [] | [{ keep: null } | { replace: null }];
     };
 };
+/** The flags of install_code's `upgrade` mode, as the management canister takes them. */
+type UpgradeFlags = NonNullable<Extract<InstallModeArg, { upgrade: unknown }>['upgrade'][0]>;
+
 export type SetupCanisterOptions = CreateCanisterOptions & {
     idlFactory: InterfaceFactory;
     wasm: Uint8Array | string;
@@ -140,15 +144,18 @@ export class LocalIc {
     }
 
     async installCode({ canisterId, wasm, arg, sender }: InstallCodeOptions): Promise<void> {
-        this.installVia('install', canisterId, wasm, arg, sender, false);
+        this.installVia('install', canisterId, wasm, arg, sender);
     }
 
     async reinstallCode({ canisterId, wasm, arg, sender }: InstallCodeOptions): Promise<void> {
-        this.installVia('reinstall', canisterId, wasm, arg, sender, false);
+        this.installVia('reinstall', canisterId, wasm, arg, sender);
     }
 
     async upgradeCanister({ canisterId, wasm, arg, sender, upgradeModeOptions }: UpgradeCanisterOptions): Promise<void> {
-        this.installVia('upgrade', canisterId, wasm, arg, sender, upgradeModeOptions?.skip_pre_upgrade[0] ?? false);
+        this.installVia('upgrade', canisterId, wasm, arg, sender, {
+            skip_pre_upgrade: upgradeModeOptions?.skip_pre_upgrade ?? [],
+            wasm_memory_persistence: upgradeModeOptions?.wasm_memory_persistence ?? []
+        });
     }
 
     async setupCanister<T extends ActorInterface<T>>(options: SetupCanisterOptions): Promise<CanisterFixture<T>> {
@@ -242,7 +249,10 @@ export class LocalIc {
     async tick(times = 1): Promise<void> {
         for (let i = 0; i < times; i++) {
             this.moveTimeTo(this.nowNs + 1n); // each round takes time, as on the IC (1 ns, as PocketIC)
-            for (const canister of this.canisters.values()) this.fireTimer(canister);
+            for (const canister of this.canisters.values()) {
+                this.runHeartbeat(canister);
+                this.fireTimer(canister);
+            }
             this.drainQueue();
         }
     }
@@ -540,6 +550,9 @@ export class LocalIc {
             this.settleIfAbandoned(canister, context);
             return false;
         }
+        // a message that keeps its changes moves the canister's version on (interface specification, "Canister
+        // version"); a query run as an update keeps none, and its version stays (`query_as_update`)
+        if (rollback === 'on-trap' && message.kind !== 'cleanup') canister.version += 1n;
         for (const call of message.performed) {
             canister.cycles -= canister.costCall(BigInt(call.method.length), BigInt(call.arg.reduce((n, a) => n + a.length, 0)));
             if (context !== undefined) context.pendingCalls++;
@@ -631,22 +644,42 @@ export class LocalIc {
         this.settleIfAbandoned(to, context);
     }
 
+    /** Runs the canister's heartbeat: the IC schedules `canister_heartbeat` in every round (PocketIC: every tick). */
+    private runHeartbeat(canister: Canister): void {
+        if (canister.hasExport('canister_heartbeat')) this.runSystemTask(canister, 'heartbeat', 'canister_heartbeat');
+    }
+
     /** Fires the canister's global timer if it is due. */
     private fireTimer(canister: Canister): void {
-        if (canister.globalTimer === 0n || canister.globalTimer > this.nowNs) return;
-        if (canister.status !== 'running' || !canister.hasExport('canister_global_timer')) return;
-        canister.globalTimer = 0n; // a timer fires once; the canister sets it again if it wants
-        const context = new CallContext(canister.selfId, '<timer>', 0n, () => undefined, false);
+        if (canister.globalTimer === 0n || canister.globalTimer > this.nowNs || !canister.hasExport('canister_global_timer'))
+            return;
+        this.runSystemTask(canister, 'timer', 'canister_global_timer', () => (canister.globalTimer = 0n));
+    }
+
+    /**
+     * Runs a system task (interface specification, "Heartbeat", "Global timer"): only in a running canister
+     * that can pay for it above its freezing threshold (a frozen canister runs none), with the management
+     * canister as its caller ("Method arguments"); nobody awaits an answer, but it may make calls. `starting`
+     * runs just before the task, once it is certain to run (a timer is deactivated when it is scheduled).
+     * Returns whether it ran.
+     */
+    private runSystemTask(canister: Canister, kind: 'heartbeat' | 'timer', entry: string, starting?: () => void): boolean {
+        if (canister.status !== 'running') return false;
+        if (canister.cycles - canister.freezingReserve() < executionCost(INSTRUCTION_LIMITS.update)) return false;
+        starting?.();
+        const caller = MANAGEMENT_CANISTER_ID.toUint8Array();
+        const context = new CallContext(caller, `<${kind}>`, 0n, () => undefined, false);
         const message = newMessage({
-            kind: 'timer',
-            methodName: '<timer>',
-            caller: canister.selfId,
+            kind,
+            methodName: `<${kind}>`,
+            caller,
             arg: new Uint8Array(),
             callContext: context,
             instructionLimit: INSTRUCTION_LIMITS.update,
             replicated: true
         });
-        this.execute(canister, message, (exports) => (exports['canister_global_timer'] as () => void)());
+        this.execute(canister, message, (exports) => (exports[entry] as () => void)());
+        return true;
     }
 
     private installVia(
@@ -655,13 +688,13 @@ export class LocalIc {
         wasm: Uint8Array | string,
         arg: Uint8Array | undefined,
         sender: Principal | undefined,
-        skipPreUpgrade: boolean
+        upgradeOptions?: UpgradeFlags
     ): void {
         const bytes = typeof wasm === 'string' ? new Uint8Array(readFileSync(wasm)) : wasm;
         this.callManagement(sender ?? Principal.anonymous(), 'install_code', 0n, {
             mode:
                 mode === 'upgrade'
-                    ? { upgrade: [{ skip_pre_upgrade: [skipPreUpgrade], wasm_memory_persistence: [] }] }
+                    ? { upgrade: [upgradeOptions ?? { skip_pre_upgrade: [], wasm_memory_persistence: [] }] }
                     : ({ [mode]: null } as { install: null }),
             canister_id: canisterId,
             wasm_module: bytes,
@@ -683,6 +716,20 @@ export class LocalIc {
             );
         }
         const module = loadModule(wasmBytes(wasm));
+        const missing = WebAssembly.Module.imports(module.compiled).filter(
+            (i) => i.kind === 'function' && (i.module !== 'ic0' || !providedSystemApi().has(i.name))
+        );
+        if (missing.length > 0) {
+            // the replica refuses imports it does not know (IC0505); those it knows but the local IC lacks are
+            // refused the same way, named, so a canister never fails differently later
+            throw new CallRejectedError(
+                RejectCode.CanisterError,
+                `Canister ${canister.id.toText()}: Wasm module has an invalid import section: it imports ${missing
+                    .map((i) => `'${i.name}' from '${i.module}'`)
+                    .join(', ')}, which the local IC does not provide (docs/local-ic.md).`,
+                'IC0505'
+            );
+        }
         const before = canister.snapshot();
         let budget = INSTRUCTION_LIMITS.install;
         const hook = (kind: EntryKind, entry: string, rollback: 'on-trap' | 'heap') => {
@@ -706,10 +753,11 @@ export class LocalIc {
             canister.instantiate(module);
             canister.certifiedData = new Uint8Array();
             canister.globalTimer = 0n;
+            // pre_upgrade sees the old version, post_upgrade (and init) the new one ("Canister version")
+            canister.version += 1n;
             if (module.instrumented.hasStart) hook('start', 'canister_start', 'on-trap');
             if (mode === 'upgrade') hook('post_upgrade', 'canister_post_upgrade', 'on-trap');
             else hook('init', 'canister_init', 'on-trap');
-            canister.version += 1n;
         } catch (error) {
             canister.restore(before);
             throw error;

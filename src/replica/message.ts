@@ -24,7 +24,8 @@ export type EntryKind =
     | 'reply_callback'
     | 'reject_callback'
     | 'cleanup'
-    | 'timer';
+    | 'timer'
+    | 'heartbeat';
 
 /**
  * A reject as the caller sees it; `errorCode` is the replica's `IC0...` code, which an ingress caller also

@@ -42,6 +42,13 @@ export interface SystemApiHost {
 const OVERHEAD = SYSTEM_API_OVERHEAD;
 const PAGE_BYTES = WASM_PAGE;
 const MAX_CERTIFIED_DATA = 32;
+/**
+ * The most a replicated message may put in a reply or an inter-canister call's argument: 2 MiB (interface
+ * specification, "Responding" and "Inter-canister method calls", which defer to the resource limits page;
+ * dfinity/ic `MAX_INTER_CANISTER_PAYLOAD_IN_BYTES`). Query calls are not held to it here (their replies travel
+ * to the client directly, under a limit the local IC does not model).
+ */
+export const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
 
 /**
@@ -57,7 +64,7 @@ const ANSWERING: readonly EntryKind[] = [
     'reply_callback',
     'reject_callback'
 ];
-const CALLING: readonly EntryKind[] = ['update', 'reply_callback', 'reject_callback', 'timer'];
+const CALLING: readonly EntryKind[] = ['update', 'reply_callback', 'reject_callback', 'timer', 'heartbeat'];
 const TIMER_SETTING: readonly EntryKind[] = [
     'init',
     'post_upgrade',
@@ -66,7 +73,8 @@ const TIMER_SETTING: readonly EntryKind[] = [
     'reply_callback',
     'reject_callback',
     'cleanup',
-    'timer'
+    'timer',
+    'heartbeat'
 ];
 const CERTIFYING: readonly EntryKind[] = [
     'init',
@@ -75,6 +83,7 @@ const CERTIFYING: readonly EntryKind[] = [
     'reply_callback',
     'reject_callback',
     'timer',
+    'heartbeat',
     'pre_upgrade'
 ];
 
@@ -92,7 +101,8 @@ const MODE_NAMES: Readonly<Record<EntryKind, string>> = {
     reply_callback: 'reply callback',
     reject_callback: 'reject callback',
     cleanup: 'cleanup',
-    timer: 'global timer'
+    timer: 'global timer',
+    heartbeat: 'heartbeat'
 };
 
 function u128(high: bigint, low: bigint): bigint {
@@ -107,6 +117,18 @@ function u128Bytes(value: bigint): Uint8Array {
         v >>= 8n;
     }
     return out;
+}
+
+let provided: ReadonlySet<string> | undefined;
+
+/**
+ * The `ic0` functions the local IC provides. The specification lists more ("Overview of imports": for example
+ * `msg_deadline`, `subnet_self_*`, `canister_status`, `env_var_*`); a module that imports one of those is
+ * refused at install with a message naming it, rather than failing to link.
+ */
+export function providedSystemApi(): ReadonlySet<string> {
+    // the functions are closures over the host, which none of them touches until it is called
+    return (provided ??= new Set(Object.keys(systemApi(undefined as unknown as SystemApiHost))));
 }
 
 export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
@@ -138,6 +160,13 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         host.writeHeap(dst, source.subarray(offset, offset + size));
     };
     const writeU128 = (dst: number, value: bigint) => host.writeHeap(dst, u128Bytes(value));
+    /** Traps when appending `size` bytes to `chunks` would pass the payload limit. */
+    const withinPayload = (name: string, what: string, chunks: readonly Uint8Array[], size: number) => {
+        const total = chunks.reduce((n, c) => n + c.length, size);
+        if (total > MAX_PAYLOAD_BYTES) {
+            trap(`ic0.${name}: the ${what} would be ${total} bytes, more than the IC's limit of ${MAX_PAYLOAD_BYTES} (2 MiB)`);
+        }
+    };
     /** Charges a stable memory read or write and checks its range; returns its length. */
     const stableAccess = (name: string, offset: bigint, size: bigint): number => {
         const n = Number(size);
@@ -201,7 +230,9 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         msg_reply_data_append: (src: number, size: number) => {
             charge('msg_reply_data_append', size);
             answer('msg_reply_data_append');
-            host.message.replyChunks.push(read('msg_reply_data_append', src, size));
+            const chunks = host.message.replyChunks;
+            if (host.message.replicated) withinPayload('msg_reply_data_append', 'reply', chunks, size);
+            chunks.push(read('msg_reply_data_append', src, size));
         },
         msg_reply: () => {
             charge('msg_reply');
@@ -342,7 +373,9 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         },
         call_data_append: (src: number, size: number) => {
             charge('call_data_append', size);
-            building('call_data_append').arg.push(read('call_data_append', src, size));
+            const arg = building('call_data_append').arg;
+            withinPayload('call_data_append', 'argument', arg, size);
+            arg.push(read('call_data_append', src, size));
         },
         call_cycles_add128: (high: bigint, low: bigint) => {
             charge('call_cycles_add128');

@@ -89,6 +89,16 @@ describe('a trap', () => {
     }, 180_000);
 });
 
+describe('limits', () => {
+    it('an update whose reply would pass 2 MiB traps, as on the IC; a reply under it is delivered', async () => {
+        const { actor } = await probe();
+        expect((await actor.zeros(1024 * 1024)).length).toBe(1024 * 1024);
+        const tooBig = actor.zeros(2 * 1024 * 1024);
+        if (localOnly(ic) === undefined) await expect(tooBig).rejects.toThrow();
+        else await expect(tooBig).rejects.toThrow(/the reply would be \d+ bytes, more than the IC's limit of 2097152/);
+    });
+});
+
 describe('upgrades', () => {
     it('keeps stable memory, runs pre_upgrade on the old code and post_upgrade on the new, and resets the heap', async () => {
         const { actor, canisterId } = await probe();
@@ -102,6 +112,22 @@ describe('upgrades', () => {
         expect(await actor.getHeap()).toBe('initial');
     });
 
+    it('refuses to keep the heap (wasm_memory_persistence = keep) for a module not built for it, and changes nothing', async () => {
+        const { actor, canisterId } = await probe();
+        await actor.setHeap('still here');
+        await expect(
+            ic.upgradeCanister({
+                canisterId,
+                wasm,
+                arg: noArg,
+                sender: controller,
+                upgradeModeOptions: { skip_pre_upgrade: [], wasm_memory_persistence: [{ keep: null }] }
+            })
+        ).rejects.toThrow(/wasm_memory_persistence: opt Keep` upgrade option requires .* enhanced orthogonal persistence/);
+        expect(await actor.getHeap()).toBe('still here');
+        expect(await actor.upgradeCounter('pre')).toEqual([]);
+    });
+
     it('reinstall wipes the heap and stable memory', async () => {
         const { actor, canisterId } = await probe();
         await actor.setHeap('heap value');
@@ -109,6 +135,36 @@ describe('upgrades', () => {
         await ic.reinstallCode({ canisterId, wasm, arg: noArg, sender: controller });
         expect(await actor.stableGet('gone')).toEqual([]);
         expect(await actor.getHeap()).toBe('initial');
+    });
+});
+
+describe('install', () => {
+    /** A module with one memory that imports one function `() -> ()`, from `ic0` unless told. */
+    function importing(name: string, module = 'ic0'): Uint8Array {
+        const utf8 = (text: string) => [text.length, ...Buffer.from(text)];
+        const section = (id: number, content: number[]) => [id, content.length, ...content];
+        return Uint8Array.from([
+            ...[0, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+            ...section(1, [1, 0x60, 0, 0]),
+            ...section(2, [1, ...utf8(module), ...utf8(name), 0, 0]),
+            ...section(5, [1, 0, 1]),
+            ...section(7, [1, ...utf8('memory'), 2, 0])
+        ]);
+    }
+
+    it('refuses a module that imports a function the IC does not provide, naming it, and leaves the canister empty', async () => {
+        const canisterId = await ic.createCanister({ sender: controller });
+        await expect(ic.installCode({ canisterId, wasm: importing('no_such_function'), sender: controller })).rejects.toThrow(
+            /no_such_function/
+        );
+        expect((await ic.canisterStatus({ canisterId, sender: controller })).moduleHash).toBeNull();
+        const local = localOnly(ic);
+        if (local !== undefined) {
+            // the IC has ic0.msg_deadline; the local IC does not, and says so at install rather than at a call
+            await expect(ic.installCode({ canisterId, wasm: importing('msg_deadline'), sender: controller })).rejects.toThrow(
+                "imports 'msg_deadline' from 'ic0', which the local IC does not provide"
+            );
+        }
     });
 });
 
@@ -161,6 +217,51 @@ describe('timers', () => {
         await ic.advanceTime(1_000);
         await ic.tick(2);
         expect(await actor.timerCount()).toBe(1);
+    });
+});
+
+describe('system tasks', () => {
+    it('canister_heartbeat runs in every round of a running canister, with the management canister as its caller', async () => {
+        const { canisterId, actor } = await ic.setupCanister<{ beatsSoFar(): Promise<[number, string]> }>({
+            idlFactory: ({ IDL: idl }) => idl.Service({ beatsSoFar: idl.Func([], [idl.Tuple(idl.Nat32, idl.Text)], ['query']) }),
+            wasm: await wasmOf('pulse', 'fixtures'),
+            arg: noArg,
+            sender: controller
+        });
+        await ic.tick(2);
+        const [before] = await actor.beatsSoFar();
+        await ic.tick(3);
+        const [after, caller] = await actor.beatsSoFar();
+        expect(caller).toBe('aaaaa-aa');
+        const local = localOnly(ic);
+        // PocketIC runs a heartbeat per round too, but its calls above may run rounds of their own
+        if (local === undefined) expect(after).toBeGreaterThan(before);
+        else {
+            expect(after).toBe(before + 3);
+            await ic.stopCanister({ canisterId, sender: controller });
+            await ic.tick(3);
+            await ic.startCanister({ canisterId, sender: controller });
+            expect((await actor.beatsSoFar())[0]).toBe(after);
+        }
+    });
+});
+
+describe('canister version', () => {
+    it('moves on with each update and each settings or status change, not with a query, even one called as an update', async () => {
+        const { actor, canisterId } = await probe();
+        const start = await actor.version();
+        await actor.setHeap('one update');
+        expect(await actor.version()).toBe(start + 1n);
+        await ic.updateCall({ canisterId, method: 'getHeap', arg: noArg });
+        expect(await actor.version()).toBe(start + 1n);
+        await ic.updateCanisterSettings({ canisterId, sender: controller, freezingThreshold: 1_000n });
+        expect(await actor.version()).toBe(start + 2n);
+        await ic.stopCanister({ canisterId, sender: controller });
+        await ic.startCanister({ canisterId, sender: controller });
+        expect(await actor.version()).toBeGreaterThan(start + 2n);
+        const beforeUpgrade = await actor.version();
+        await ic.upgradeCanister({ canisterId, wasm, arg: noArg, sender: controller });
+        expect(await actor.version()).toBeGreaterThan(beforeUpgrade);
     });
 });
 

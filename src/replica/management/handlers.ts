@@ -123,6 +123,16 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
         if ('install' in mode) return { mode: 'install', skipPreUpgrade: false };
         if ('reinstall' in mode) return { mode: 'reinstall', skipPreUpgrade: false };
         const flags = mode.upgrade[0];
+        const [persistence] = flags?.wasm_memory_persistence ?? [];
+        // keeping the heap across an upgrade needs a module built for enhanced orthogonal persistence (Motoko);
+        // the replica refuses the option for any other module, and the local IC runs no such module
+        if (persistence !== undefined && 'keep' in persistence) {
+            reject(
+                RejectCode.CanisterError,
+                'Invalid upgrade option: The `wasm_memory_persistence: opt Keep` upgrade option requires that the new canister module supports enhanced orthogonal persistence.',
+                'IC0504'
+            );
+        }
         return { mode: 'upgrade', skipPreUpgrade: flags?.skip_pre_upgrade[0] ?? false };
     };
 
@@ -157,6 +167,7 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
         update_settings: ({ caller }, { canister_id, settings }) => {
             const canister = controlled(canister_id, caller, 'update_settings');
             checkedSettings(settings)(canister.settings);
+            canister.version += 1n;
         },
         install_code: ({ caller }, { mode, canister_id, wasm_module, arg }) => {
             const canister = controlled(canister_id, caller, 'install_code');
@@ -204,11 +215,18 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
         uninstall_code: ({ caller }, { canister_id }) => {
             uninstallCode(controlled(canister_id, caller, 'uninstall_code'));
         },
+        // the version moves with every change of status ("Canister version"): a start is one, a stop two
+        // (running to stopping, which the local IC passes through at once, then to stopped)
         start_canister: ({ caller }, { canister_id }) => {
-            controlled(canister_id, caller, 'start_canister').status = 'running';
+            const canister = controlled(canister_id, caller, 'start_canister');
+            canister.status = 'running';
+            canister.version += 1n;
         },
         stop_canister: ({ caller }, { canister_id }) => {
-            controlled(canister_id, caller, 'stop_canister').status = 'stopped';
+            const canister = controlled(canister_id, caller, 'stop_canister');
+            if (canister.status === 'stopped') return;
+            canister.status = 'stopped';
+            canister.version += 2n;
         },
         canister_status: ({ caller }, { canister_id }) => {
             const canister = target(canister_id);
