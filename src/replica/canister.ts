@@ -121,6 +121,8 @@ export class Canister implements SystemApiHost {
     module: LoadedModule | undefined;
     readonly stable = new StableMemory();
     readonly chunkStore = new Map<string, Uint8Array>();
+    /** Where `canister_on_low_wasm_memory` stands (the specification's three states of the hook). */
+    lowMemoryHook: 'condition_not_satisfied' | 'ready' | 'executed' = 'condition_not_satisfied';
     /** Snapshots by the hex of their id, oldest first. */
     readonly snapshots = new Map<string, StoredSnapshot>();
     /** Snapshots taken so far: the local part of the next snapshot's id. */
@@ -402,8 +404,12 @@ export class Canister implements SystemApiHost {
 
     /** Bytes of memory the canister uses: its heap (without the local IC's bitmap), its stable memory and its snapshots. */
     memorySize(): bigint {
-        const heap = this.instance === undefined ? 0 : this.instance.memory.buffer.byteLength - BITMAP_WASM_PAGES * WASM_PAGE;
-        return BigInt(heap + this.stable.sizeInPages * WASM_PAGE) + this.snapshotsSize();
+        return this.wasmMemorySize() + BigInt(this.stable.sizeInPages * WASM_PAGE) + this.snapshotsSize();
+    }
+
+    /** Bytes of the canister's Wasm memory (its heap, without the local IC's bitmap). */
+    wasmMemorySize(): bigint {
+        return this.instance === undefined ? 0n : BigInt(this.instance.memory.buffer.byteLength - BITMAP_WASM_PAGES * WASM_PAGE);
     }
 
     /** Bytes the canister's snapshots take. */

@@ -54,6 +54,7 @@ export type CreateCanisterOptions = {
     memoryAllocation?: bigint;
     reservedCyclesLimit?: bigint;
     wasmMemoryLimit?: bigint;
+    wasmMemoryThreshold?: bigint;
     targetCanisterId?: Principal;
 };
 export type InstallCodeOptions = { canisterId: Principal; wasm: Uint8Array | string; arg?: Uint8Array; sender?: Principal };
@@ -252,6 +253,7 @@ export class LocalIc {
             for (const canister of this.canisters.values()) {
                 this.runHeartbeat(canister);
                 this.fireTimer(canister);
+                this.runLowMemoryHook(canister);
             }
             this.drainQueue();
         }
@@ -649,6 +651,21 @@ export class LocalIc {
         if (canister.hasExport('canister_heartbeat')) this.runSystemTask(canister, 'heartbeat', 'canister_heartbeat');
     }
 
+    /**
+     * Runs `canister_on_low_wasm_memory` once each time the memory left under `wasm_memory_limit` falls below
+     * `wasm_memory_threshold` (interface specification, "On Low Wasm Memory"). The condition is read at the
+     * start of each round, so the hook runs in the round after the message or settings change that met it.
+     */
+    private runLowMemoryHook(canister: Canister): void {
+        if (!canister.hasExport('canister_on_low_wasm_memory')) return;
+        const { wasmMemoryLimit: limit, wasmMemoryThreshold: threshold } = canister.settings;
+        const low = limit > 0n && limit - canister.wasmMemorySize() < threshold;
+        if (!low) canister.lowMemoryHook = 'condition_not_satisfied';
+        else if (canister.lowMemoryHook === 'condition_not_satisfied') canister.lowMemoryHook = 'ready';
+        if (canister.lowMemoryHook !== 'ready') return;
+        this.runSystemTask(canister, 'low_memory', 'canister_on_low_wasm_memory', () => (canister.lowMemoryHook = 'executed'));
+    }
+
     /** Fires the canister's global timer if it is due. */
     private fireTimer(canister: Canister): void {
         if (canister.globalTimer === 0n || canister.globalTimer > this.nowNs || !canister.hasExport('canister_global_timer'))
@@ -657,13 +674,18 @@ export class LocalIc {
     }
 
     /**
-     * Runs a system task (interface specification, "Heartbeat", "Global timer"): only in a running canister
+     * Runs a system task (interface specification, "Heartbeat", "Global timer", "On Low Wasm Memory"): only in a running canister
      * that can pay for it above its freezing threshold (a frozen canister runs none), with the management
      * canister as its caller ("Method arguments"); nobody awaits an answer, but it may make calls. `starting`
      * runs just before the task, once it is certain to run (a timer is deactivated when it is scheduled).
      * Returns whether it ran.
      */
-    private runSystemTask(canister: Canister, kind: 'heartbeat' | 'timer', entry: string, starting?: () => void): boolean {
+    private runSystemTask(
+        canister: Canister,
+        kind: 'heartbeat' | 'timer' | 'low_memory',
+        entry: string,
+        starting?: () => void
+    ): boolean {
         if (canister.status !== 'running') return false;
         if (canister.cycles - canister.freezingReserve() < executionCost(INSTRUCTION_LIMITS.update)) return false;
         starting?.();

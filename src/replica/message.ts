@@ -25,7 +25,8 @@ export type EntryKind =
     | 'reject_callback'
     | 'cleanup'
     | 'timer'
-    | 'heartbeat';
+    | 'heartbeat'
+    | 'low_memory';
 
 /**
  * A reject as the caller sees it; `errorCode` is the replica's `IC0...` code, which an ingress caller also

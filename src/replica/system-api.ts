@@ -64,7 +64,7 @@ const ANSWERING: readonly EntryKind[] = [
     'reply_callback',
     'reject_callback'
 ];
-const CALLING: readonly EntryKind[] = ['update', 'reply_callback', 'reject_callback', 'timer', 'heartbeat'];
+const CALLING: readonly EntryKind[] = ['update', 'reply_callback', 'reject_callback', 'timer', 'heartbeat', 'low_memory'];
 const TIMER_SETTING: readonly EntryKind[] = [
     'init',
     'post_upgrade',
@@ -74,7 +74,8 @@ const TIMER_SETTING: readonly EntryKind[] = [
     'reject_callback',
     'cleanup',
     'timer',
-    'heartbeat'
+    'heartbeat',
+    'low_memory'
 ];
 const CERTIFYING: readonly EntryKind[] = [
     'init',
@@ -84,6 +85,7 @@ const CERTIFYING: readonly EntryKind[] = [
     'reject_callback',
     'timer',
     'heartbeat',
+    'low_memory',
     'pre_upgrade'
 ];
 
@@ -102,7 +104,8 @@ const MODE_NAMES: Readonly<Record<EntryKind, string>> = {
     reject_callback: 'reject callback',
     cleanup: 'cleanup',
     timer: 'global timer',
-    heartbeat: 'heartbeat'
+    heartbeat: 'heartbeat',
+    low_memory: 'on low Wasm memory'
 };
 
 function u128(high: bigint, low: bigint): bigint {

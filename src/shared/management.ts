@@ -238,6 +238,7 @@ export type SettingsOptions = {
     readonly freezingThreshold?: bigint;
     readonly reservedCyclesLimit?: bigint;
     readonly wasmMemoryLimit?: bigint;
+    readonly wasmMemoryThreshold?: bigint;
 };
 
 /** The management canister's `canister_settings` for these options (every other field left unset). */
@@ -255,7 +256,7 @@ export function settingsArg(o: SettingsOptions): CanisterSettingsArg {
         status_visibility: [],
         minimum_incoming_canister_call_cycles: [],
         wasm_memory_limit: opt(o.wasmMemoryLimit),
-        wasm_memory_threshold: [],
+        wasm_memory_threshold: opt(o.wasmMemoryThreshold),
         environment_variables: []
     };
 }

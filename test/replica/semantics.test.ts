@@ -221,14 +221,24 @@ describe('timers', () => {
 });
 
 describe('system tasks', () => {
-    it('canister_heartbeat runs in every round of a running canister, with the management canister as its caller', async () => {
-        const { canisterId, actor } = await ic.setupCanister<{ beatsSoFar(): Promise<[number, string]> }>({
-            idlFactory: ({ IDL: idl }) => idl.Service({ beatsSoFar: idl.Func([], [idl.Tuple(idl.Nat32, idl.Text)], ['query']) }),
+    type PulseActor = { beatsSoFar(): Promise<[number, string]>; lowMemoryCount(): Promise<number> };
+    async function pulse() {
+        const fixture = await ic.setupCanister<PulseActor>({
+            idlFactory: ({ IDL: idl }) =>
+                idl.Service({
+                    beatsSoFar: idl.Func([], [idl.Tuple(idl.Nat32, idl.Text)], ['query']),
+                    lowMemoryCount: idl.Func([], [idl.Nat32], ['query'])
+                }),
             wasm: await wasmOf('pulse', 'fixtures'),
             arg: noArg,
             sender: controller
         });
         await ic.tick(2);
+        return fixture;
+    }
+
+    it('canister_heartbeat runs in every round of a running canister, with the management canister as its caller', async () => {
+        const { canisterId, actor } = await pulse();
         const [before] = await actor.beatsSoFar();
         await ic.tick(3);
         const [after, caller] = await actor.beatsSoFar();
@@ -242,6 +252,28 @@ describe('system tasks', () => {
             await ic.tick(3);
             await ic.startCanister({ canisterId, sender: controller });
             expect((await actor.beatsSoFar())[0]).toBe(after);
+        }
+    });
+
+    it('canister_on_low_wasm_memory runs once each time the memory left under the limit falls below the threshold', async () => {
+        const { canisterId, actor } = await pulse();
+        const limit = 1024n ** 3n; // 1 GiB; the threshold just under it leaves any heap short of memory
+        const threshold = (value: bigint) =>
+            ic.updateCanisterSettings({ canisterId, sender: controller, wasmMemoryLimit: limit, wasmMemoryThreshold: value });
+        await threshold(0n); // the default: never low
+        await ic.tick(2);
+        expect(await actor.lowMemoryCount()).toBe(0);
+        await threshold(limit - 1n);
+        await ic.tick(3);
+        const once = await actor.lowMemoryCount();
+        if (localOnly(ic) === undefined) expect(once).toBeGreaterThanOrEqual(1);
+        else {
+            expect(once).toBe(1); // the condition still holds, but the hook ran for this fall already
+            await threshold(0n);
+            await ic.tick();
+            await threshold(limit - 1n);
+            await ic.tick(2);
+            expect(await actor.lowMemoryCount()).toBe(2);
         }
     });
 });

@@ -446,7 +446,7 @@ export function statusOf(canister: Canister): CanisterStatusResultValue {
         module_hash: canister.module === undefined ? [] : [canister.module.hash],
         memory_size: memory,
         memory_metrics: {
-            wasm_memory_size: memory - stable - canister.snapshotsSize(),
+            wasm_memory_size: canister.wasmMemorySize(),
             stable_memory_size: stable,
             global_memory_size: 0n,
             wasm_binary_size: 0n,
