@@ -14,7 +14,7 @@ import { Principal } from '@dfinity/principal';
 
 import { checkArgs } from '../shared/candid';
 import { type Actor, type ActorInterface, createActor, type InterfaceFactory } from './actor';
-import { Canister, type CanisterLogRecord } from './canister';
+import { Canister, type CanisterLogRecord, type SnapshotContent } from './canister';
 import { certifiedDataTree, type HashTree, SubnetKey } from './certification';
 import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES, INSTRUCTION_LIMITS } from './costs';
 import { CallRejectedError, RejectCode } from './errors';
@@ -270,25 +270,167 @@ export class LocalIc {
         const { canister, exported } = this.callable(canisterId, method, 'query');
         // a query call reaches query and composite query methods only (interface specification, "Nomenclature")
         if (exported === 'update') throw noMethod(canister, 'query', method);
+        const caller = sender.toUint8Array();
+        const certificate = this.certificateOf(canister);
+        const response =
+            exported === 'composite_query'
+                ? this.compositeQuery(canister, method, arg, caller, new Set(), certificate)
+                : this.plainQuery(canister, method, arg, caller, certificate);
+        return unwrap(response, canister);
+    }
+
+    /** A query method run non-replicated, all its changes undone; its answer (none if it gave none). */
+    private plainQuery(
+        canister: Canister,
+        method: string,
+        arg: Uint8Array,
+        caller: Uint8Array,
+        certificate?: () => Uint8Array
+    ): CallResponse | undefined {
         let response: CallResponse | undefined;
-        const context = new CallContext(sender.toUint8Array(), method, 0n, (r) => (response = r));
-        let certificate: Uint8Array | undefined;
+        const context = new CallContext(caller, method, 0n, (r) => (response = r));
         const message = newMessage({
-            kind: exported,
+            kind: 'query',
             methodName: method,
-            caller: sender.toUint8Array(),
+            caller,
             arg,
             callContext: context,
             instructionLimit: INSTRUCTION_LIMITS.query,
             replicated: false,
-            certificate: () =>
-                (certificate ??= this.subnetKey.certify(certifiedDataTree(canister.selfId, canister.certifiedData, this.nowNs)))
+            certificate
         });
-        const entry = exportName(exported, method);
+        const entry = exportName('query', method);
         const outcome = canister.run(message, (exports) => (exports[entry] as () => void)(), 'always');
-        if (outcome.trap !== undefined) throw trapReject(canister, outcome.trap.reason, outcome.trap.errorCode);
+        if (outcome.trap !== undefined) return { reject: trapRejectBody(canister, outcome.trap.reason, outcome.trap.errorCode) };
         if (message.response !== undefined) answer(context, message.response);
-        return unwrap(response, canister);
+        return response;
+    }
+
+    /**
+     * A composite query method, with the query calls it makes (interface specification, "Nomenclature": to
+     * query and composite query methods, on the same subnet). Its messages (the method, then each callback)
+     * keep their changes from one to the next, as the IC keeps them for the length of the query; at the end
+     * the canister is put back as it was. Calls run depth first, each to completion before its callback; a
+     * canister already on the path is refused as a loop, as the replica refuses it (IC0517).
+     */
+    private compositeQuery(
+        canister: Canister,
+        method: string,
+        arg: Uint8Array,
+        caller: Uint8Array,
+        path: Set<string>,
+        certificate?: () => Uint8Array
+    ): CallResponse | undefined {
+        const before = canister.snapshotContent() as SnapshotContent; // callable() found its module
+        const cycles = canister.cycles;
+        let response: CallResponse | undefined;
+        const context = new CallContext(caller, method, 0n, (r) => (response = r));
+        const entry = exportName('composite_query', method);
+        const message = newMessage({
+            kind: 'composite_query',
+            methodName: method,
+            caller,
+            arg,
+            callContext: context,
+            instructionLimit: INSTRUCTION_LIMITS.query,
+            replicated: false,
+            certificate
+        });
+        path.add(keyOf(canister.id));
+        try {
+            this.runComposite(canister, message, (exports) => (exports[entry] as () => void)(), path);
+        } finally {
+            path.delete(keyOf(canister.id));
+            canister.loadSnapshotContent(before);
+            canister.cycles = cycles;
+        }
+        return response;
+    }
+
+    /** Runs one message of a composite query, then each call it made and that call's callback; false if it trapped. */
+    private runComposite(
+        canister: Canister,
+        message: ReturnType<typeof newMessage>,
+        invoke: (e: WebAssembly.Exports, t: WebAssembly.Table | undefined) => void,
+        path: Set<string>
+    ): boolean {
+        const context = message.callContext as CallContext;
+        const outcome = canister.run(message, invoke);
+        if (outcome.trap !== undefined) {
+            if (context.response === undefined && message.kind !== 'cleanup') {
+                answer(context, { reject: trapRejectBody(canister, outcome.trap.reason, outcome.trap.errorCode) });
+            }
+            return false;
+        }
+        if (message.response !== undefined) answer(context, message.response);
+        for (const call of message.performed) {
+            const result = this.compositeCallee(canister, call, path);
+            const isReply = 'reply' in result;
+            const callback = isReply ? call.reply : call.reject;
+            const next = newMessage({
+                kind: isReply ? 'composite_reply_callback' : 'composite_reject_callback',
+                methodName: context.methodName,
+                caller: context.caller,
+                arg: isReply ? result.reply : new Uint8Array(),
+                callContext: context,
+                reject: isReply ? undefined : result.reject,
+                instructionLimit: INSTRUCTION_LIMITS.query,
+                replicated: false
+            });
+            const ok = this.runComposite(canister, next, (_, table) => callTable(table, callback.fn, callback.env), path);
+            if (!ok && call.cleanup !== undefined) {
+                const cleanup = call.cleanup;
+                const cleanupMessage = newMessage({
+                    kind: 'cleanup',
+                    methodName: context.methodName,
+                    caller: context.caller,
+                    arg: new Uint8Array(),
+                    callContext: context,
+                    instructionLimit: INSTRUCTION_LIMITS.query,
+                    replicated: false
+                });
+                this.runComposite(canister, cleanupMessage, (_, table) => callTable(table, cleanup.fn, cleanup.env), path);
+            }
+        }
+        return true;
+    }
+
+    /** What a composite query's call answers: the callee's query or composite query, or the IC's reject. */
+    private compositeCallee(from: Canister, call: OutgoingCall, path: Set<string>): CallResponse {
+        const calleeId = Principal.fromUint8Array(call.callee);
+        try {
+            if (isManagementCanister(calleeId)) {
+                throw new CallRejectedError(
+                    RejectCode.DestinationInvalid,
+                    `Management canister has no query method '${call.method}' a composite query can call`,
+                    'IC0536'
+                );
+            }
+            if (path.has(keyOf(calleeId))) {
+                throw new CallRejectedError(
+                    RejectCode.CanisterError,
+                    'Loop detected.  MVP version of composite queries does not allow loops in the call graph.',
+                    'IC0517'
+                );
+            }
+            const { canister, exported } = this.callable(calleeId, call.method, 'query');
+            if (exported === 'update') throw noMethod(canister, 'query', call.method);
+            const arg = concat(call.arg);
+            const response =
+                exported === 'composite_query'
+                    ? this.compositeQuery(canister, call.method, arg, from.selfId, path)
+                    : this.plainQuery(canister, call.method, arg, from.selfId);
+            return response ?? { reject: noResponse(canister) };
+        } catch (error) {
+            return { reject: rejectOf(error) };
+        }
+    }
+
+    /** The data certificate a query call from ingress can read, signed when the canister first asks for it. */
+    private certificateOf(canister: Canister): () => Uint8Array {
+        let certificate: Uint8Array | undefined;
+        return () =>
+            (certificate ??= this.subnetKey.certify(certifiedDataTree(canister.selfId, canister.certifiedData, this.nowNs)));
     }
 
     /** An ingress update call, run to completion (with the calls it makes). */
@@ -881,21 +1023,25 @@ function trapReject(canister: Canister, reason: string, errorCode: string): Call
     return new CallRejectedError(code, message, errorCode);
 }
 
-function rejectOf(error: unknown): { code: RejectCode; message: string } {
-    if (error instanceof CallRejectedError) return { code: error.rejectCode, message: error.rejectMessage };
+function rejectOf(error: unknown): Reject {
+    if (error instanceof CallRejectedError)
+        return { code: error.rejectCode, message: error.rejectMessage, errorCode: error.errorCode };
     throw error;
 }
 
 function unwrap(response: CallResponse | undefined, canister: Canister): Uint8Array {
-    if (response === undefined) {
-        throw new CallRejectedError(
-            RejectCode.CanisterError,
-            `Canister ${canister.id.toText()} did not produce a response`,
-            'IC0506'
-        );
-    }
-    if ('reply' in response) return response.reply;
-    throw new CallRejectedError(response.reject.code, response.reject.message, response.reject.errorCode);
+    const answered = response ?? { reject: noResponse(canister) };
+    if ('reply' in answered) return answered.reply;
+    throw new CallRejectedError(answered.reject.code, answered.reject.message, answered.reject.errorCode);
+}
+
+/** The reject of a call the callee never answered. */
+function noResponse(canister: Canister): Reject {
+    return {
+        code: RejectCode.CanisterError,
+        message: `Canister ${canister.id.toText()} did not produce a response`,
+        errorCode: 'IC0506'
+    };
 }
 
 /** How a canister exports a public method (interface specification, "Public methods"). */

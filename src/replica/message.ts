@@ -23,6 +23,8 @@ export type EntryKind =
     | 'inspect_message'
     | 'reply_callback'
     | 'reject_callback'
+    | 'composite_reply_callback'
+    | 'composite_reject_callback'
     | 'cleanup'
     | 'timer'
     | 'heartbeat'

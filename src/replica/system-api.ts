@@ -62,9 +62,21 @@ const ANSWERING: readonly EntryKind[] = [
     'replicated_query',
     'composite_query',
     'reply_callback',
-    'reject_callback'
+    'reject_callback',
+    'composite_reply_callback',
+    'composite_reject_callback'
 ];
-const CALLING: readonly EntryKind[] = ['update', 'reply_callback', 'reject_callback', 'timer', 'heartbeat', 'low_memory'];
+const CALLING: readonly EntryKind[] = [
+    'update',
+    'composite_query',
+    'reply_callback',
+    'reject_callback',
+    'composite_reply_callback',
+    'composite_reject_callback',
+    'timer',
+    'heartbeat',
+    'low_memory'
+];
 const TIMER_SETTING: readonly EntryKind[] = [
     'init',
     'post_upgrade',
@@ -102,6 +114,8 @@ const MODE_NAMES: Readonly<Record<EntryKind, string>> = {
     inspect_message: 'inspect message',
     reply_callback: 'reply callback',
     reject_callback: 'reject callback',
+    composite_reply_callback: 'composite reply callback',
+    composite_reject_callback: 'composite reject callback',
     cleanup: 'cleanup',
     timer: 'global timer',
     heartbeat: 'heartbeat',
@@ -353,11 +367,6 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
             rejectEnv: number
         ) => {
             charge('call_new');
-            // the IC lets a composite query call other queries; the local IC does not run such call graphs, and
-            // says so rather than answering differently
-            if (host.message.kind === 'composite_query') {
-                trap('ic0.call_new: calls from a composite query are not modelled by the local IC (docs/local-ic.md)');
-            }
             allowedIn('call_new', CALLING);
             host.message.building = {
                 callee: read('call_new', calleeSrc, calleeSize),

@@ -101,16 +101,32 @@ describe('composite queries', () => {
         });
     });
 
-    it('that call another canister: PocketIC runs the call, the local IC refuses it naming what it lacks', async () => {
+    it('call query and composite query methods of other canisters; what the caller wrote is gone afterwards', async () => {
         const caller = await probe();
+        const middle = await probe();
         const callee = await probe();
         await callee.actor.setHeap('callee heap');
+        expect(await caller.actor.compositeCall(callee.canisterId, 'getHeap')).toBe('callee heap / written by a composite query');
+        expect(await caller.actor.compositeCall(callee.canisterId, 'compositeHeap')).toBe(
+            'composite callee heap / written by a composite query'
+        );
+        // a composite query calling another canister's composite query
+        const nested = await caller.actor.compositeCall(middle.canisterId, 'compositeHeap');
+        expect(nested).toBe('composite initial / written by a composite query');
+        expect(await caller.actor.getHeap()).toBe('initial');
+        expect(await callee.actor.getHeap()).toBe('callee heap');
+    });
+
+    it('cannot call an update method, nor a canister already in the call graph', async () => {
+        const caller = await probe();
+        const callee = await probe();
+        const toUpdate = await caller.actor.compositeCall(callee.canisterId, 'setHeap');
+        const loop = await caller.actor.compositeCall(caller.canisterId, 'getHeap');
         if (localOnly(ic) === undefined) {
-            expect(await caller.actor.compositeCall(callee.canisterId)).toBe('callee heap');
+            expect([toUpdate, loop]).toEqual([expect.stringMatching(/^CallRejected/), expect.stringMatching(/^CallRejected 5/)]);
         } else {
-            await expect(caller.actor.compositeCall(callee.canisterId)).rejects.toThrow(
-                /calls from a composite query are not modelled by the local IC/
-            );
+            expect(toUpdate).toBe(`CallRejected 3: Canister ${callee.canisterId.toText()} has no query method 'setHeap'`);
+            expect(loop).toMatch(/^CallRejected 5: Loop detected/);
         }
     });
 });
