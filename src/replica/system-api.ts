@@ -66,6 +66,8 @@ const ANSWERING: readonly EntryKind[] = [
     'composite_reply_callback',
     'composite_reject_callback'
 ];
+/** Where a call's cycles can be seen and taken: the call's own method and the callbacks ("U RQ Rt Ry"). */
+const CYCLES_RECEIVING: readonly EntryKind[] = ['update', 'replicated_query', 'reply_callback', 'reject_callback'];
 const CALLING: readonly EntryKind[] = [
     'update',
     'composite_query',
@@ -272,6 +274,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         },
         msg_cycles_available128: (dst: number) => {
             charge('msg_cycles_available128');
+            allowedIn('msg_cycles_available128', CYCLES_RECEIVING);
             writeU128(dst, host.message.callContext?.cyclesAvailable ?? 0n);
         },
         msg_cycles_refunded128: (dst: number) => {
@@ -280,6 +283,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         },
         msg_cycles_accept128: (maxHigh: bigint, maxLow: bigint, dst: number) => {
             charge('msg_cycles_accept128');
+            allowedIn('msg_cycles_accept128', CYCLES_RECEIVING);
             const context = host.message.callContext;
             const available = context?.cyclesAvailable ?? 0n;
             const wanted = u128(maxHigh, maxLow);

@@ -83,6 +83,15 @@ describe('a query method called as an update', () => {
     });
 });
 
+it("a call's cycles are seen only in replicated mode: msg_cycles_accept128 traps in a query call", async () => {
+    const { actor, canisterId } = await probe();
+    await expect(actor.acceptInQuery()).rejects.toThrow(
+        /"ic0_msg_cycles_accept128" cannot be executed in non replicated query mode/
+    );
+    const reply = await ic.updateCall({ canisterId, method: 'acceptInQuery', arg: noArg });
+    expect(IDL.decode([IDL.Nat], reply)).toEqual([0n]);
+});
+
 describe('composite queries', () => {
     it('answer query calls', async () => {
         const { actor } = await probe();

@@ -128,6 +128,19 @@ describe('upgrades', () => {
         expect(await actor.upgradeCounter('pre')).toEqual([]);
     });
 
+    it('skip_pre_upgrade leaves the old code’s pre_upgrade out and still runs post_upgrade', async () => {
+        const { actor, canisterId } = await probe();
+        await ic.upgradeCanister({
+            canisterId,
+            wasm,
+            arg: noArg,
+            sender: controller,
+            upgradeModeOptions: { skip_pre_upgrade: [true], wasm_memory_persistence: [] }
+        });
+        expect(await actor.upgradeCounter('pre')).toEqual([]);
+        expect(await actor.upgradeCounter('post')).toEqual([1n]);
+    });
+
     it('reinstall wipes the heap and stable memory', async () => {
         const { actor, canisterId } = await probe();
         await actor.setHeap('heap value');
@@ -194,6 +207,15 @@ describe('inter-canister calls', () => {
         expect(await callee.actor.stableGet('trap')).toEqual([]);
     });
 
+    it("performance_counter(1) counts the call context's messages across an await; performance_counter(0) this one's", async () => {
+        const caller = await probe();
+        const callee = await probe();
+        const [message, context] = await caller.actor.countersAcrossAwait(callee.canisterId);
+        expect(message).toBeGreaterThan(0n);
+        // the first message burned 10,000 loop iterations before the await; the callback after it did not
+        expect(context).toBeGreaterThan(message + 100_000n);
+    });
+
     it('rejects a call to a missing canister and to a missing method', async () => {
         const { canisterId } = await probe();
         await expect(
@@ -222,8 +244,9 @@ describe('timers', () => {
 
 describe('system tasks', () => {
     type PulseActor = { beatsSoFar(): Promise<[number, string]>; lowMemoryCount(): Promise<number> };
-    async function pulse() {
+    async function pulse(cycles?: bigint) {
         const fixture = await ic.setupCanister<PulseActor>({
+            cycles,
             idlFactory: ({ IDL: idl }) =>
                 idl.Service({
                     beatsSoFar: idl.Func([], [idl.Tuple(idl.Nat32, idl.Text)], ['query']),
@@ -253,6 +276,14 @@ describe('system tasks', () => {
             await ic.startCanister({ canisterId, sender: controller });
             expect((await actor.beatsSoFar())[0]).toBe(after);
         }
+    });
+
+    it('a frozen canister runs no heartbeat', async () => {
+        const { canisterId, actor } = await pulse(100_000_000_000n);
+        await ic.updateCanisterSettings({ canisterId, sender: controller, freezingThreshold: 10n * 365n * 86_400n });
+        const [before] = await actor.beatsSoFar();
+        await ic.tick(3);
+        expect((await actor.beatsSoFar())[0]).toBe(before);
     });
 
     it('canister_on_low_wasm_memory runs once each time the memory left under the limit falls below the threshold', async () => {
@@ -373,6 +404,14 @@ describe('cycles', () => {
 });
 
 describe('certified data', () => {
+    it('is at most 32 bytes: certified_data_set traps beyond, and the data stays', async () => {
+        const { actor } = await probe();
+        const refused = actor.certify(new Uint8Array(33));
+        if (localOnly(ic) === undefined) await expect(refused).rejects.toThrow();
+        else await expect(refused).rejects.toThrow('ic0.certified_data_set: the data is 33 bytes, longer than 32');
+        await actor.certify(new Uint8Array(32));
+    });
+
     it('a query gets a data certificate that @dfinity/agent verifies with the root key', async () => {
         const local = localOnly(ic);
         if (local === undefined) return; // PocketIC's root key comes from its topology, not getRootKey
