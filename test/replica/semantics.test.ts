@@ -8,6 +8,7 @@ import { Certificate, lookupResultToBuffer } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
+import { counterService } from '../../examples/counter/service';
 import { executionCost, LocalIc } from '../../src/replica';
 import { wasmOf } from '../../scripts/lib/build';
 import { createIc, localOnly, type TestIc } from '../support/ic';
@@ -164,6 +165,23 @@ describe('install', () => {
             ...section(7, [1, ...utf8('memory'), 2, 0])
         ]);
     }
+
+    it('an init that traps (here on an argument it cannot decode) leaves the canister empty; a good one installs', async () => {
+        const counter = await wasmOf('counter');
+        const canisterId = await ic.createCanister({ sender: controller });
+        const wrongArg = new Uint8Array(IDL.encode([IDL.Text], ['not the init record']));
+        await expect(ic.installCode({ canisterId, wasm: counter, arg: wrongArg, sender: controller })).rejects.toThrow(
+            /reject code 5|CanisterError|trapped|IC0503/i
+        );
+        expect((await ic.canisterStatus({ canisterId, sender: controller })).moduleHash).toBeNull();
+        await ic.installCode({
+            canisterId,
+            wasm: counter,
+            arg: counterService.encodeInit(IDL, [{ max_step: 1n }]),
+            sender: controller
+        });
+        expect((await ic.canisterStatus({ canisterId, sender: controller })).moduleHash).not.toBeNull();
+    });
 
     it('refuses a module that imports a function the IC does not provide, naming it, and leaves the canister empty', async () => {
         const canisterId = await ic.createCanister({ sender: controller });

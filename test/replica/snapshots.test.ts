@@ -38,13 +38,14 @@ afterEach(async () => {
     await ic.tearDown();
 });
 
-async function probe(controllers: Principal[] = [controller]) {
+async function probe(controllers: Principal[] = [controller], cycles?: bigint) {
     const fixture = await ic.setupCanister<ProbeActor>({
         idlFactory: probeIdlFactory,
         wasm: probeWasm,
         arg: noArg,
         sender: controller,
-        controllers
+        controllers,
+        cycles
     });
     fixture.actor.setPrincipal(controller);
     await ic.tick(2); // Azle seeds its randomness in a timer set at init
@@ -187,6 +188,35 @@ it('only controllers take, load or delete snapshots, onto another canister the c
     await expect(remove(operator.actor, other.canisterId, snapshot.id)).rejects.toThrow(
         `CallRejected 4: The snapshot ${hex(snapshot.id)} does not belong to canister ${other.canisterId.toText()}.`
     );
+});
+
+it('a canister that runs out of cycles loses its snapshots with its code', async () => {
+    const local = localOnly(ic);
+    if (local === undefined) return; // PocketIC's storage price depends on its subnet configuration
+    const target = await probe([controller], 200_000_000_000n);
+    const func = methods.get('take_canister_snapshot') as IDL.FuncClass;
+    const arg = { canister_id: target.canisterId, replace_snapshot: [], uninstall_code: [], sender_canister_version: [] };
+    await ic.updateCall({
+        canisterId: management,
+        method: 'take_canister_snapshot',
+        arg: new Uint8Array(IDL.encode(func.argTypes, [arg])),
+        sender: controller
+    });
+    const listing = () =>
+        ic.updateCall({
+            canisterId: management,
+            method: 'list_canister_snapshots',
+            arg: new Uint8Array(
+                IDL.encode((methods.get('list_canister_snapshots') as IDL.FuncClass).argTypes, [
+                    { canister_id: target.canisterId }
+                ])
+            ),
+            sender: controller
+        });
+    expect(IDL.decode((methods.get('list_canister_snapshots') as IDL.FuncClass).retTypes, await listing())[0]).toHaveLength(1);
+    await ic.advanceTime(10 * 365 * 24 * 3_600_000);
+    expect(await ic.getCyclesBalance(target.canisterId)).toBe(0n);
+    expect(IDL.decode((methods.get('list_canister_snapshots') as IDL.FuncClass).retTypes, await listing())[0]).toEqual([]);
 });
 
 it('an empty canister has nothing to snapshot; uninstall_code empties it after the snapshot, which loads back', async () => {
