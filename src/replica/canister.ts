@@ -9,7 +9,7 @@ import { Principal } from '@dfinity/principal';
 import type { EnvironmentVariable, Visibility } from '../shared/management';
 import { CYCLE_PRICES, DEFAULT_SETTINGS, GIB, instructionLimitMessage } from './costs';
 import { CanisterTrap } from './errors';
-import { HeapShadow, StableMemory } from './memory';
+import { HeapShadow, type StableCopy, StableMemory } from './memory';
 import type { MessageContext } from './message';
 import { systemApi, type SystemApiHost } from './system-api';
 import { BITMAP_WASM_PAGES, COUNTER_EXPORT, type Instrumented, TABLE_EXPORT, WASM_PAGE } from './wasm/instrument';
@@ -19,6 +19,8 @@ export type CanisterStatus = 'running' | 'stopping' | 'stopped';
 /** A compiled, instrumented module, shared by every canister that runs the same wasm. */
 export type LoadedModule = {
     readonly hash: Uint8Array;
+    /** Bytes of the wasm as installed (unzipped, before instrumentation). */
+    readonly size: number;
     readonly instrumented: Instrumented;
     readonly compiled: WebAssembly.Module;
     /** The export names `canister_query <name>` and so on, for routing calls. */
@@ -64,6 +66,30 @@ export type CanisterSnapshot = {
     readonly stable: () => void;
 };
 
+/**
+ * What a canister snapshot holds (interface specification, "IC method take_canister_snapshot"): the module,
+ * the heap and the mutable globals, stable memory, certified data, the global timer and the chunk store.
+ */
+export type SnapshotContent = {
+    readonly module: LoadedModule;
+    /** The whole linear memory as it was between messages (the local IC's clear bitmap included). */
+    readonly heap: Uint8Array;
+    readonly globals: readonly unknown[];
+    readonly stable: StableCopy;
+    readonly certifiedData: Uint8Array;
+    readonly globalTimer: bigint;
+    readonly chunkStore: ReadonlyMap<string, Uint8Array>;
+};
+
+/** A snapshot as the management canister lists it. */
+export type StoredSnapshot = {
+    readonly id: Uint8Array;
+    readonly takenAtNs: bigint;
+    /** Bytes it adds to the canister's memory (what `total_size` reports and storage is charged for). */
+    readonly size: bigint;
+    readonly content: SnapshotContent;
+};
+
 type Instance = {
     readonly exports: WebAssembly.Exports;
     readonly memory: WebAssembly.Memory;
@@ -95,9 +121,15 @@ export class Canister implements SystemApiHost {
     module: LoadedModule | undefined;
     readonly stable = new StableMemory();
     readonly chunkStore = new Map<string, Uint8Array>();
+    /** Where `canister_on_low_wasm_memory` stands (the specification's three states of the hook). */
+    lowMemoryHook: 'condition_not_satisfied' | 'ready' | 'executed' = 'condition_not_satisfied';
+    /** Snapshots by the hex of their id, oldest first. */
+    readonly snapshots = new Map<string, StoredSnapshot>();
+    /** Snapshots taken so far: the local part of the next snapshot's id. */
+    snapshotsTaken = 0n;
     readonly logs: CanisterLogRecord[] = [];
     lastInstructions = 0n;
-    /** Instructions of every message this canister has run (installs, updates, callbacks, timers; not queries). */
+    /** Instructions of every replicated message this canister has run (installs, updates, callbacks, timers, queries called as updates). */
     totalInstructions = 0n;
     /** Storage owed but not yet charged, in cycles × GiB × 1e9 (whole cycles are charged as they accrue). */
     private storageOwed = 0n;
@@ -164,6 +196,42 @@ export class Canister implements SystemApiHost {
         this.certifiedData = new Uint8Array();
     }
 
+    /** A copy of what a snapshot keeps; undefined for an empty canister (it has nothing to keep). Between messages only. */
+    snapshotContent(): SnapshotContent | undefined {
+        const instance = this.instance;
+        if (instance === undefined || this.module === undefined) return undefined;
+        return {
+            module: this.module,
+            heap: instance.shadow.heap.get().slice(),
+            globals: instance.globals.map((g) => g.value as unknown),
+            stable: this.stable.copy(),
+            certifiedData: this.certifiedData,
+            globalTimer: this.globalTimer,
+            chunkStore: new Map(this.chunkStore)
+        };
+    }
+
+    /** Puts a snapshot's content back: a fresh instance of its module, with its heap, globals and the rest. */
+    loadSnapshotContent(content: SnapshotContent): void {
+        this.instantiate(content.module);
+        const instance = this.instance as Instance;
+        instance.shadow.adopt(instance.memory, content.heap);
+        instance.globals.forEach((g, i) => (g.value = content.globals[i]));
+        this.stable.load(content.stable);
+        this.certifiedData = content.certifiedData;
+        this.globalTimer = content.globalTimer;
+        this.chunkStore.clear();
+        for (const [hash, chunk] of content.chunkStore) this.chunkStore.set(hash, chunk);
+    }
+
+    /** Bytes a snapshot of the canister as it is now would take (heap without the bitmap, stable memory, module, ...). */
+    snapshotSize(content: SnapshotContent): bigint {
+        const heap = content.heap.length - BITMAP_WASM_PAGES * WASM_PAGE;
+        const stable = content.stable.size * WASM_PAGE;
+        const chunks = [...content.chunkStore.values()].reduce((n, c) => n + c.length, 0);
+        return BigInt(heap + stable + content.module.size + content.certifiedData.length + chunks + 8 * content.globals.length);
+    }
+
     hasExport(name: string): boolean {
         return this.module?.exports.has(name) ?? false;
     }
@@ -226,7 +294,7 @@ export class Canister implements SystemApiHost {
         const left = instance.counter.value as bigint;
         const instructions = message.instructionLimit - (left < 0n ? 0n : left);
         this.lastInstructions = instructions;
-        if (rollback !== 'always') this.totalInstructions += instructions;
+        if (message.replicated) this.totalInstructions += instructions; // what the canister pays for
         if (message.callContext !== undefined) message.callContext.instructions += instructions;
         this.message = NO_MESSAGE;
         if (trap !== undefined || rollback === 'always') {
@@ -334,10 +402,21 @@ export class Canister implements SystemApiHost {
 
     // --- accounting ---
 
-    /** Bytes of memory the canister uses: its heap (without the local IC's bitmap) and its stable memory. */
+    /** Bytes of memory the canister uses: its heap (without the local IC's bitmap), its stable memory and its snapshots. */
     memorySize(): bigint {
-        const heap = this.instance === undefined ? 0 : this.instance.memory.buffer.byteLength - BITMAP_WASM_PAGES * WASM_PAGE;
-        return BigInt(heap + this.stable.sizeInPages * WASM_PAGE);
+        return this.wasmMemorySize() + BigInt(this.stable.sizeInPages * WASM_PAGE) + this.snapshotsSize();
+    }
+
+    /** Bytes of the canister's Wasm memory (its heap, without the local IC's bitmap). */
+    wasmMemorySize(): bigint {
+        return this.instance === undefined ? 0n : BigInt(this.instance.memory.buffer.byteLength - BITMAP_WASM_PAGES * WASM_PAGE);
+    }
+
+    /** Bytes the canister's snapshots take. */
+    snapshotsSize(): bigint {
+        let total = 0n;
+        for (const snapshot of this.snapshots.values()) total += snapshot.size;
+        return total;
     }
 
     /**

@@ -14,7 +14,7 @@ import { Principal } from '@dfinity/principal';
 
 import { checkArgs } from '../shared/candid';
 import { type Actor, type ActorInterface, createActor, type InterfaceFactory } from './actor';
-import { Canister, type CanisterLogRecord } from './canister';
+import { Canister, type CanisterLogRecord, type SnapshotContent } from './canister';
 import { certifiedDataTree, type HashTree, SubnetKey } from './certification';
 import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES, INSTRUCTION_LIMITS } from './costs';
 import { CallRejectedError, RejectCode } from './errors';
@@ -26,9 +26,10 @@ import {
     type ManagementMethod,
     wasmBytes
 } from './management/handlers';
-import { managementService, settingsArg } from '../shared/management';
-import { CallContext, type CallResponse, type EntryKind, newMessage, type OutgoingCall } from './message';
+import { type InstallModeArg, managementService, settingsArg } from '../shared/management';
+import { CallContext, type CallResponse, type EntryKind, newMessage, type OutgoingCall, type Reject } from './message';
 import { loadModule } from './modules';
+import { providedSystemApi } from './system-api';
 
 export const MANAGEMENT_CANISTER_ID = Principal.fromText('aaaaa-aa');
 
@@ -53,6 +54,7 @@ export type CreateCanisterOptions = {
     memoryAllocation?: bigint;
     reservedCyclesLimit?: bigint;
     wasmMemoryLimit?: bigint;
+    wasmMemoryThreshold?: bigint;
     targetCanisterId?: Principal;
 };
 export type InstallCodeOptions = { canisterId: Principal; wasm: Uint8Array | string; arg?: Uint8Array; sender?: Principal };
@@ -62,6 +64,9 @@ export type UpgradeCanisterOptions = InstallCodeOptions & {
         wasm_memory_persistence?: [] | [{ keep: null } | { replace: null }];
     };
 };
+/** The flags of install_code's `upgrade` mode, as the management canister takes them. */
+type UpgradeFlags = NonNullable<Extract<InstallModeArg, { upgrade: unknown }>['upgrade'][0]>;
+
 export type SetupCanisterOptions = CreateCanisterOptions & {
     idlFactory: InterfaceFactory;
     wasm: Uint8Array | string;
@@ -112,7 +117,8 @@ export class LocalIc {
             createCanister: (o) => this.newCanister(o.controllers, o.cycles, o.specifiedId),
             deleteCanister: (id) => this.canisters.delete(keyOf(id)),
             installCode: (request) => this.install(request),
-            randomBytes: () => this.randomBytes()
+            randomBytes: () => this.randomBytes(),
+            time: () => this.nowNs
         });
     }
 
@@ -139,15 +145,18 @@ export class LocalIc {
     }
 
     async installCode({ canisterId, wasm, arg, sender }: InstallCodeOptions): Promise<void> {
-        this.installVia('install', canisterId, wasm, arg, sender, false);
+        this.installVia('install', canisterId, wasm, arg, sender);
     }
 
     async reinstallCode({ canisterId, wasm, arg, sender }: InstallCodeOptions): Promise<void> {
-        this.installVia('reinstall', canisterId, wasm, arg, sender, false);
+        this.installVia('reinstall', canisterId, wasm, arg, sender);
     }
 
     async upgradeCanister({ canisterId, wasm, arg, sender, upgradeModeOptions }: UpgradeCanisterOptions): Promise<void> {
-        this.installVia('upgrade', canisterId, wasm, arg, sender, upgradeModeOptions?.skip_pre_upgrade[0] ?? false);
+        this.installVia('upgrade', canisterId, wasm, arg, sender, {
+            skip_pre_upgrade: upgradeModeOptions?.skip_pre_upgrade ?? [],
+            wasm_memory_persistence: upgradeModeOptions?.wasm_memory_persistence ?? []
+        });
     }
 
     async setupCanister<T extends ActorInterface<T>>(options: SetupCanisterOptions): Promise<CanisterFixture<T>> {
@@ -241,38 +250,187 @@ export class LocalIc {
     async tick(times = 1): Promise<void> {
         for (let i = 0; i < times; i++) {
             this.moveTimeTo(this.nowNs + 1n); // each round takes time, as on the IC (1 ns, as PocketIC)
-            for (const canister of this.canisters.values()) this.fireTimer(canister);
+            for (const canister of this.canisters.values()) {
+                this.runHeartbeat(canister);
+                this.fireTimer(canister);
+                this.runLowMemoryHook(canister);
+            }
             this.drainQueue();
         }
     }
 
     // --- calls ---
 
-    /** A query call; the canister's state is left as it was. Resolves with the reply, rejects with a CallRejectedError. */
+    /**
+     * A query call: a `canister_query` or `canister_composite_query` method, run non-replicated; the canister's
+     * state is left as it was. Resolves with the reply, rejects with a CallRejectedError.
+     */
     async queryCall({ canisterId, method, arg = EMPTY_ARGS, sender = Principal.anonymous() }: CallOptions): Promise<Uint8Array> {
         if (isManagementCanister(canisterId)) return this.managementRaw(sender, method, arg, 0n);
-        const canister = this.callable(canisterId, method, ['query', 'update']);
-        const exportName = canister.hasExport(`canister_query ${method}`)
-            ? `canister_query ${method}`
-            : `canister_update ${method}`;
+        const { canister, exported } = this.callable(canisterId, method, 'query');
+        // a query call reaches query and composite query methods only (interface specification, "Nomenclature")
+        if (exported === 'update') throw noMethod(canister, 'query', method);
+        const caller = sender.toUint8Array();
+        const certificate = this.certificateOf(canister);
+        const response =
+            exported === 'composite_query'
+                ? this.compositeQuery(canister, method, arg, caller, new Set(), certificate)
+                : this.plainQuery(canister, method, arg, caller, certificate);
+        return unwrap(response, canister);
+    }
+
+    /** A query method run non-replicated, all its changes undone; its answer (none if it gave none). */
+    private plainQuery(
+        canister: Canister,
+        method: string,
+        arg: Uint8Array,
+        caller: Uint8Array,
+        certificate?: () => Uint8Array
+    ): CallResponse | undefined {
         let response: CallResponse | undefined;
-        const context = new CallContext(sender.toUint8Array(), method, 0n, (r) => (response = r));
-        let certificate: Uint8Array | undefined;
+        const context = new CallContext(caller, method, 0n, (r) => (response = r));
         const message = newMessage({
             kind: 'query',
             methodName: method,
-            caller: sender.toUint8Array(),
+            caller,
             arg,
             callContext: context,
             instructionLimit: INSTRUCTION_LIMITS.query,
             replicated: false,
-            certificate: () =>
-                (certificate ??= this.subnetKey.certify(certifiedDataTree(canister.selfId, canister.certifiedData, this.nowNs)))
+            certificate
         });
-        const outcome = canister.run(message, (exports) => (exports[exportName] as () => void)(), 'always');
-        if (outcome.trap !== undefined) throw trapReject(canister, outcome.trap.reason, outcome.trap.errorCode);
+        const entry = exportName('query', method);
+        const outcome = canister.run(message, (exports) => (exports[entry] as () => void)(), 'always');
+        if (outcome.trap !== undefined) return { reject: trapRejectBody(canister, outcome.trap.reason, outcome.trap.errorCode) };
         if (message.response !== undefined) answer(context, message.response);
-        return unwrap(response, canister);
+        return response;
+    }
+
+    /**
+     * A composite query method, with the query calls it makes (interface specification, "Nomenclature": to
+     * query and composite query methods, on the same subnet). Its messages (the method, then each callback)
+     * keep their changes from one to the next, as the IC keeps them for the length of the query; at the end
+     * the canister is put back as it was. Calls run depth first, each to completion before its callback; a
+     * canister already on the path is refused as a loop, as the replica refuses it (IC0517).
+     */
+    private compositeQuery(
+        canister: Canister,
+        method: string,
+        arg: Uint8Array,
+        caller: Uint8Array,
+        path: Set<string>,
+        certificate?: () => Uint8Array
+    ): CallResponse | undefined {
+        const before = canister.snapshotContent() as SnapshotContent; // callable() found its module
+        const cycles = canister.cycles;
+        let response: CallResponse | undefined;
+        const context = new CallContext(caller, method, 0n, (r) => (response = r));
+        const entry = exportName('composite_query', method);
+        const message = newMessage({
+            kind: 'composite_query',
+            methodName: method,
+            caller,
+            arg,
+            callContext: context,
+            instructionLimit: INSTRUCTION_LIMITS.query,
+            replicated: false,
+            certificate
+        });
+        path.add(keyOf(canister.id));
+        try {
+            this.runComposite(canister, message, (exports) => (exports[entry] as () => void)(), path);
+        } finally {
+            path.delete(keyOf(canister.id));
+            canister.loadSnapshotContent(before);
+            canister.cycles = cycles;
+        }
+        return response;
+    }
+
+    /** Runs one message of a composite query, then each call it made and that call's callback; false if it trapped. */
+    private runComposite(
+        canister: Canister,
+        message: ReturnType<typeof newMessage>,
+        invoke: (e: WebAssembly.Exports, t: WebAssembly.Table | undefined) => void,
+        path: Set<string>
+    ): boolean {
+        const context = message.callContext as CallContext;
+        const outcome = canister.run(message, invoke);
+        if (outcome.trap !== undefined) {
+            if (context.response === undefined && message.kind !== 'cleanup') {
+                answer(context, { reject: trapRejectBody(canister, outcome.trap.reason, outcome.trap.errorCode) });
+            }
+            return false;
+        }
+        if (message.response !== undefined) answer(context, message.response);
+        for (const call of message.performed) {
+            const result = this.compositeCallee(canister, call, path);
+            const isReply = 'reply' in result;
+            const callback = isReply ? call.reply : call.reject;
+            const next = newMessage({
+                kind: isReply ? 'composite_reply_callback' : 'composite_reject_callback',
+                methodName: context.methodName,
+                caller: context.caller,
+                arg: isReply ? result.reply : new Uint8Array(),
+                callContext: context,
+                reject: isReply ? undefined : result.reject,
+                instructionLimit: INSTRUCTION_LIMITS.query,
+                replicated: false
+            });
+            const ok = this.runComposite(canister, next, (_, table) => callTable(table, callback.fn, callback.env), path);
+            if (!ok && call.cleanup !== undefined) {
+                const cleanup = call.cleanup;
+                const cleanupMessage = newMessage({
+                    kind: 'cleanup',
+                    methodName: context.methodName,
+                    caller: context.caller,
+                    arg: new Uint8Array(),
+                    callContext: context,
+                    instructionLimit: INSTRUCTION_LIMITS.query,
+                    replicated: false
+                });
+                this.runComposite(canister, cleanupMessage, (_, table) => callTable(table, cleanup.fn, cleanup.env), path);
+            }
+        }
+        return true;
+    }
+
+    /** What a composite query's call answers: the callee's query or composite query, or the IC's reject. */
+    private compositeCallee(from: Canister, call: OutgoingCall, path: Set<string>): CallResponse {
+        const calleeId = Principal.fromUint8Array(call.callee);
+        try {
+            if (isManagementCanister(calleeId)) {
+                throw new CallRejectedError(
+                    RejectCode.DestinationInvalid,
+                    `Management canister has no query method '${call.method}' a composite query can call`,
+                    'IC0536'
+                );
+            }
+            if (path.has(keyOf(calleeId))) {
+                throw new CallRejectedError(
+                    RejectCode.CanisterError,
+                    'Loop detected.  MVP version of composite queries does not allow loops in the call graph.',
+                    'IC0517'
+                );
+            }
+            const { canister, exported } = this.callable(calleeId, call.method, 'query');
+            if (exported === 'update') throw noMethod(canister, 'query', call.method);
+            const arg = concat(call.arg);
+            const response =
+                exported === 'composite_query'
+                    ? this.compositeQuery(canister, call.method, arg, from.selfId, path)
+                    : this.plainQuery(canister, call.method, arg, from.selfId);
+            return response ?? { reject: noResponse(canister) };
+        } catch (error) {
+            return { reject: rejectOf(error) };
+        }
+    }
+
+    /** The data certificate a query call from ingress can read, signed when the canister first asks for it. */
+    private certificateOf(canister: Canister): () => Uint8Array {
+        let certificate: Uint8Array | undefined;
+        return () =>
+            (certificate ??= this.subnetKey.certify(certifiedDataTree(canister.selfId, canister.certifiedData, this.nowNs)));
     }
 
     /** An ingress update call, run to completion (with the calls it makes). */
@@ -297,8 +455,9 @@ export class LocalIc {
             }
         }
         let canister: Canister;
+        let exported: MethodKind;
         try {
-            canister = this.callable(canisterId, method, ['update']);
+            ({ canister, exported } = this.callable(canisterId, method, 'update'));
             this.inspect(canister, method, arg, sender);
             this.chargeIngress(canister, method, arg);
         } catch (error) {
@@ -307,7 +466,7 @@ export class LocalIc {
         }
         let response: CallResponse | undefined;
         const context = new CallContext(sender.toUint8Array(), method, 0n, (r) => (response = r));
-        this.executeUpdate(canister, context, method, arg);
+        this.executeCall(canister, exported, context, method, arg);
         this.drainQueue();
         if (response === undefined && this.queue.length > 0) {
             throw new Error(
@@ -390,10 +549,14 @@ export class LocalIc {
         this.nowNs = ns;
         if (elapsed <= 0n) return;
         for (const canister of this.canisters.values()) {
-            // out of cycles: the IC uninstalls the code and clears the canister's memories
-            if (!canister.chargeStorage(elapsed) && canister.hasModule) {
-                canister.uninstall();
-                canister.stable.clear();
+            // out of cycles: the IC uninstalls the code and clears the canister's memories, and its snapshots go
+            // too (interface specification, "IC method delete_canister_snapshot")
+            if (!canister.chargeStorage(elapsed)) {
+                canister.snapshots.clear();
+                if (canister.hasModule) {
+                    canister.uninstall();
+                    canister.stable.clear();
+                }
             }
         }
     }
@@ -423,8 +586,8 @@ export class LocalIc {
         return canister;
     }
 
-    /** The canister, if it can take a call to `method` of one of the kinds; otherwise the IC's reject. */
-    private callable(id: Principal, method: string, kinds: readonly ('query' | 'update')[]): Canister {
+    /** The canister and how it exports `method`, if it can take a call now; otherwise the IC's reject. */
+    private callable(id: Principal, method: string, asked: 'query' | 'update'): { canister: Canister; exported: MethodKind } {
         const canister = this.canister(id);
         if (canister.status !== 'running') {
             throw new CallRejectedError(RejectCode.CanisterError, `Canister ${id.toText()} is ${canister.status}`, 'IC0508');
@@ -432,14 +595,9 @@ export class LocalIc {
         if (!canister.hasModule) {
             throw new CallRejectedError(RejectCode.DestinationInvalid, `Canister ${id.toText()} has no wasm module`, 'IC0537');
         }
-        if (!kinds.some((kind) => canister.hasExport(`canister_${kind} ${method}`))) {
-            throw new CallRejectedError(
-                RejectCode.DestinationInvalid,
-                `Canister ${id.toText()} has no ${kinds.includes('update') && kinds.length === 1 ? 'update' : 'query'} method '${method}'`,
-                'IC0536'
-            );
-        }
-        return canister;
+        const exported = METHOD_KINDS.find((kind) => canister.hasExport(exportName(kind, method)));
+        if (exported === undefined) throw noMethod(canister, asked, method);
+        return { canister, exported };
     }
 
     /** canister_inspect_message: runs for ingress updates only, on one replica; it leaves no trace. */
@@ -482,10 +640,26 @@ export class LocalIc {
         }
     }
 
-    /** Runs an update (ingress or inter-canister) in a call context, and applies its effects. */
-    private executeUpdate(canister: Canister, context: CallContext, method: string, arg: Uint8Array): void {
+    /**
+     * Runs a call (ingress or inter-canister) to a method in replicated mode, in a call context. An update
+     * method keeps its effects. A query method runs as the specification's `query_as_update` ("Message
+     * execution"): paid and limited as an update, its reply kept, everything else it did discarded (the system
+     * API traps its calls, timers and certified data). A composite query cannot run replicated at all: the
+     * call is rejected as the replica rejects it (`execution/replicated_query.rs`, IC0527).
+     */
+    private executeCall(canister: Canister, exported: MethodKind, context: CallContext, method: string, arg: Uint8Array): void {
+        if (exported === 'composite_query') {
+            answer(context, {
+                reject: {
+                    code: RejectCode.CanisterError,
+                    message: 'Composite query cannot be called in replicated mode',
+                    errorCode: 'IC0527'
+                }
+            });
+            return;
+        }
         const message = newMessage({
-            kind: 'update',
+            kind: exported === 'update' ? 'update' : 'replicated_query',
             methodName: method,
             caller: context.caller,
             arg,
@@ -493,25 +667,36 @@ export class LocalIc {
             instructionLimit: INSTRUCTION_LIMITS.update,
             replicated: true
         });
-        this.execute(canister, message, (exports) => (exports[`canister_update ${method}`] as () => void)());
+        const entry = exportName(exported, method);
+        this.execute(
+            canister,
+            message,
+            (exports) => (exports[entry] as () => void)(),
+            exported === 'update' ? 'on-trap' : 'always'
+        );
     }
 
     /** Executes a replicated message, pays for it, and applies its response and calls (or the trap). */
     private execute(
         canister: Canister,
         message: ReturnType<typeof newMessage>,
-        invoke: (e: WebAssembly.Exports, t: WebAssembly.Table | undefined) => void
+        invoke: (e: WebAssembly.Exports, t: WebAssembly.Table | undefined) => void,
+        rollback: 'on-trap' | 'always' = 'on-trap'
     ): boolean {
-        const outcome = canister.run(message, invoke);
+        const outcome = canister.run(message, invoke, rollback);
         canister.cycles -= executionCost(outcome.instructions);
         const context = message.callContext;
         if (outcome.trap !== undefined) {
-            if (context !== undefined && context.response === undefined && message.kind === 'update') {
-                answer(context, { reject: trapRejectBody(canister, outcome.trap.reason) });
+            const answersItself = message.kind === 'update' || message.kind === 'replicated_query';
+            if (context !== undefined && context.response === undefined && answersItself) {
+                answer(context, { reject: trapRejectBody(canister, outcome.trap.reason, outcome.trap.errorCode) });
             }
             this.settleIfAbandoned(canister, context);
             return false;
         }
+        // a message that keeps its changes moves the canister's version on (interface specification, "Canister
+        // version"); a query run as an update keeps none, and its version stays (`query_as_update`)
+        if (rollback === 'on-trap' && message.kind !== 'cleanup') canister.version += 1n;
         for (const call of message.performed) {
             canister.cycles -= canister.costCall(BigInt(call.method.length), BigInt(call.arg.reduce((n, a) => n + a.length, 0)));
             if (context !== undefined) context.pendingCalls++;
@@ -558,15 +743,16 @@ export class LocalIc {
             return;
         }
         let target: Canister;
+        let exported: MethodKind;
         try {
-            target = this.callable(callee, call.method, ['update']);
+            ({ canister: target, exported } = this.callable(callee, call.method, 'update'));
             this.requireCycles(target, executionCost(INSTRUCTION_LIMITS.update));
         } catch (error) {
             respond({ reject: rejectOf(error) }, call.cycles);
             return;
         }
         const calleeContext = new CallContext(from.selfId, call.method, call.cycles, respond);
-        this.executeUpdate(target, calleeContext, call.method, arg);
+        this.executeCall(target, exported, calleeContext, call.method, arg);
     }
 
     private deliverResponse({ to, context, call, response, refund }: Extract<Delivery, { kind: 'response' }>): void {
@@ -602,22 +788,62 @@ export class LocalIc {
         this.settleIfAbandoned(to, context);
     }
 
+    /** Runs the canister's heartbeat: the IC schedules `canister_heartbeat` in every round (PocketIC: every tick). */
+    private runHeartbeat(canister: Canister): void {
+        if (canister.hasExport('canister_heartbeat')) this.runSystemTask(canister, 'heartbeat', 'canister_heartbeat');
+    }
+
+    /**
+     * Runs `canister_on_low_wasm_memory` once each time the memory left under `wasm_memory_limit` falls below
+     * `wasm_memory_threshold` (interface specification, "On Low Wasm Memory"). The condition is read at the
+     * start of each round, so the hook runs in the round after the message or settings change that met it.
+     */
+    private runLowMemoryHook(canister: Canister): void {
+        if (!canister.hasExport('canister_on_low_wasm_memory')) return;
+        const { wasmMemoryLimit: limit, wasmMemoryThreshold: threshold } = canister.settings;
+        const low = limit > 0n && limit - canister.wasmMemorySize() < threshold;
+        if (!low) canister.lowMemoryHook = 'condition_not_satisfied';
+        else if (canister.lowMemoryHook === 'condition_not_satisfied') canister.lowMemoryHook = 'ready';
+        if (canister.lowMemoryHook !== 'ready') return;
+        this.runSystemTask(canister, 'low_memory', 'canister_on_low_wasm_memory', () => (canister.lowMemoryHook = 'executed'));
+    }
+
     /** Fires the canister's global timer if it is due. */
     private fireTimer(canister: Canister): void {
-        if (canister.globalTimer === 0n || canister.globalTimer > this.nowNs) return;
-        if (canister.status !== 'running' || !canister.hasExport('canister_global_timer')) return;
-        canister.globalTimer = 0n; // a timer fires once; the canister sets it again if it wants
-        const context = new CallContext(canister.selfId, '<timer>', 0n, () => undefined, false);
+        if (canister.globalTimer === 0n || canister.globalTimer > this.nowNs || !canister.hasExport('canister_global_timer'))
+            return;
+        this.runSystemTask(canister, 'timer', 'canister_global_timer', () => (canister.globalTimer = 0n));
+    }
+
+    /**
+     * Runs a system task (interface specification, "Heartbeat", "Global timer", "On Low Wasm Memory"): only in a running canister
+     * that can pay for it above its freezing threshold (a frozen canister runs none), with the management
+     * canister as its caller ("Method arguments"); nobody awaits an answer, but it may make calls. `starting`
+     * runs just before the task, once it is certain to run (a timer is deactivated when it is scheduled).
+     * Returns whether it ran.
+     */
+    private runSystemTask(
+        canister: Canister,
+        kind: 'heartbeat' | 'timer' | 'low_memory',
+        entry: string,
+        starting?: () => void
+    ): boolean {
+        if (canister.status !== 'running') return false;
+        if (canister.cycles - canister.freezingReserve() < executionCost(INSTRUCTION_LIMITS.update)) return false;
+        starting?.();
+        const caller = MANAGEMENT_CANISTER_ID.toUint8Array();
+        const context = new CallContext(caller, `<${kind}>`, 0n, () => undefined, false);
         const message = newMessage({
-            kind: 'timer',
-            methodName: '<timer>',
-            caller: canister.selfId,
+            kind,
+            methodName: `<${kind}>`,
+            caller,
             arg: new Uint8Array(),
             callContext: context,
             instructionLimit: INSTRUCTION_LIMITS.update,
             replicated: true
         });
-        this.execute(canister, message, (exports) => (exports['canister_global_timer'] as () => void)());
+        this.execute(canister, message, (exports) => (exports[entry] as () => void)());
+        return true;
     }
 
     private installVia(
@@ -626,13 +852,13 @@ export class LocalIc {
         wasm: Uint8Array | string,
         arg: Uint8Array | undefined,
         sender: Principal | undefined,
-        skipPreUpgrade: boolean
+        upgradeOptions?: UpgradeFlags
     ): void {
         const bytes = typeof wasm === 'string' ? new Uint8Array(readFileSync(wasm)) : wasm;
         this.callManagement(sender ?? Principal.anonymous(), 'install_code', 0n, {
             mode:
                 mode === 'upgrade'
-                    ? { upgrade: [{ skip_pre_upgrade: [skipPreUpgrade], wasm_memory_persistence: [] }] }
+                    ? { upgrade: [upgradeOptions ?? { skip_pre_upgrade: [], wasm_memory_persistence: [] }] }
                     : ({ [mode]: null } as { install: null }),
             canister_id: canisterId,
             wasm_module: bytes,
@@ -654,6 +880,20 @@ export class LocalIc {
             );
         }
         const module = loadModule(wasmBytes(wasm));
+        const missing = WebAssembly.Module.imports(module.compiled).filter(
+            (i) => i.kind === 'function' && (i.module !== 'ic0' || !providedSystemApi().has(i.name))
+        );
+        if (missing.length > 0) {
+            // the replica refuses imports it does not know (IC0505); those it knows but the local IC lacks are
+            // refused the same way, named, so a canister never fails differently later
+            throw new CallRejectedError(
+                RejectCode.CanisterError,
+                `Canister ${canister.id.toText()}: Wasm module has an invalid import section: it imports ${missing
+                    .map((i) => `'${i.name}' from '${i.module}'`)
+                    .join(', ')}, which the local IC does not provide (docs/local-ic.md).`,
+                'IC0505'
+            );
+        }
         const before = canister.snapshot();
         let budget = INSTRUCTION_LIMITS.install;
         const hook = (kind: EntryKind, entry: string, rollback: 'on-trap' | 'heap') => {
@@ -677,10 +917,11 @@ export class LocalIc {
             canister.instantiate(module);
             canister.certifiedData = new Uint8Array();
             canister.globalTimer = 0n;
+            // pre_upgrade sees the old version, post_upgrade (and init) the new one ("Canister version")
+            canister.version += 1n;
             if (module.instrumented.hasStart) hook('start', 'canister_start', 'on-trap');
             if (mode === 'upgrade') hook('post_upgrade', 'canister_post_upgrade', 'on-trap');
             else hook('init', 'canister_init', 'on-trap');
-            canister.version += 1n;
         } catch (error) {
             canister.restore(before);
             throw error;
@@ -773,30 +1014,50 @@ function answer(context: CallContext, response: CallResponse): void {
     context.onResponse(response, refund);
 }
 
-function trapRejectBody(canister: Canister, reason: string): { code: RejectCode; message: string } {
-    return { code: RejectCode.CanisterError, message: `Error from Canister ${canister.id.toText()}: ${reason}` };
+function trapRejectBody(canister: Canister, reason: string, errorCode: string): Reject {
+    return { code: RejectCode.CanisterError, message: `Error from Canister ${canister.id.toText()}: ${reason}`, errorCode };
 }
 
 function trapReject(canister: Canister, reason: string, errorCode: string): CallRejectedError {
-    const { code, message } = trapRejectBody(canister, reason);
+    const { code, message } = trapRejectBody(canister, reason, errorCode);
     return new CallRejectedError(code, message, errorCode);
 }
 
-function rejectOf(error: unknown): { code: RejectCode; message: string } {
-    if (error instanceof CallRejectedError) return { code: error.rejectCode, message: error.rejectMessage };
+function rejectOf(error: unknown): Reject {
+    if (error instanceof CallRejectedError)
+        return { code: error.rejectCode, message: error.rejectMessage, errorCode: error.errorCode };
     throw error;
 }
 
 function unwrap(response: CallResponse | undefined, canister: Canister): Uint8Array {
-    if (response === undefined) {
-        throw new CallRejectedError(
-            RejectCode.CanisterError,
-            `Canister ${canister.id.toText()} did not produce a response`,
-            'IC0506'
-        );
-    }
-    if ('reply' in response) return response.reply;
-    throw new CallRejectedError(response.reject.code, response.reject.message);
+    const answered = response ?? { reject: noResponse(canister) };
+    if ('reply' in answered) return answered.reply;
+    throw new CallRejectedError(answered.reject.code, answered.reject.message, answered.reject.errorCode);
+}
+
+/** The reject of a call the callee never answered. */
+function noResponse(canister: Canister): Reject {
+    return {
+        code: RejectCode.CanisterError,
+        message: `Canister ${canister.id.toText()} did not produce a response`,
+        errorCode: 'IC0506'
+    };
+}
+
+/** How a canister exports a public method (interface specification, "Public methods"). */
+type MethodKind = 'update' | 'query' | 'composite_query';
+const METHOD_KINDS: readonly MethodKind[] = ['update', 'query', 'composite_query'];
+
+function exportName(kind: MethodKind, method: string): string {
+    return `canister_${kind} ${method}`;
+}
+
+function noMethod(canister: Canister, asked: 'query' | 'update', method: string): CallRejectedError {
+    return new CallRejectedError(
+        RejectCode.DestinationInvalid,
+        `Canister ${canister.id.toText()} has no ${asked} method '${method}'`,
+        'IC0536'
+    );
 }
 
 /** The management canister's id is the empty principal. */

@@ -39,6 +39,9 @@ export class HeapView {
     }
 }
 
+/** Stable memory as {@link StableMemory.copy} keeps it: its size in pages and its written pages (holes elsewhere). */
+export type StableCopy = { readonly size: number; readonly pages: readonly (Uint8Array | undefined)[] };
+
 export class HeapShadow {
     /** The heap this shadow follows. */
     readonly heap: HeapView;
@@ -64,6 +67,18 @@ export class HeapShadow {
         const heap = this.heap.get();
         const last = (address + length - 1) >>> PAGE_SHIFT;
         for (let page = address >>> PAGE_SHIFT; page <= last && page < BITMAP_BYTES; page++) heap[this.bitmapAddress + page] = 1;
+    }
+
+    /**
+     * Makes `bytes` the heap, growing `memory` (the one this shadow follows) to their size, and the shadow
+     * the same: for loading a canister snapshot, between messages. `bytes` is a heap of the same module as
+     * the snapshot took it, bitmap included (all clear between messages).
+     */
+    adopt(memory: WebAssembly.Memory, bytes: Uint8Array): void {
+        const missing = bytes.length - memory.buffer.byteLength;
+        if (missing > 0) memory.grow(Math.ceil(missing / WASM_PAGE));
+        this.heap.get().set(bytes);
+        this.shadow = this.heap.get().slice();
     }
 
     /** Keeps what the message wrote. */
@@ -279,13 +294,23 @@ export class StableMemory {
 
     /** A copy of the contents; calling the result puts them back (for a failed install or upgrade). */
     checkpoint(): () => void {
-        const pages = this.pages.map((p) => p?.slice());
-        const size = this.size;
-        return () => {
-            this.pages = pages;
-            this.size = size;
-            this.endJournal();
-        };
+        const saved = this.copy();
+        return () => this.load(saved);
+    }
+
+    /**
+     * A copy of the contents that nothing done to this memory afterwards changes (a canister snapshot keeps
+     * one). Pages never written stay holes: an Azle canister's stable memory is mostly reserved, not written.
+     */
+    copy(): StableCopy {
+        return { size: this.size, pages: this.pages.map((p) => p?.slice()) };
+    }
+
+    /** Replaces the contents with a copy's; the copy stays usable (a snapshot can be loaded again). */
+    load(copy: StableCopy): void {
+        this.pages = copy.pages.map((p) => p?.slice());
+        this.size = copy.size;
+        this.endJournal();
     }
 
     clear(): void {

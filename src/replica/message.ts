@@ -5,7 +5,12 @@
  */
 import type { RejectCode } from './errors';
 
-/** The kinds of entry points, as the interface specification names their contexts. */
+/**
+ * The kinds of entry points, as the interface specification names their contexts ("Overview of imports"):
+ * `query` is a `canister_query` method run non-replicated (a query call), `replicated_query` the same method
+ * run as an update (an update call or an inter-canister call to it), `composite_query` a
+ * `canister_composite_query` method, which only query calls reach.
+ */
 export type EntryKind =
     | 'start'
     | 'init'
@@ -13,14 +18,26 @@ export type EntryKind =
     | 'post_upgrade'
     | 'update'
     | 'query'
+    | 'replicated_query'
+    | 'composite_query'
     | 'inspect_message'
     | 'reply_callback'
     | 'reject_callback'
+    | 'composite_reply_callback'
+    | 'composite_reject_callback'
     | 'cleanup'
-    | 'timer';
+    | 'timer'
+    | 'heartbeat'
+    | 'low_memory';
+
+/**
+ * A reject as the caller sees it; `errorCode` is the replica's `IC0...` code, which an ingress caller also
+ * gets (a canister's reject callback sees only the code and the message).
+ */
+export type Reject = { code: RejectCode; message: string; errorCode?: string };
 
 /** The answer to a call: a reply's bytes, or a reject. */
-export type CallResponse = { reply: Uint8Array } | { reject: { code: RejectCode; message: string } };
+export type CallResponse = { reply: Uint8Array } | { reject: Reject };
 
 /**
  * A call context: created by an incoming update (or query), it is answered once, by the method itself or by a

@@ -52,6 +52,7 @@ export function loadModule(wasm: Uint8Array): LoadedModule {
     const compiled = compileWasm(instrumented.wasm);
     const module: LoadedModule = {
         hash,
+        size: wasm.length,
         instrumented,
         compiled,
         exports: new Set(WebAssembly.Module.exports(compiled).map((e) => e.name))

@@ -42,11 +42,55 @@ export interface SystemApiHost {
 const OVERHEAD = SYSTEM_API_OVERHEAD;
 const PAGE_BYTES = WASM_PAGE;
 const MAX_CERTIFIED_DATA = 32;
+/**
+ * The most a replicated message may put in a reply or an inter-canister call's argument: 2 MiB (interface
+ * specification, "Responding" and "Inter-canister method calls", which defer to the resource limits page;
+ * dfinity/ic `MAX_INTER_CANISTER_PAYLOAD_IN_BYTES`). Query calls are not held to it here (their replies travel
+ * to the client directly, under a limit the local IC does not model).
+ */
+export const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024;
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
 
-/** The contexts in which each restricted call is allowed (interface specification, "Overview of imports"). */
-const ANSWERING: readonly EntryKind[] = ['update', 'query', 'reply_callback', 'reject_callback'];
-const CALLING: readonly EntryKind[] = ['update', 'reply_callback', 'reject_callback', 'timer'];
+/**
+ * The contexts in which each restricted call is allowed (interface specification, "Overview of imports"). A
+ * query run as an update (`replicated_query`, RQ there) may answer but not call, certify or set the timer: the
+ * specification's `query_as_update` keeps none of its state, calls or certified data ("Message execution").
+ */
+const ANSWERING: readonly EntryKind[] = [
+    'update',
+    'query',
+    'replicated_query',
+    'composite_query',
+    'reply_callback',
+    'reject_callback',
+    'composite_reply_callback',
+    'composite_reject_callback'
+];
+/** Where a call's cycles can be seen and taken: the call's own method and the callbacks ("U RQ Rt Ry"). */
+const CYCLES_RECEIVING: readonly EntryKind[] = ['update', 'replicated_query', 'reply_callback', 'reject_callback'];
+const CALLING: readonly EntryKind[] = [
+    'update',
+    'composite_query',
+    'reply_callback',
+    'reject_callback',
+    'composite_reply_callback',
+    'composite_reject_callback',
+    'timer',
+    'heartbeat',
+    'low_memory'
+];
+const TIMER_SETTING: readonly EntryKind[] = [
+    'init',
+    'post_upgrade',
+    'pre_upgrade',
+    'update',
+    'reply_callback',
+    'reject_callback',
+    'cleanup',
+    'timer',
+    'heartbeat',
+    'low_memory'
+];
 const CERTIFYING: readonly EntryKind[] = [
     'init',
     'post_upgrade',
@@ -54,8 +98,31 @@ const CERTIFYING: readonly EntryKind[] = [
     'reply_callback',
     'reject_callback',
     'timer',
+    'heartbeat',
+    'low_memory',
     'pre_upgrade'
 ];
+
+/** How the replica names each context in a trap's message (dfinity/ic `ic_system_api::ApiType`). */
+const MODE_NAMES: Readonly<Record<EntryKind, string>> = {
+    start: 'start',
+    init: 'init',
+    pre_upgrade: 'pre upgrade',
+    post_upgrade: 'init',
+    update: 'update',
+    query: 'non replicated query',
+    replicated_query: 'replicated query',
+    composite_query: 'composite query',
+    inspect_message: 'inspect message',
+    reply_callback: 'reply callback',
+    reject_callback: 'reject callback',
+    composite_reply_callback: 'composite reply callback',
+    composite_reject_callback: 'composite reject callback',
+    cleanup: 'cleanup',
+    timer: 'global timer',
+    heartbeat: 'heartbeat',
+    low_memory: 'on low Wasm memory'
+};
 
 function u128(high: bigint, low: bigint): bigint {
     return (BigInt.asUintN(64, high) << 64n) | BigInt.asUintN(64, low);
@@ -71,13 +138,26 @@ function u128Bytes(value: bigint): Uint8Array {
     return out;
 }
 
+let provided: ReadonlySet<string> | undefined;
+
+/**
+ * The `ic0` functions the local IC provides. The specification lists more ("Overview of imports": for example
+ * `msg_deadline`, `subnet_self_*`, `canister_status`, `env_var_*`); a module that imports one of those is
+ * refused at install with a message naming it, rather than failing to link.
+ */
+export function providedSystemApi(): ReadonlySet<string> {
+    // the functions are closures over the host, which none of them touches until it is called
+    return (provided ??= new Set(Object.keys(systemApi(undefined as unknown as SystemApiHost))));
+}
+
 export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
     const trap = (message: string): never => {
         throw new CanisterTrap(message);
     };
     const charge = (name: string, bytes = 0) => host.charge((OVERHEAD[name] ?? 0) + bytes);
+    const notIn = (name: string): never => trap(`"ic0_${name}" cannot be executed in ${MODE_NAMES[host.message.kind]} mode`);
     const allowedIn = (name: string, kinds: readonly EntryKind[]) => {
-        if (!kinds.includes(host.message.kind)) trap(`"ic0_${name}" cannot be executed in ${host.message.kind} mode`);
+        if (!kinds.includes(host.message.kind)) notIn(name);
     };
     /** Heap bytes the canister passes, as a view: for a callee that copies them before the canister runs again. */
     const view = (name: string, src: number, size: number): Uint8Array => {
@@ -99,6 +179,13 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         host.writeHeap(dst, source.subarray(offset, offset + size));
     };
     const writeU128 = (dst: number, value: bigint) => host.writeHeap(dst, u128Bytes(value));
+    /** Traps when appending `size` bytes to `chunks` would pass the payload limit. */
+    const withinPayload = (name: string, what: string, chunks: readonly Uint8Array[], size: number) => {
+        const total = chunks.reduce((n, c) => n + c.length, size);
+        if (total > MAX_PAYLOAD_BYTES) {
+            trap(`ic0.${name}: the ${what} would be ${total} bytes, more than the IC's limit of ${MAX_PAYLOAD_BYTES} (2 MiB)`);
+        }
+    };
     /** Charges a stable memory read or write and checks its range; returns its length. */
     const stableAccess = (name: string, offset: bigint, size: bigint): number => {
         const n = Number(size);
@@ -112,7 +199,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
     };
     const callContext = (name: string) => {
         const context = host.message.callContext;
-        if (context === undefined) return trap(`"ic0_${name}" cannot be executed in ${host.message.kind} mode`);
+        if (context === undefined) return notIn(name);
         return context;
     };
     const answer = (name: string) => {
@@ -124,7 +211,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
     };
     const rejectInfo = (name: string) => {
         const reject = host.message.reject;
-        if (reject === undefined) return trap(`"ic0_${name}" cannot be executed in ${host.message.kind} mode`);
+        if (reject === undefined) return notIn(name);
         return reject;
     };
     const building = (name: string) => {
@@ -162,7 +249,9 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         msg_reply_data_append: (src: number, size: number) => {
             charge('msg_reply_data_append', size);
             answer('msg_reply_data_append');
-            host.message.replyChunks.push(read('msg_reply_data_append', src, size));
+            const chunks = host.message.replyChunks;
+            if (host.message.replicated) withinPayload('msg_reply_data_append', 'reply', chunks, size);
+            chunks.push(read('msg_reply_data_append', src, size));
         },
         msg_reply: () => {
             charge('msg_reply');
@@ -185,6 +274,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         },
         msg_cycles_available128: (dst: number) => {
             charge('msg_cycles_available128');
+            allowedIn('msg_cycles_available128', CYCLES_RECEIVING);
             writeU128(dst, host.message.callContext?.cyclesAvailable ?? 0n);
         },
         msg_cycles_refunded128: (dst: number) => {
@@ -193,6 +283,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         },
         msg_cycles_accept128: (maxHigh: bigint, maxLow: bigint, dst: number) => {
             charge('msg_cycles_accept128');
+            allowedIn('msg_cycles_accept128', CYCLES_RECEIVING);
             const context = host.message.callContext;
             const available = context?.cyclesAvailable ?? 0n;
             const wanted = u128(maxHigh, maxLow);
@@ -205,8 +296,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         },
         accept_message: () => {
             charge('accept_message');
-            if (host.message.kind !== 'inspect_message')
-                trap(`"ic0_accept_message" cannot be executed in ${host.message.kind} mode`);
+            if (host.message.kind !== 'inspect_message') notIn('accept_message');
             if (host.message.accepted) trap('ic0.accept_message: the message was already accepted');
             host.message.accepted = true;
         },
@@ -231,6 +321,7 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         time: () => (charge('time'), host.time()),
         global_timer_set: (timestamp: bigint) => {
             charge('global_timer_set');
+            allowedIn('global_timer_set', TIMER_SETTING);
             return host.setGlobalTimer(BigInt.asUintN(64, timestamp));
         },
         performance_counter: (type: number) => {
@@ -298,7 +389,9 @@ export function systemApi(host: SystemApiHost): WebAssembly.ModuleImports {
         },
         call_data_append: (src: number, size: number) => {
             charge('call_data_append', size);
-            building('call_data_append').arg.push(read('call_data_append', src, size));
+            const arg = building('call_data_append').arg;
+            withinPayload('call_data_append', 'argument', arg, size);
+            arg.push(read('call_data_append', src, size));
         },
         call_cycles_add128: (high: bigint, low: bigint) => {
             charge('call_cycles_add128');

@@ -104,6 +104,9 @@ export const CanisterStatusResult = c.named(
     })
 );
 
+const SnapshotId = c.named('snapshot_id', c.blob());
+export const Snapshot = c.named('snapshot', c.record({ id: SnapshotId, taken_at_timestamp: c.nat64(), total_size: c.nat64() }));
+
 /** The IC's limit on one uploaded chunk: 1 MiB. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 
@@ -189,7 +192,34 @@ export const managementService = defineService({
         canister_status: query([CanisterIdArgs('canister_status_args')], CanisterStatusResult),
         delete_canister: update([CanisterIdArgs('delete_canister_args')]),
         deposit_cycles: update([CanisterIdArgs('deposit_cycles_args')]),
-        raw_rand: update([], c.named('raw_rand_result', c.blob()))
+        raw_rand: update([], c.named('raw_rand_result', c.blob())),
+        take_canister_snapshot: update(
+            [
+                c.named(
+                    'take_canister_snapshot_args',
+                    c.record({
+                        canister_id: CanisterId,
+                        replace_snapshot: c.opt(SnapshotId),
+                        uninstall_code: c.opt(c.bool()),
+                        sender_canister_version: SenderCanisterVersion
+                    })
+                )
+            ],
+            c.named('take_canister_snapshot_result', Snapshot)
+        ),
+        load_canister_snapshot: update([
+            c.named(
+                'load_canister_snapshot_args',
+                c.record({ canister_id: CanisterId, snapshot_id: SnapshotId, sender_canister_version: SenderCanisterVersion })
+            )
+        ]),
+        list_canister_snapshots: update(
+            [CanisterIdArgs('list_canister_snapshots_args')],
+            c.named('list_canister_snapshots_result', c.vec(Snapshot))
+        ),
+        delete_canister_snapshot: update([
+            c.named('delete_canister_snapshot_args', c.record({ canister_id: CanisterId, snapshot_id: SnapshotId }))
+        ])
     }
 });
 
@@ -198,6 +228,7 @@ export type Visibility = z.infer<typeof Visibility>;
 export type EnvironmentVariable = z.infer<typeof EnvironmentVariable>;
 export type InstallModeArg = z.infer<typeof InstallMode>;
 export type CanisterStatusResultValue = z.infer<typeof CanisterStatusResult>;
+export type SnapshotValue = z.infer<typeof Snapshot>;
 
 /** The settings a caller may give, in the camel case of pic-js's options; what is absent stays as it is. */
 export type SettingsOptions = {
@@ -207,6 +238,7 @@ export type SettingsOptions = {
     readonly freezingThreshold?: bigint;
     readonly reservedCyclesLimit?: bigint;
     readonly wasmMemoryLimit?: bigint;
+    readonly wasmMemoryThreshold?: bigint;
 };
 
 /** The management canister's `canister_settings` for these options (every other field left unset). */
@@ -224,7 +256,7 @@ export function settingsArg(o: SettingsOptions): CanisterSettingsArg {
         status_visibility: [],
         minimum_incoming_canister_call_cycles: [],
         wasm_memory_limit: opt(o.wasmMemoryLimit),
-        wasm_memory_threshold: [],
+        wasm_memory_threshold: opt(o.wasmMemoryThreshold),
         environment_variables: []
     };
 }

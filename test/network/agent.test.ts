@@ -11,6 +11,7 @@ import {
     HttpAgent,
     IC_REQUEST_DOMAIN_SEPARATOR,
     lookupResultToBuffer,
+    polling,
     requestIdOf,
     type SignIdentity
 } from '@dfinity/agent';
@@ -185,6 +186,48 @@ describe('HttpAgent against the local network', () => {
             expect(await registry.heartbeat({ location: [] })).toEqual({ Ok: expect.anything() });
         }
         suite.registry.setIdentity(controller);
+    });
+});
+
+describe('query methods called as updates', () => {
+    /** The interface with `names` declared as update methods: an Actor then calls them with update calls. */
+    const asUpdates =
+        (factory: IDL.InterfaceFactory, names: readonly string[]): IDL.InterfaceFactory =>
+        ({ IDL: idl }) => {
+            const fields = factory({ IDL: idl })._fields.map(([name, func]) => {
+                const changed = names.includes(name) ? idl.Func(func.argTypes, func.retTypes, []) : func;
+                return [name, changed] as const;
+            });
+            return idl.Service(Object.fromEntries(fields));
+        };
+
+    it('an Actor calls the counter’s get and the registry’s get_device by update (v3), answered certified', async () => {
+        const agent = await agentFor(Ed25519KeyIdentity.generate());
+        const byQuery = await (await counterAs(Ed25519KeyIdentity.generate())).get();
+        const counter = Actor.createActor(asUpdates(counterService.idlFactory as never, ['get']), {
+            agent,
+            canisterId: counterId
+        }) as unknown as CounterActor;
+        expect(await counter.get()).toBe(byQuery);
+        const registry = Actor.createActor(asUpdates(registryService.idlFactory as never, ['get_device']), {
+            agent,
+            canisterId: suite.registryId
+        }) as unknown as { get_device(ref: { Id: Principal }): Promise<[] | [unknown]> };
+        expect(await registry.get_device({ Id: Ed25519KeyIdentity.generate().getPrincipal() })).toEqual([]);
+    });
+
+    it('the v2 call endpoint takes an update call to a query method; its reply is read from request_status', async () => {
+        const agent = await agentFor(Ed25519KeyIdentity.generate());
+        const byQuery = await (await counterAs(Ed25519KeyIdentity.generate())).get();
+        const { requestId, response } = await agent.call(counterId, {
+            methodName: 'get',
+            arg: new Uint8Array(IDL.encode([], [])),
+            effectiveCanisterId: counterId,
+            callSync: false
+        });
+        expect(response.status).toBe(202);
+        const { reply } = await polling.pollForResponse(agent, counterId, requestId);
+        expect(IDL.decode([IDL.Nat], reply)).toEqual([byQuery]);
     });
 });
 

@@ -148,5 +148,8 @@ describeWithIcp('icp-cli against the local network, through the wallet', () => {
         expect({ code: upgraded.code, stderr: upgraded.code === 0 ? '' : upgraded.stderr }).toEqual({ code: 0, stderr: '' });
         const read = await icp('canister', 'call', 'counter', 'get', '()', '--query', '-e', ENVIRONMENT);
         expect(read.stdout.trim()).toBe('(5 : nat)');
+        // without --query icp-cli makes an update call (v4): the IC runs the query method replicated
+        const asUpdate = await icp('canister', 'call', 'counter', 'get', '()', '-e', ENVIRONMENT);
+        expect({ code: asUpdate.code, stdout: asUpdate.stdout.trim() }).toEqual({ code: 0, stdout: '(5 : nat)' });
     }, 300_000);
 });

@@ -3,9 +3,13 @@
  * interval; replayed and expired signatures refused on every curve), ownership claimed with the device's
  * signature, transfer (which wipes delegates and the beneficiary), status changes by role, and the listings.
  */
+import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
+import { wasmOf } from '../../scripts/lib/build';
+import { registryService } from '../../src/canisters/registry/service';
 import type { DeviceSigner } from '../../src/shared/device-signer';
+import { probeIdlFactory, type ProbeActor } from '../fixtures/probe/interface';
 import { createIc, type TestIc } from '../support/ic';
 import { CURVES, deployRegistry, identity, issuingKey, newDevice, nowPlus, type Suite } from './setup';
 
@@ -47,6 +51,31 @@ beforeAll(async () => {
 
 afterAll(async () => {
     await ic.tearDown();
+});
+
+describe('get_device, a query method, called as an update', () => {
+    it('answers an ingress update and another canister’s call as it answers a query', async () => {
+        const device = await register('Secp256k1');
+        const [, getDevice] = registryService.idlFactory({ IDL })._fields.find(([name]) => name === 'get_device') ?? [];
+        if (getDevice === undefined) throw new Error('the registry has no get_device');
+        const arg = new Uint8Array(IDL.encode(getDevice.argTypes, [{ Id: device.id }]));
+        const byQuery = Buffer.from(await ic.queryCall({ canisterId: s.registryId, method: 'get_device', arg })).toString('hex');
+        expect(IDL.decode(getDevice.retTypes, Buffer.from(byQuery, 'hex'))).toEqual([
+            [expect.objectContaining({ id: device.id })]
+        ]);
+        const byUpdate = await ic.updateCall({ canisterId: s.registryId, method: 'get_device', arg });
+        expect(Buffer.from(byUpdate).toString('hex')).toBe(byQuery);
+        // a canister of a user's own that looks a device up with an inter-canister call
+        const { actor: lookup } = await ic.setupCanister<ProbeActor>({
+            idlFactory: probeIdlFactory,
+            wasm: await wasmOf('probe', 'fixtures'),
+            arg: new Uint8Array(IDL.encode([], []))
+        });
+        await ic.tick(2);
+        const relayed = await lookup.relay(s.registryId, 'get_device', arg);
+        if (!('Ok' in relayed)) throw new Error(`the call was rejected: ${relayed.Err}`);
+        expect(Buffer.from(relayed.Ok).toString('hex')).toBe(byQuery);
+    }, 120_000);
 });
 
 describe('heartbeats as the device itself', () => {

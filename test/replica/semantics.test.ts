@@ -8,6 +8,7 @@ import { Certificate, lookupResultToBuffer } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
+import { counterService } from '../../examples/counter/service';
 import { executionCost, LocalIc } from '../../src/replica';
 import { wasmOf } from '../../scripts/lib/build';
 import { createIc, localOnly, type TestIc } from '../support/ic';
@@ -89,6 +90,16 @@ describe('a trap', () => {
     }, 180_000);
 });
 
+describe('limits', () => {
+    it('an update whose reply would pass 2 MiB traps, as on the IC; a reply under it is delivered', async () => {
+        const { actor } = await probe();
+        expect((await actor.zeros(1024 * 1024)).length).toBe(1024 * 1024);
+        const tooBig = actor.zeros(2 * 1024 * 1024);
+        if (localOnly(ic) === undefined) await expect(tooBig).rejects.toThrow();
+        else await expect(tooBig).rejects.toThrow(/the reply would be \d+ bytes, more than the IC's limit of 2097152/);
+    });
+});
+
 describe('upgrades', () => {
     it('keeps stable memory, runs pre_upgrade on the old code and post_upgrade on the new, and resets the heap', async () => {
         const { actor, canisterId } = await probe();
@@ -102,6 +113,35 @@ describe('upgrades', () => {
         expect(await actor.getHeap()).toBe('initial');
     });
 
+    it('refuses to keep the heap (wasm_memory_persistence = keep) for a module not built for it, and changes nothing', async () => {
+        const { actor, canisterId } = await probe();
+        await actor.setHeap('still here');
+        await expect(
+            ic.upgradeCanister({
+                canisterId,
+                wasm,
+                arg: noArg,
+                sender: controller,
+                upgradeModeOptions: { skip_pre_upgrade: [], wasm_memory_persistence: [{ keep: null }] }
+            })
+        ).rejects.toThrow(/wasm_memory_persistence: opt Keep` upgrade option requires .* enhanced orthogonal persistence/);
+        expect(await actor.getHeap()).toBe('still here');
+        expect(await actor.upgradeCounter('pre')).toEqual([]);
+    });
+
+    it('skip_pre_upgrade leaves the old code’s pre_upgrade out and still runs post_upgrade', async () => {
+        const { actor, canisterId } = await probe();
+        await ic.upgradeCanister({
+            canisterId,
+            wasm,
+            arg: noArg,
+            sender: controller,
+            upgradeModeOptions: { skip_pre_upgrade: [true], wasm_memory_persistence: [] }
+        });
+        expect(await actor.upgradeCounter('pre')).toEqual([]);
+        expect(await actor.upgradeCounter('post')).toEqual([1n]);
+    });
+
     it('reinstall wipes the heap and stable memory', async () => {
         const { actor, canisterId } = await probe();
         await actor.setHeap('heap value');
@@ -109,6 +149,53 @@ describe('upgrades', () => {
         await ic.reinstallCode({ canisterId, wasm, arg: noArg, sender: controller });
         expect(await actor.stableGet('gone')).toEqual([]);
         expect(await actor.getHeap()).toBe('initial');
+    });
+});
+
+describe('install', () => {
+    /** A module with one memory that imports one function `() -> ()`, from `ic0` unless told. */
+    function importing(name: string, module = 'ic0'): Uint8Array {
+        const utf8 = (text: string) => [text.length, ...Buffer.from(text)];
+        const section = (id: number, content: number[]) => [id, content.length, ...content];
+        return Uint8Array.from([
+            ...[0, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+            ...section(1, [1, 0x60, 0, 0]),
+            ...section(2, [1, ...utf8(module), ...utf8(name), 0, 0]),
+            ...section(5, [1, 0, 1]),
+            ...section(7, [1, ...utf8('memory'), 2, 0])
+        ]);
+    }
+
+    it('an init that traps (here on an argument it cannot decode) leaves the canister empty; a good one installs', async () => {
+        const counter = await wasmOf('counter');
+        const canisterId = await ic.createCanister({ sender: controller });
+        const wrongArg = new Uint8Array(IDL.encode([IDL.Text], ['not the init record']));
+        await expect(ic.installCode({ canisterId, wasm: counter, arg: wrongArg, sender: controller })).rejects.toThrow(
+            /reject code 5|CanisterError|trapped|IC0503/i
+        );
+        expect((await ic.canisterStatus({ canisterId, sender: controller })).moduleHash).toBeNull();
+        await ic.installCode({
+            canisterId,
+            wasm: counter,
+            arg: counterService.encodeInit(IDL, [{ max_step: 1n }]),
+            sender: controller
+        });
+        expect((await ic.canisterStatus({ canisterId, sender: controller })).moduleHash).not.toBeNull();
+    });
+
+    it('refuses a module that imports a function the IC does not provide, naming it, and leaves the canister empty', async () => {
+        const canisterId = await ic.createCanister({ sender: controller });
+        await expect(ic.installCode({ canisterId, wasm: importing('no_such_function'), sender: controller })).rejects.toThrow(
+            /no_such_function/
+        );
+        expect((await ic.canisterStatus({ canisterId, sender: controller })).moduleHash).toBeNull();
+        const local = localOnly(ic);
+        if (local !== undefined) {
+            // the IC has ic0.msg_deadline; the local IC does not, and says so at install rather than at a call
+            await expect(ic.installCode({ canisterId, wasm: importing('msg_deadline'), sender: controller })).rejects.toThrow(
+                "imports 'msg_deadline' from 'ic0', which the local IC does not provide"
+            );
+        }
     });
 });
 
@@ -138,6 +225,15 @@ describe('inter-canister calls', () => {
         expect(await callee.actor.stableGet('trap')).toEqual([]);
     });
 
+    it("performance_counter(1) counts the call context's messages across an await; performance_counter(0) this one's", async () => {
+        const caller = await probe();
+        const callee = await probe();
+        const [message, context] = await caller.actor.countersAcrossAwait(callee.canisterId);
+        expect(message).toBeGreaterThan(0n);
+        // the first message burned 10,000 loop iterations before the await; the callback after it did not
+        expect(context).toBeGreaterThan(message + 100_000n);
+    });
+
     it('rejects a call to a missing canister and to a missing method', async () => {
         const { canisterId } = await probe();
         await expect(
@@ -161,6 +257,92 @@ describe('timers', () => {
         await ic.advanceTime(1_000);
         await ic.tick(2);
         expect(await actor.timerCount()).toBe(1);
+    });
+});
+
+describe('system tasks', () => {
+    type PulseActor = { beatsSoFar(): Promise<[number, string]>; lowMemoryCount(): Promise<number> };
+    async function pulse(cycles?: bigint) {
+        const fixture = await ic.setupCanister<PulseActor>({
+            cycles,
+            idlFactory: ({ IDL: idl }) =>
+                idl.Service({
+                    beatsSoFar: idl.Func([], [idl.Tuple(idl.Nat32, idl.Text)], ['query']),
+                    lowMemoryCount: idl.Func([], [idl.Nat32], ['query'])
+                }),
+            wasm: await wasmOf('pulse', 'fixtures'),
+            arg: noArg,
+            sender: controller
+        });
+        await ic.tick(2);
+        return fixture;
+    }
+
+    it('canister_heartbeat runs in every round of a running canister, with the management canister as its caller', async () => {
+        const { canisterId, actor } = await pulse();
+        const [before] = await actor.beatsSoFar();
+        await ic.tick(3);
+        const [after, caller] = await actor.beatsSoFar();
+        expect(caller).toBe('aaaaa-aa');
+        const local = localOnly(ic);
+        // PocketIC runs a heartbeat per round too, but its calls above may run rounds of their own
+        if (local === undefined) expect(after).toBeGreaterThan(before);
+        else {
+            expect(after).toBe(before + 3);
+            await ic.stopCanister({ canisterId, sender: controller });
+            await ic.tick(3);
+            await ic.startCanister({ canisterId, sender: controller });
+            expect((await actor.beatsSoFar())[0]).toBe(after);
+        }
+    });
+
+    it('a frozen canister runs no heartbeat', async () => {
+        const { canisterId, actor } = await pulse(100_000_000_000n);
+        await ic.updateCanisterSettings({ canisterId, sender: controller, freezingThreshold: 10n * 365n * 86_400n });
+        const [before] = await actor.beatsSoFar();
+        await ic.tick(3);
+        expect((await actor.beatsSoFar())[0]).toBe(before);
+    });
+
+    it('canister_on_low_wasm_memory runs once each time the memory left under the limit falls below the threshold', async () => {
+        const { canisterId, actor } = await pulse();
+        const limit = 1024n ** 3n; // 1 GiB; the threshold just under it leaves any heap short of memory
+        const threshold = (value: bigint) =>
+            ic.updateCanisterSettings({ canisterId, sender: controller, wasmMemoryLimit: limit, wasmMemoryThreshold: value });
+        await threshold(0n); // the default: never low
+        await ic.tick(2);
+        expect(await actor.lowMemoryCount()).toBe(0);
+        await threshold(limit - 1n);
+        await ic.tick(3);
+        const once = await actor.lowMemoryCount();
+        if (localOnly(ic) === undefined) expect(once).toBeGreaterThanOrEqual(1);
+        else {
+            expect(once).toBe(1); // the condition still holds, but the hook ran for this fall already
+            await threshold(0n);
+            await ic.tick();
+            await threshold(limit - 1n);
+            await ic.tick(2);
+            expect(await actor.lowMemoryCount()).toBe(2);
+        }
+    });
+});
+
+describe('canister version', () => {
+    it('moves on with each update and each settings or status change, not with a query, even one called as an update', async () => {
+        const { actor, canisterId } = await probe();
+        const start = await actor.version();
+        await actor.setHeap('one update');
+        expect(await actor.version()).toBe(start + 1n);
+        await ic.updateCall({ canisterId, method: 'getHeap', arg: noArg });
+        expect(await actor.version()).toBe(start + 1n);
+        await ic.updateCanisterSettings({ canisterId, sender: controller, freezingThreshold: 1_000n });
+        expect(await actor.version()).toBe(start + 2n);
+        await ic.stopCanister({ canisterId, sender: controller });
+        await ic.startCanister({ canisterId, sender: controller });
+        expect(await actor.version()).toBeGreaterThan(start + 2n);
+        const beforeUpgrade = await actor.version();
+        await ic.upgradeCanister({ canisterId, wasm, arg: noArg, sender: controller });
+        expect(await actor.version()).toBeGreaterThan(beforeUpgrade);
     });
 });
 
@@ -240,6 +422,14 @@ describe('cycles', () => {
 });
 
 describe('certified data', () => {
+    it('is at most 32 bytes: certified_data_set traps beyond, and the data stays', async () => {
+        const { actor } = await probe();
+        const refused = actor.certify(new Uint8Array(33));
+        if (localOnly(ic) === undefined) await expect(refused).rejects.toThrow();
+        else await expect(refused).rejects.toThrow('ic0.certified_data_set: the data is 33 bytes, longer than 32');
+        await actor.certify(new Uint8Array(32));
+    });
+
     it('a query gets a data certificate that @dfinity/agent verifies with the root key', async () => {
         const local = localOnly(ic);
         if (local === undefined) return; // PocketIC's root key comes from its topology, not getRootKey

@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 
-import type { Principal } from '@dfinity/principal';
+import { Principal } from '@dfinity/principal';
 
 import type { ArgsOf, ResultOf } from '../../shared/candid';
-import type { Canister, CanisterSettings } from '../canister';
+import type { Canister, CanisterSettings, StoredSnapshot } from '../canister';
 import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES } from '../costs';
 import { CallRejectedError, RejectCode } from '../errors';
 import type {
@@ -17,6 +17,7 @@ import type {
     EnvironmentVariable,
     InstallModeArg,
     managementService,
+    SnapshotValue,
     Visibility
 } from '../../shared/management';
 
@@ -48,7 +49,15 @@ export interface ManagementHost {
     /** Installs code with the IC's semantics; throws a reject when a hook traps (the canister is unchanged). */
     installCode(request: InstallRequest): void;
     randomBytes(): Uint8Array;
+    /** The IC's time in nanoseconds (a snapshot's `taken_at_timestamp`). */
+    time(): bigint;
 }
+
+/**
+ * Snapshots one canister may keep (dfinity/ic `rs/config/src/execution_environment.rs`,
+ * `MAX_NUMBER_OF_SNAPSHOTS_PER_CANISTER`; the specification's `MAX_SNAPSHOTS`).
+ */
+export const MAX_SNAPSHOTS = 10;
 
 /** Cycles a canister created by `create_canister` must be sent at least: the creation fee. */
 const CREATION_FEE = CYCLE_PRICES.canisterCreation;
@@ -82,10 +91,48 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
         }
         return canister;
     };
+    /**
+     * The snapshot `id` of `canister`, as the replica finds it (`canister_manager.rs`, `get_snapshot`): one that
+     * exists but is another canister's is refused as not belonging, one that does not exist as not found.
+     */
+    const snapshotOf = (canister: Canister, id: Uint8Array): StoredSnapshot => {
+        const hex = hexOf(id);
+        const own = canister.snapshots.get(hex);
+        if (own !== undefined) return own;
+        if (foreignSnapshot(id) !== undefined) {
+            reject(
+                RejectCode.CanisterReject,
+                `The snapshot ${hex} does not belong to canister ${canister.id.toText()}.`,
+                'IC0406'
+            );
+        }
+        return reject(
+            RejectCode.DestinationInvalid,
+            `Could not find the snapshot ID ${hex} for canister ${canister.id.toText()}.`,
+            'IC0305'
+        );
+    };
+    /** The snapshot and its canister, if `id` names a snapshot some canister has (its id ends with the canister's). */
+    const foreignSnapshot = (id: Uint8Array): { owner: Canister; snapshot: StoredSnapshot } | undefined => {
+        if (id.length <= SNAPSHOT_LOCAL_ID_BYTES) return undefined;
+        const owner = host.canister(Principal.fromUint8Array(id.subarray(SNAPSHOT_LOCAL_ID_BYTES)));
+        const snapshot = owner?.snapshots.get(hexOf(id));
+        return owner === undefined || snapshot === undefined ? undefined : { owner, snapshot };
+    };
     const modeOf = (mode: InstallModeArg): { mode: InstallMode; skipPreUpgrade: boolean } => {
         if ('install' in mode) return { mode: 'install', skipPreUpgrade: false };
         if ('reinstall' in mode) return { mode: 'reinstall', skipPreUpgrade: false };
         const flags = mode.upgrade[0];
+        const [persistence] = flags?.wasm_memory_persistence ?? [];
+        // keeping the heap across an upgrade needs a module built for enhanced orthogonal persistence (Motoko);
+        // the replica refuses the option for any other module, and the local IC runs no such module
+        if (persistence !== undefined && 'keep' in persistence) {
+            reject(
+                RejectCode.CanisterError,
+                'Invalid upgrade option: The `wasm_memory_persistence: opt Keep` upgrade option requires that the new canister module supports enhanced orthogonal persistence.',
+                'IC0504'
+            );
+        }
         return { mode: 'upgrade', skipPreUpgrade: flags?.skip_pre_upgrade[0] ?? false };
     };
 
@@ -120,6 +167,7 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
         update_settings: ({ caller }, { canister_id, settings }) => {
             const canister = controlled(canister_id, caller, 'update_settings');
             checkedSettings(settings)(canister.settings);
+            canister.version += 1n;
         },
         install_code: ({ caller }, { mode, canister_id, wasm_module, arg }) => {
             const canister = controlled(canister_id, caller, 'install_code');
@@ -165,20 +213,24 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
                 hash: new Uint8Array(Buffer.from(hex, 'hex'))
             })),
         uninstall_code: ({ caller }, { canister_id }) => {
-            const canister = controlled(canister_id, caller, 'uninstall_code');
-            canister.uninstall();
-            canister.stable.clear();
+            uninstallCode(controlled(canister_id, caller, 'uninstall_code'));
+        },
+        // the version moves with every change of status ("Canister version"): a start is one, a stop two
+        // (running to stopping, which the local IC passes through at once, then to stopped)
+        start_canister: ({ caller }, { canister_id }) => {
+            const canister = controlled(canister_id, caller, 'start_canister');
+            canister.status = 'running';
             canister.version += 1n;
         },
-        start_canister: ({ caller }, { canister_id }) => {
-            controlled(canister_id, caller, 'start_canister').status = 'running';
-        },
         stop_canister: ({ caller }, { canister_id }) => {
-            controlled(canister_id, caller, 'stop_canister').status = 'stopped';
+            const canister = controlled(canister_id, caller, 'stop_canister');
+            if (canister.status === 'stopped') return;
+            canister.status = 'stopped';
+            canister.version += 2n;
         },
         canister_status: ({ caller }, { canister_id }) => {
             const canister = target(canister_id);
-            if (canister.id.toText() !== caller.toText() && !mayViewStatus(canister.settings.statusVisibility, caller)) {
+            if (canister.id.toText() !== caller.toText() && !mayView(canister.settings.statusVisibility, caller)) {
                 controlled(canister_id, caller, 'canister_status');
             }
             return statusOf(canister);
@@ -199,8 +251,90 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
             accept(cycles);
             canister.cycles += cycles;
         },
-        raw_rand: () => host.randomBytes()
+        raw_rand: () => host.randomBytes(),
+        // Snapshots (interface specification, "IC method take_canister_snapshot" and the three after it). The
+        // specification asks controllers to stop a canister before taking or loading one; the replica does not
+        // refuse a running canister, and neither does the local IC.
+        take_canister_snapshot: ({ caller }, { canister_id, replace_snapshot, uninstall_code }) => {
+            const canister = controlled(canister_id, caller, 'take_canister_snapshot');
+            const [replaceId] = replace_snapshot;
+            const replaced = replaceId === undefined ? undefined : snapshotOf(canister, replaceId);
+            if (replaced === undefined && canister.snapshots.size >= MAX_SNAPSHOTS) {
+                reject(
+                    RejectCode.CanisterReject,
+                    `Canister ${canister_id.toText()} has reached the maximum number of snapshots allowed: ${MAX_SNAPSHOTS}.`,
+                    'IC0406'
+                );
+            }
+            const content =
+                canister.snapshotContent() ??
+                reject(
+                    RejectCode.CanisterReject,
+                    `Failed to create snapshot for empty canister ${canister_id.toText()}:`,
+                    'IC0406'
+                );
+            const id = nextSnapshotId(canister);
+            if (replaced !== undefined) canister.snapshots.delete(hexOf(replaced.id));
+            const snapshot: StoredSnapshot = { id, takenAtNs: host.time(), size: canister.snapshotSize(content), content };
+            canister.snapshots.set(hexOf(id), snapshot);
+            if (uninstall_code[0] === true) uninstallCode(canister);
+            return listed(snapshot);
+        },
+        load_canister_snapshot: ({ caller }, { canister_id, snapshot_id }) => {
+            const canister = controlled(canister_id, caller, 'load_canister_snapshot');
+            // a snapshot of another canister loads too, for a caller that controls both
+            const foreign = canister.snapshots.has(hexOf(snapshot_id)) ? undefined : foreignSnapshot(snapshot_id);
+            if (foreign !== undefined && !foreign.owner.isController(caller.toUint8Array())) {
+                reject(
+                    RejectCode.CanisterReject,
+                    `Only a controller of the canister that snapshot ${hexOf(snapshot_id)} belongs to can load it on canister ${canister_id.toText()}. Sender: ${caller.toText()}.`,
+                    'IC0406'
+                );
+            }
+            const snapshot = foreign?.snapshot ?? snapshotOf(canister, snapshot_id);
+            canister.loadSnapshotContent(snapshot.content);
+            canister.version += 1n;
+        },
+        list_canister_snapshots: ({ caller }, { canister_id }) => {
+            const canister = target(canister_id);
+            if (!canister.isController(caller.toUint8Array()) && !mayView(canister.settings.snapshotVisibility, caller)) {
+                controlled(canister_id, caller, 'list_canister_snapshots');
+            }
+            return [...canister.snapshots.values()].map(listed);
+        },
+        delete_canister_snapshot: ({ caller }, { canister_id, snapshot_id }) => {
+            const canister = controlled(canister_id, caller, 'delete_canister_snapshot');
+            canister.snapshots.delete(hexOf(snapshotOf(canister, snapshot_id).id));
+        }
     };
+}
+
+/**
+ * A snapshot id is an 8-byte big-endian number local to the canister followed by the canister's id
+ * (dfinity/ic `SnapshotId`), so that it names its canister.
+ */
+const SNAPSHOT_LOCAL_ID_BYTES = 8;
+
+function nextSnapshotId(canister: Canister): Uint8Array {
+    const id = new Uint8Array(SNAPSHOT_LOCAL_ID_BYTES + canister.selfId.length);
+    new DataView(id.buffer).setBigUint64(0, canister.snapshotsTaken++);
+    id.set(canister.selfId, SNAPSHOT_LOCAL_ID_BYTES);
+    return id;
+}
+
+function listed(snapshot: StoredSnapshot): SnapshotValue {
+    return { id: snapshot.id, taken_at_timestamp: snapshot.takenAtNs, total_size: snapshot.size };
+}
+
+function hexOf(bytes: Uint8Array): string {
+    return Buffer.from(bytes).toString('hex');
+}
+
+/** uninstall_code, and take_canister_snapshot with `uninstall_code`: the code and memories go, snapshots stay. */
+function uninstallCode(canister: Canister): void {
+    canister.uninstall();
+    canister.stable.clear();
+    canister.version += 1n;
 }
 
 /** A canister has at most this many controllers (interface specification, `canister_settings`). */
@@ -260,8 +394,8 @@ function checkVariables(variables: readonly EnvironmentVariable[]): void {
     }
 }
 
-/** Whether `status_visibility` lets a caller that is not a controller read the status. */
-function mayViewStatus(visibility: Visibility, caller: Principal): boolean {
+/** Whether a visibility setting (of the status, of snapshots) lets a caller that is not a controller see. */
+function mayView(visibility: Visibility, caller: Principal): boolean {
     if ('public' in visibility) return true;
     return 'allowed_viewers' in visibility && visibility.allowed_viewers.some((viewer) => viewer.compareTo(caller) === 'eq');
 }
@@ -312,14 +446,14 @@ export function statusOf(canister: Canister): CanisterStatusResultValue {
         module_hash: canister.module === undefined ? [] : [canister.module.hash],
         memory_size: memory,
         memory_metrics: {
-            wasm_memory_size: memory - stable,
+            wasm_memory_size: canister.wasmMemorySize(),
             stable_memory_size: stable,
             global_memory_size: 0n,
             wasm_binary_size: 0n,
             custom_sections_size: 0n,
             canister_history_size: 0n,
             wasm_chunk_store_size: BigInt([...canister.chunkStore.values()].reduce((n, c) => n + c.length, 0)),
-            snapshots_size: 0n,
+            snapshots_size: canister.snapshotsSize(),
             log_memory_store_size: canister.logBytes(s.logMemoryLimit)
         },
         cycles: canister.cycles,
