@@ -45,6 +45,8 @@ export type RegistryBench = {
     month: {
         heartbeats: bigint;
         cyclesHeartbeats: bigint;
+        /** The same heartbeats relayed by a gateway in batches of 100, per curve (replacing `cyclesHeartbeats`). */
+        cyclesRelayed: Record<CurveName, bigint>;
         cyclesClosing: bigint;
         cyclesDashboard: bigint;
         cyclesStorage: bigint;
@@ -67,12 +69,15 @@ async function measured(ic: LocalIc, canister: Principal, call: () => Promise<un
     return ic.totalInstructions(canister) - before;
 }
 
-/** The Candid argument of a heartbeat without a location: what an ingress message carries besides its envelope. */
-function heartbeatArg(): Uint8Array {
+/** A method's Candid argument: what an ingress message carries besides its envelope. */
+function argBytes(method: string, args: unknown[]): Uint8Array {
     const service = registryService.idlFactory({ IDL } as never) as unknown as { _fields: [string, IDL.FuncClass][] };
-    const func = service._fields.find(([name]) => name === 'heartbeat')?.[1] as IDL.FuncClass;
-    return new Uint8Array(IDL.encode(func.argTypes, [{ location: [] }]));
+    const func = service._fields.find(([name]) => name === method)?.[1] as IDL.FuncClass;
+    return new Uint8Array(IDL.encode(func.argTypes, args));
 }
+
+/** The Candid argument of a heartbeat without a location. */
+const heartbeatArg = () => argBytes('heartbeat', [{ location: [] }]);
 
 type SeederActor = { seed_devices(manufacturer: Principal, start: number, count: number): Promise<bigint> };
 const seederIdl = ({ IDL: idl }: { IDL: typeof IDL }) =>
@@ -150,10 +155,12 @@ export async function benchRegistry(
     const heartbeatSmall = await heartbeats(ed.slice(0, 20));
     await ic.advanceTime(600_000);
     const relayed = {} as Record<CurveName, bigint>;
+    const relayBatchBytes = {} as Record<CurveName, bigint>;
     for (const curve of CURVES) {
         const batch = await Promise.all((fleets[curve] as DeviceSigner[]).map(async (d) => d.heartbeat(await expires())));
         s.registry.setIdentity(gateway);
         relayed[curve] = (await measured(ic, s.registryId, () => s.registry.relay_heartbeats(batch))) / 100n;
+        relayBatchBytes[curve] = BigInt('relay_heartbeats'.length + argBytes('relay_heartbeats', [batch]).byteLength);
     }
 
     progress('closing an epoch of 1,000 devices');
@@ -231,6 +238,17 @@ export async function benchRegistry(
     const storageBytes = BigInt(Math.round(bytesPerDevice * SCALE_DEVICES));
     const cyclesStorage = (storageBytes * CYCLE_PRICES.storagePerGiBSecond * 30n * 86_400n) / 2n ** 30n;
     const cyclesHeartbeats = perMonth * perHeartbeat;
+    // relayed: one ingress message and one update per batch of 100, a signature check per heartbeat
+    const cyclesRelayed = Object.fromEntries(
+        CURVES.map((curve) => [
+            curve,
+            (perMonth / 100n) *
+                (CYCLE_PRICES.ingressMessage +
+                    CYCLE_PRICES.ingressByte * relayBatchBytes[curve] +
+                    CYCLE_PRICES.updateMessageBase +
+                    100n * relayed[curve] * CYCLE_PRICES.perInstruction)
+        ])
+    ) as Record<CurveName, bigint>;
     const dashboardRefresh = median(refreshes);
     const cyclesDashboard =
         ((30n * 86_400n) / BigInt(DASHBOARD_REFRESH_SECONDS)) *
@@ -249,6 +267,7 @@ export async function benchRegistry(
         month: {
             heartbeats: perMonth,
             cyclesHeartbeats,
+            cyclesRelayed,
             cyclesClosing,
             cyclesDashboard,
             cyclesStorage,
