@@ -7,20 +7,8 @@
 use rquickjs::{Ctx, Function, Object, Result, TypedArray};
 
 pub fn register<'js>(ctx: Ctx<'js>, ic: &Object<'js>) -> Result<()> {
-    let digest_ctx = ctx.clone();
-    ic.set(
-        "suiteSha256",
-        Function::new(ctx.clone(), move |data: TypedArray<u8>| {
-            TypedArray::<u8>::new(digest_ctx.clone(), suite_crypto::sha256(data.as_ref()).to_vec())
-        }),
-    )?;
-    let digest_ctx = ctx.clone();
-    ic.set(
-        "suiteSha224",
-        Function::new(ctx.clone(), move |data: TypedArray<u8>| {
-            TypedArray::<u8>::new(digest_ctx.clone(), suite_crypto::sha224(data.as_ref()).to_vec())
-        }),
-    )?;
+    ic.set("suiteSha256", digester(ctx.clone(), |data| suite_crypto::sha256(data).to_vec()))?;
+    ic.set("suiteSha224", digester(ctx.clone(), |data| suite_crypto::sha224(data).to_vec()))?;
     ic.set("suiteEd25519Verify", verifier(ctx.clone(), suite_crypto::ed25519_verify))?;
     ic.set(
         "suiteSecp256k1EcdsaVerify",
@@ -47,6 +35,12 @@ fn uncompressor<'js>(ctx: Ctx<'js>, decode: fn(&[u8]) -> Option<[u8; 65]>) -> Re
             .map(|point| TypedArray::<u8>::new(out_ctx.clone(), point.to_vec()))
             .transpose()
     })
+}
+
+/// `(data) => Uint8Array` over one of the crate's hashes.
+fn digester<'js>(ctx: Ctx<'js>, hash: fn(&[u8]) -> Vec<u8>) -> Result<Function<'js>> {
+    let out_ctx = ctx.clone();
+    Function::new(ctx, move |data: TypedArray<u8>| TypedArray::<u8>::new(out_ctx.clone(), hash(data.as_ref())))
 }
 
 /// `(publicKey, message, signature) => boolean` over one of the crate's checks.
