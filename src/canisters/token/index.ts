@@ -119,6 +119,7 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
         if ('Init' in arg) trap('an upgrade takes LedgerArg.Upgrade, not Init');
         const [upgrade] = arg.Upgrade;
         if (upgrade !== undefined) ledger.setConfig(applyUpgrade(ledger.config, upgrade));
+        ledger.state.migrateAllowanceIndex();
         ledger.certifyTip();
         sponsored.start();
     }
