@@ -20,7 +20,9 @@ import {
 
 /** A hostile wire type, as a tree; each composite becomes one entry of the message's type table. */
 type Hostile =
-    | { kind: 'null' | 'reserved' | 'nat8' }
+    | { kind: 'null' }
+    | { kind: 'reserved' }
+    | { kind: 'nat8' }
     | { kind: 'record'; width: number; inner: Hostile }
     | { kind: 'variant'; width: number; inner: Hostile }
     | { kind: 'vec'; inner: Hostile; length: number }
