@@ -7,7 +7,17 @@ import type { Principal } from '@dfinity/principal';
 
 import { decoder, encoder } from '../candid/wire';
 import { ReportAck, type SponsorPolicy, type SponsorshipConfig, UsageReport } from './policy';
-import { describeRefusal, type Sponsorship } from './quota';
+import { type CallOutcome, describeRefusal, type Sponsorship } from './quota';
+
+/**
+ * How a metered method's result reads: an `Err` variant is a failure, and so is a batch whose every result is
+ * one (a batch result is a vector of `opt` results, each a one-element array); anything else succeeded.
+ */
+export function outcomeOf(result: unknown): CallOutcome {
+    if (Array.isArray(result))
+        return result.length > 0 && result.every((r) => outcomeOf(r) === 'failed') ? 'failed' : 'succeeded';
+    return typeof result === 'object' && result !== null && 'Err' in result ? 'failed' : 'succeeded';
+}
 
 /** The part of Azle's exports this module uses; a canister passes Azle's module itself. */
 export type SponsorAzle = {
@@ -48,16 +58,28 @@ export class SponsoredCanister {
     /**
      * Runs a metered method: the policy admits the caller first (a refusal is answered with `refused(reason)` at
      * once, before any of the method's work), and the instructions of the whole call, its awaits included, are
-     * recorded after. For an async method, `body` and `refused` return promises.
+     * recorded after, with whether it succeeded ({@link outcomeOf}): failures count apart from successes. For an async method, `body` and `refused` return promises.
      */
     metered<R>(method: string, refused: (reason: string) => R, body: () => R): R {
         const caller = this.azle.msgCaller();
         const refusal = this.sponsorship.admit(caller, method, this.azle.time());
         if (refusal !== undefined) return refused(describeRefusal(refusal));
-        const settle = () => this.sponsorship.settle(caller, method, this.azle.performanceCounter(1), this.azle.time());
+        const settle = (outcome: CallOutcome) =>
+            this.sponsorship.settle(caller, method, this.azle.performanceCounter(1), this.azle.time(), outcome);
         const result = body();
-        if (result instanceof Promise) return result.finally(settle) as R;
-        settle();
+        if (result instanceof Promise) {
+            return result.then(
+                (value: unknown) => {
+                    settle(outcomeOf(value));
+                    return value;
+                },
+                (error: unknown) => {
+                    settle('failed');
+                    throw error;
+                }
+            ) as R;
+        }
+        settle(outcomeOf(result));
         return result;
     }
 
