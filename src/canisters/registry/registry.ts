@@ -43,15 +43,18 @@ import {
 import { sameAccount } from '../token/accounts';
 import { GroupIndex } from './groups';
 import {
+    CLAIM_WINDOW_NS,
     DEFAULT_TAKE,
     MAX_CLAIM_DEVICES,
+    MAX_CLAIM_THROTTLED_DEVICES,
+    MAX_FAILED_CLAIMS,
     MAX_DELEGATES,
     MAX_REGISTER_BATCH,
     MAX_RELAY_BATCH,
     MAX_TAKE,
     MAX_TEXT_BYTES
 } from './limits';
-import { curveName, proofError } from './proofs';
+import { cheapProofError, curveName, proofError, signatureError } from './proofs';
 import {
     type Closing,
     type Liveness,
@@ -115,9 +118,18 @@ function keyOf(key: DeviceKey): Outcome<{ key: DeviceKey; id: Principal }> {
 
 const isLive = (delegate: Delegate, now: bigint) => delegate.expires_at > now;
 
+function throttledClaim(reason: string): { Err: RegistryError } {
+    return { Err: { Throttled: { reason } } };
+}
+
+/** A device's failed claims in the current window (heap only: an upgrade gives strangers one more window). */
+type FailedClaims = { since: bigint; count: number };
+
 export class Registry {
     private cachedCore: RegistryCore | undefined;
     readonly groups: GroupIndex;
+    /** Devices with failed claim signatures, least recently failed first (a Map keeps insertion order). */
+    private readonly failedClaims = new Map<string, FailedClaims>();
 
     constructor(
         readonly store: RegistryStore,
@@ -401,12 +413,37 @@ export class Registry {
             lastNonce: liveness.lastNonce,
             now: this.effects.now()
         };
-        const refused = proofError(ctx, { action: 'claim_device', owner: caller }, proof);
-        if (refused !== undefined) return err(refused);
+        const action = { action: 'claim_device', owner: caller } as const;
+        const cheap = cheapProofError(ctx, action, proof);
+        if (cheap !== undefined) return err(cheap);
+        const key = device.toText();
+        const failed = this.failedClaims.get(key);
+        const windowEnds = failed === undefined ? 0n : failed.since + CLAIM_WINDOW_NS;
+        if (failed !== undefined && failed.count >= MAX_FAILED_CLAIMS && ctx.now < windowEnds)
+            return throttledClaim(
+                `${MAX_FAILED_CLAIMS} failed claims of this device; it may be claimed again at ${windowEnds} ns`
+            );
+        const refused = signatureError(ctx, action, proof);
+        if (refused !== undefined) {
+            this.failedClaim(key, failed, ctx.now);
+            return err(refused);
+        }
+        this.failedClaims.delete(key);
         this.store.writeLiveness(id, { ...liveness, lastNonce: proof.nonce });
         this.store.writeDevice(id, { ...stored, owner: [caller] });
         this.groups.add('owner', caller.toUint8Array(), id);
         return { Ok: null };
+    }
+
+    /** Counts a failed claim of a device, at O(1): the device moves to the most recent end of the table. */
+    private failedClaim(key: string, failed: FailedClaims | undefined, now: bigint): void {
+        const current = failed === undefined || now >= failed.since + CLAIM_WINDOW_NS ? { since: now, count: 0 } : failed;
+        this.failedClaims.delete(key);
+        this.failedClaims.set(key, { since: current.since, count: current.count + 1 });
+        if (this.failedClaims.size > MAX_CLAIM_THROTTLED_DEVICES) {
+            const [least] = this.failedClaims.keys();
+            if (least !== undefined) this.failedClaims.delete(least);
+        }
     }
 
     /** The device and its record, when the caller owns it. */
