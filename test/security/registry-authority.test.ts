@@ -1,5 +1,5 @@
 /**
- * Issue 21, on the compiled registry:
+ * Issue 21, findings 3, 5 and 8, on the compiled registry:
  * - 3: a stranger's claim with a random signature made the registry verify it (0.19B-0.31B instructions) for any
  *   registered unowned device, as often as it liked. Now a device allows MAX_FAILED_CLAIMS failed claim
  *   signatures per CLAIM_WINDOW_NS; further claims are refused before the check until the window ends.
@@ -62,4 +62,34 @@ it('a stranger makes the registry verify at most a few bad claims per device and
     await ic.advanceTime(Number(CLAIM_WINDOW_NS / 1_000_000n));
     s.registry.setIdentity(owner);
     expect(await s.registry.claim_device(device.claim(owner.getPrincipal(), await nowPlus(ic, 3_600n)))).toEqual({ Ok: null });
+}, 120_000);
+
+it('an owner cannot lift its manufacturer’s suspension by suspending again and resuming (finding 5)', async () => {
+    const device = await register();
+    s.registry.setIdentity(owner);
+    expect(await s.registry.claim_device(device.claim(owner.getPrincipal(), await nowPlus(ic, 3_600n)))).toEqual({ Ok: null });
+    s.registry.setIdentity(maker);
+    expect(await s.registry.set_device_status({ device: device.id, status: { Suspended: null }, reason: 'fraud' })).toEqual({
+        Ok: null
+    });
+    s.registry.setIdentity(owner);
+    const again = await s.registry.set_device_status({ device: device.id, status: { Suspended: null }, reason: 'mine' });
+    expect(again).toMatchObject({ Err: { NotAuthorized: {} } });
+    const resume = await s.registry.set_device_status({ device: device.id, status: { Active: null }, reason: 'back' });
+    expect(resume).toMatchObject({ Err: { NotAuthorized: {} } });
+    const [stored] = await s.registry.get_device({ Id: device.id });
+    expect(stored?.status.kind).toEqual({ Suspended: null });
+}, 120_000);
+
+it('a revoked manufacturer has no authority over its devices (finding 8)', async () => {
+    const device = await register();
+    s.registry.setIdentity(controller);
+    expect(await s.registry.revoke_manufacturer({ manufacturer: maker.getPrincipal(), reason: 'key leaked' })).toEqual({
+        Ok: null
+    });
+    s.registry.setIdentity(maker);
+    const revoke = await s.registry.set_device_status({ device: device.id, status: { Revoked: null }, reason: 'kill' });
+    expect(revoke).toMatchObject({ Err: { NotAuthorized: {} } });
+    const [stored] = await s.registry.get_device({ Id: device.id });
+    expect(stored?.status.kind).toEqual({ Active: null });
 }, 120_000);

@@ -501,7 +501,9 @@ export class Registry {
     /** The role the caller holds over a device, strongest first, or undefined. */
     private authorityOver(caller: Principal, stored: StoredDevice, now: bigint): StatusAuthority | undefined {
         if (this.effects.isController(caller)) return { Controller: null };
-        if (stored.manufacturer.compareTo(caller) === 'eq') return { Manufacturer: null };
+        // A revoked manufacturer has no authority left (revocation is final: a leaked issuing key must not be
+        // able to kill its fleet); it falls through to the roles anyone else may hold.
+        if (stored.manufacturer.compareTo(caller) === 'eq' && this.isActiveManufacturer(caller)) return { Manufacturer: null };
         const [owner] = stored.owner;
         if (owner !== undefined && owner.compareTo(caller) === 'eq') return { Owner: null };
         if (stored.delegates.some((d) => isLive(d, now) && d.principal.compareTo(caller) === 'eq')) return { Delegate: null };
@@ -529,8 +531,10 @@ export class Registry {
         if (liveness.status === 'Revoked') return notAuthorized('a revoked device stays revoked');
         if (next === 'Revoked' && owners) return notAuthorized('only the manufacturer or a controller may revoke a device');
         const setByIssuer = 'Manufacturer' in stored.status_by || 'Controller' in stored.status_by;
-        if (liveness.status === 'Suspended' && next === 'Active' && owners && setByIssuer) {
-            return notAuthorized('the manufacturer or a controller suspended this device; only they may resume it');
+        // Any change by an owner or delegate, a repeated suspension too, is refused: it would rewrite `status_by`
+        // and so let the next call resume what the manufacturer or a controller suspended.
+        if (liveness.status === 'Suspended' && owners && setByIssuer) {
+            return notAuthorized('the manufacturer or a controller suspended this device; only they may change its status');
         }
         this.store.writeDevice(id, { ...stored, status_reason: reason, status_changed_at: now, status_by: by });
         if (next !== liveness.status) {
