@@ -568,10 +568,12 @@ export class Registry {
                 const points = pointsOf(core.epochs, BigInt(row.beats));
                 const liveness = this.store.liveness(row.device);
                 if (points > 0n && liveness?.status === 'Active') {
-                    const reward: bigint = points * closing.per_point;
-                    const earned = liveness.earned + reward;
-                    if (earned > U64_MAX) throw new Error('a device reward counter would pass 2^64');
-                    this.store.writeLiveness(row.device, { ...liveness, earned });
+                    // The counter is a u64 of the fixed liveness record: a reward that would pass 2^64 is cut to
+                    // what fits, and only what is credited counts as rewarded. Throwing instead halted closing
+                    // for good: the timer retried the same epoch forever (issue 21, finding 9).
+                    const full: bigint = points * closing.per_point;
+                    const reward = liveness.earned + full > U64_MAX ? U64_MAX - liveness.earned : full;
+                    this.store.writeLiveness(row.device, { ...liveness, earned: liveness.earned + reward });
                     closing = { ...closing, devices_rewarded: closing.devices_rewarded + 1, rewarded: closing.rewarded + reward };
                 }
                 this.store.removeUptime(closing.epoch, row.device);
