@@ -9,6 +9,8 @@
 import { Principal } from '@dfinity/principal';
 
 import { compareBytes } from '../../shared/bytes';
+import { c } from '../../shared/candid';
+import { CandidDecodeError, decoder } from '../../shared/candid/wire';
 import { CYCLE_PRICES } from '../../shared/cycle-prices';
 import type { ReportAck, SponsorPolicy, UsageReport } from '../../shared/sponsorship/policy';
 import type {
@@ -60,6 +62,34 @@ export class CallFailure extends Error {
 /** A caller without the role a method needs; the canister rejects the call with this message. */
 export class WalletAccessError extends Error {
     override readonly name = 'WalletAccessError';
+}
+
+/**
+ * The canisters a management call's argument names, whatever the method: every field that names the canister a
+ * call acts on. No argument, or one that is no record, names none (the management canister would refuse a
+ * canister-targeting call without them); undefined when the bytes are not Candid.
+ */
+const decodeTargets = decoder([
+    c.opt(
+        c.record({
+            canister_id: c.opt(c.principal()),
+            target_canister: c.opt(c.principal()),
+            store_canister: c.opt(c.principal())
+        })
+    )
+]);
+
+type NamedTargets = { [K in 'canister_id' | 'target_canister' | 'store_canister']: [] | [Principal] };
+
+function managementTargets(args: Uint8Array): Principal[] | undefined {
+    try {
+        const [named] = decodeTargets(args) as [[] | [NamedTargets]];
+        const [record] = named;
+        return record === undefined ? [] : [record.canister_id, record.target_canister, record.store_canister].flat();
+    } catch (error) {
+        if (error instanceof CandidDecodeError) return undefined;
+        throw error;
+    }
 }
 
 /** Settings of a canister the wallet creates, as the management canister takes them. */
@@ -309,9 +339,11 @@ export class Wallet {
         args: Uint8Array,
         cycles: bigint
     ): Promise<SpendResult<Uint8Array>> {
+        // Arguments the wallet cannot read name the wallet itself, which no custodian's limits allow: refused.
+        const targets = canister.compareTo(MANAGEMENT_CANISTER) === 'eq' ? (managementTargets(args) ?? [this.effects.self]) : [];
         return this.spend(
             caller,
-            { canister, method, cycles },
+            { canister, method, cycles, targets },
             async () => {
                 const answer = await this.effects.call(canister, method, args, cycles);
                 return { refunded: answer.refunded, value: answer.reply };
