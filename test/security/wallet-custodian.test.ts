@@ -2,10 +2,15 @@
  * Issue 21, finding 6, on the compiled wallet: a custodian allowed only the management canister (which creating
  * canisters needs) called `update_settings` through `wallet_call` on a canister the wallet controls and made
  * itself its only controller. Now every canister a management call names must be allowed too.
+ *
+ * Finding 11: an expired custodian kept its role (reads, `fund_now`), and every refused spend appended an event
+ * kept forever. Now an expired custodian has no role, and a caller's refusals are logged at most
+ * MAX_LOGGED_REFUSALS an hour.
  */
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
+import { MAX_LOGGED_REFUSALS } from '../../src/canisters/wallet/wallet';
 import type { CustodianLimits } from '../../src/shared/wallet';
 import { createIc, type TestIc } from '../support/ic';
 import { deployProbe, deployWallet, type DeployedWallet, identity, T } from '../wallet/setup';
@@ -71,4 +76,39 @@ it('a custodian allowed the management canister cannot act on the canisters the 
     });
     expect(created).toHaveProperty('Ok');
     w.legacy.setIdentity(owner);
+}, 300_000);
+
+it('an expired custodian holds no role, and its refused retries add a bounded number of events (finding 11)', async () => {
+    const late = identity(33);
+    const now = BigInt(await ic.getTime()) * 1_000_000n;
+    const limits: CustodianLimits = {
+        cycles_per_window: [1n],
+        window_seconds: 3_600n,
+        canisters: [],
+        methods: [],
+        expires_at: [now + 60n * 1_000_000_000n]
+    };
+    w.wallet.setIdentity(owner);
+    await w.wallet.authorize_with_limits({ custodian: late.getPrincipal(), limits });
+    w.wallet.setIdentity(late);
+    const eventsBefore = async () => {
+        w.wallet.setIdentity(owner);
+        const page = await w.wallet.wallet_events({ start: 0n, length: 1n });
+        w.wallet.setIdentity(late);
+        return page.total;
+    };
+    const target = await deployProbe(ic, T, []);
+    const before = await eventsBefore();
+    // Over its cycle limit: each retry is refused; only the first few are logged.
+    for (let i = 0; i < 3 * MAX_LOGGED_REFUSALS; i++) {
+        const refused = await w.wallet.send_cycles({ canister: target.canisterId, amount: T, created_at_time: [], memo: [] });
+        expect(refused).toHaveProperty('Err');
+    }
+    expect((await eventsBefore()) - before).toBeLessThanOrEqual(BigInt(MAX_LOGGED_REFUSALS));
+    expect(await w.wallet.get_custodian_limits()).toHaveLength(2); // still a custodian (of two): it may read
+    await ic.advanceTime(61_000);
+    await expect(w.wallet.get_custodian_limits()).rejects.toThrow(/Only a controller or custodian/);
+    // inspect_message refuses the update before it runs
+    await expect(w.wallet.fund_now()).rejects.toThrow(/IC0406|Only a controller or custodian/);
+    w.wallet.setIdentity(owner);
 }, 300_000);

@@ -8,7 +8,7 @@ import type { Principal } from '@dfinity/principal';
 
 import type { SpendRefusal } from '../../shared/wallet';
 import { consume, giveBack } from '../../shared/window';
-import { custodianOf, isController } from './roles';
+import { custodianOf, expired, isController } from './roles';
 import type { WalletState } from './state';
 
 export type Spend = {
@@ -49,7 +49,7 @@ export function reserveSpend(state: WalletState, caller: Principal, spend: Spend
     if (custodian === undefined) return refuse({ NotAuthorized: null });
     const limits = custodian.limits;
     const [expiresAt] = limits.expires_at;
-    if (expiresAt !== undefined && now >= expiresAt) return refuse({ Expired: { expired_at: expiresAt } });
+    if (expiresAt !== undefined && expired(custodian, now)) return refuse({ Expired: { expired_at: expiresAt } });
     const [canisters] = limits.canisters;
     if (canisters !== undefined) {
         // Allowing the management canister (to create canisters) must not allow acting on every canister the

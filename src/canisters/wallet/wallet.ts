@@ -92,6 +92,10 @@ function managementTargets(args: Uint8Array): Principal[] | undefined {
     }
 }
 
+/** Refused spends a caller's retries may add to the event log per {@link REFUSAL_LOG_WINDOW_NS}. */
+export const MAX_LOGGED_REFUSALS = 10;
+const REFUSAL_LOG_WINDOW_NS = 3_600n * NANOS_PER_SECOND;
+
 /** Settings of a canister the wallet creates, as the management canister takes them. */
 export type NewCanisterSettings = {
     controllers: Principal[];
@@ -200,7 +204,7 @@ export class Wallet {
 
     /** Controllers, custodians and the wallet itself may read it and spend. */
     canRead(caller: Principal): boolean {
-        return roles.canSpend(this.state, caller, this.effects.self);
+        return roles.canSpend(this.state, caller, this.effects.self, this.effects.now());
     }
 
     requireCustodian(caller: Principal): void {
@@ -397,7 +401,8 @@ export class Wallet {
         this.requireCustodian(caller);
         const check = reserveSpend(this.state, caller, spend, this.effects.now(), this.effects.balance());
         if (!check.ok) {
-            this.log({ SpendRefused: { caller, canister: spend.canister, cycles: spend.cycles, reason: check.refusal } });
+            if (this.mayLogRefusal(caller))
+                this.log({ SpendRefused: { caller, canister: spend.canister, cycles: spend.cycles, reason: check.refusal } });
             return { ok: false, refusal: check.refusal };
         }
         this.change(check.state);
@@ -634,6 +639,24 @@ export class Wallet {
     private save(): void {
         this.store.writeState(this.saved, this.state);
         this.saved = this.state;
+    }
+
+    /** Refusals logged per caller in the current hour (heap only: an upgrade starts the count afresh). */
+    private readonly refusalsLogged = new Map<string, { since: bigint; count: number }>();
+
+    /**
+     * Whether this refusal goes into the event log: at most {@link MAX_LOGGED_REFUSALS} a caller an hour, so a
+     * custodian retrying a refused spend cannot grow the log (kept forever) at the wallet's expense. Only
+     * custodians and controllers get this far, so the table holds at most one entry each.
+     */
+    private mayLogRefusal(caller: Principal): boolean {
+        const now = this.effects.now();
+        const key = caller.toText();
+        const seen = this.refusalsLogged.get(key);
+        const current = seen === undefined || now >= seen.since + REFUSAL_LOG_WINDOW_NS ? { since: now, count: 0 } : seen;
+        if (current.count >= MAX_LOGGED_REFUSALS) return false;
+        this.refusalsLogged.set(key, { since: current.since, count: current.count + 1 });
+        return true;
     }
 
     private log(kind: WalletEventKind): bigint {
