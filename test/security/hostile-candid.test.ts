@@ -2,7 +2,7 @@
  * Issue 21, finding 2, on the compiled canisters: a message of about a kilobyte whose extra argument is
  * `vec vec record { 100 × null }` with lengths no byte pays for. The old codec skipped it element by element
  * (its zero-sized cap was per vector, not per message): on the token (anonymous ingress) and the registry (a
- * stranger's `transfer_device`) one such call cost billions of instructions before any check ran. Now decoding
+ * stranger's metered call) one such call cost billions of instructions before any check ran. Now decoding
  * spends at most a constant per byte and refuses the message with a decode error.
  */
 import { IDL } from '@dfinity/candid';
@@ -74,13 +74,11 @@ it('an anonymous icrc1_transfer with a hostile extra argument is refused at a bo
     expect(instructions).toBeLessThan(100_000_000n);
 }, 300_000);
 
-it('a stranger’s transfer_device with a hostile extra argument is refused at a bounded cost', async () => {
-    const arg = hostile(
-        [IDL.Record({ device: IDL.Principal, to: IDL.Principal })],
-        [{ device: identity(91).getPrincipal(), to: identity(92).getPrincipal() }]
-    );
-    const instructions = await refusedCost(suite.registryId, 'transfer_device', arg, identity(93).getPrincipal());
+it('a stranger’s claim_rewards with a hostile extra argument is refused at a bounded cost', async () => {
+    // (transfer_device is no longer a stranger's to call: inspect_message refuses it before any decoding.)
+    const arg = hostile([IDL.Record({ devices: IDL.Vec(IDL.Principal) })], [{ devices: [identity(91).getPrincipal()] }]);
+    const instructions = await refusedCost(suite.registryId, 'claim_rewards', arg, identity(93).getPrincipal());
     if (instructions === undefined) return;
-    console.info(`a ${arg.length}-byte hostile transfer_device cost the registry ${instructions} instructions`);
+    console.info(`a ${arg.length}-byte hostile claim_rewards cost the registry ${instructions} instructions`);
     expect(instructions).toBeLessThan(100_000_000n);
 }, 300_000);

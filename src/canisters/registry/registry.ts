@@ -498,6 +498,20 @@ export class Registry {
         return { Ok: null };
     }
 
+    /**
+     * The role the caller holds over a device, or undefined (also for an unknown device): `inspect_message`
+     * refuses owner and status methods from callers with none, before they cost the registry anything.
+     */
+    roleOver(caller: Principal, device: Principal): StatusAuthority | undefined {
+        const stored = this.store.device(device.toUint8Array());
+        return stored === undefined ? undefined : this.authorityOver(caller, stored, this.effects.now());
+    }
+
+    /** Whether the caller owns the device (false for an unknown device). */
+    isOwner(caller: Principal, device: Principal): boolean {
+        return 'Ok' in this.owned(caller, device);
+    }
+
     /** The role the caller holds over a device, strongest first, or undefined. */
     private authorityOver(caller: Principal, stored: StoredDevice, now: bigint): StatusAuthority | undefined {
         if (this.effects.isController(caller)) return { Controller: null };

@@ -132,9 +132,13 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
     @inspectMessage({ manual: true })
     inspect(): boolean {
         const method = msgMethodName();
+        const caller = msgCaller();
         if (!KNOWN_METHODS.has(method)) return false;
         if (msgArgData().length > argumentLimit(method, ledger.config.max_memo_length)) return false;
-        return sponsorship.check(msgCaller(), method, time()) === undefined;
+        // Who may call what: methods only a role may use refuse everyone else here, before they cost anything.
+        if (method === 'icrc107_set_fee_collector' && !isController(caller)) return false;
+        if (!sponsored.mayCall(caller, method)) return false;
+        return sponsorship.check(caller, method, time()) === undefined;
     }
 
     // --- ICRC-1 ---
@@ -289,7 +293,11 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
 
     @api.update('icrc21_canister_call_consent_message')
     icrc21_canister_call_consent_message(request: ConsentMessageRequest): ConsentMessageResponse {
-        return consentMessage(request, ledger.config);
+        // Anyone may ask (wallets do before a signature), so it is metered like the transfers it describes.
+        const refused = (message: string): ConsentMessageResponse => ({
+            Err: { GenericError: { error_code: SPONSORSHIP_REFUSED_ERROR_CODE, description: message } }
+        });
+        return sponsored.metered('icrc21_canister_call_consent_message', refused, () => consentMessage(request, ledger.config));
     }
 
     @api.query('icrc103_get_allowances')

@@ -83,9 +83,26 @@ export class SponsoredCanister {
         return result;
     }
 
+    /**
+     * Whether `caller` holds a role for this sponsorship method (`inspect_message` refuses ingress without one):
+     * `sponsorship_configure` is for controllers, `sponsorship_set_policy` for the wallet and controllers; true
+     * for any other method, which is not the module's to judge.
+     */
+    mayCall(caller: Principal, method: string): boolean {
+        if (method === 'sponsorship_configure') return this.azle.isController(caller);
+        if (method === 'sponsorship_set_policy') return this.isWallet(caller) || this.azle.isController(caller);
+        return true;
+    }
+
+    private isWallet(caller: Principal): boolean {
+        const wallet = this.sponsorship.wallet;
+        return wallet !== undefined && wallet.compareTo(caller) === 'eq';
+    }
+
     /** `sponsorship_configure`: controllers only. */
     configure(caller: Principal, config: SponsorshipConfig): void {
-        if (!this.azle.isController(caller)) throw new SponsorshipAccessError('only a controller may configure sponsorship');
+        if (!this.mayCall(caller, 'sponsorship_configure'))
+            throw new SponsorshipAccessError('only a controller may configure sponsorship');
         if (config.report_interval_seconds === 0n) throw new SponsorshipAccessError('report_interval_seconds must be positive');
         this.sponsorship.configure(config);
         this.start();
@@ -93,9 +110,7 @@ export class SponsoredCanister {
 
     /** `sponsorship_set_policy`: the configured wallet or a controller. */
     setPolicy(caller: Principal, policy: SponsorPolicy): void {
-        const wallet = this.sponsorship.wallet;
-        const fromWallet = wallet !== undefined && wallet.compareTo(caller) === 'eq';
-        if (!fromWallet && !this.azle.isController(caller)) {
+        if (!this.mayCall(caller, 'sponsorship_set_policy')) {
             throw new SponsorshipAccessError('only the sponsoring wallet or a controller may set the policy');
         }
         if (policy.window_seconds === 0n) throw new SponsorshipAccessError('window_seconds must be positive');
