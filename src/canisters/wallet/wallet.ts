@@ -92,6 +92,9 @@ function managementTargets(args: Uint8Array): Principal[] | undefined {
     }
 }
 
+/** How long a funding round may take before a later one may start (its calls are answered well within it). */
+export const ROUND_TIMEOUT_NS = 3_600n * NANOS_PER_SECOND;
+
 /** Refused spends a caller's retries may add to the event log per {@link REFUSAL_LOG_WINDOW_NS}. */
 export const MAX_LOGGED_REFUSALS = 10;
 const REFUSAL_LOG_WINDOW_NS = 3_600n * NANOS_PER_SECOND;
@@ -169,7 +172,12 @@ export class Wallet {
     private loaded: WalletState | undefined;
     /** The state as stable memory holds it, to write only what a change replaced. */
     private saved: WalletState | undefined;
-    private roundInProgress = false;
+    /**
+     * When the funding round under way started, or undefined. A time, not a flag: a trap in a later callback of
+     * the round rolls back only that callback, so its `finally` never runs; a round older than
+     * {@link ROUND_TIMEOUT_NS} is taken as abandoned instead of blocking every later one.
+     */
+    private roundStartedAt: bigint | undefined;
 
     /** Reads nothing yet: Azle runs the module once at build time, where there is no stable memory. */
     constructor(
@@ -466,8 +474,10 @@ export class Wallet {
      * allow. Runs from the timer and on demand; never two at once.
      */
     async fundRound(instructions: () => bigint): Promise<FundingReport> {
-        if (this.roundInProgress) throw new WalletAccessError('a funding round is already in progress');
-        this.roundInProgress = true;
+        const now = this.effects.now();
+        if (this.roundStartedAt !== undefined && now < this.roundStartedAt + ROUND_TIMEOUT_NS)
+            throw new WalletAccessError('a funding round is already in progress');
+        this.roundStartedAt = now;
         const report = { checked: 0, topped_up: 0, refused: 0, cycles_sent: 0n, instructions: 0n };
         try {
             try {
@@ -487,7 +497,7 @@ export class Wallet {
                 } else if (outcome < 0n) report.refused += 1;
             }
         } finally {
-            this.roundInProgress = false;
+            this.roundStartedAt = undefined;
         }
         report.instructions = instructions();
         return report;
