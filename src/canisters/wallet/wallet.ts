@@ -28,6 +28,7 @@ import type {
     UsageRow,
     WalletEventKind
 } from '../../shared/wallet';
+import { MAX_REPORTED_CALLERS_PER_METHOD } from '../../shared/sponsorship/quota';
 import { NANOS_PER_SECOND } from '../../shared/window';
 import { MAX_EVENTS_PER_PAGE } from './events';
 import { observe, planTopUp, replaceSponsored, runwaySeconds, settleTopUp, sponsoredOf } from './funding';
@@ -594,7 +595,16 @@ export class Wallet {
         if (s === undefined) throw new WalletAccessError('report_usage: the caller is not a sponsored canister');
         let next = observe(s, { balance: report.balance, at: this.effects.now(), source: { Report: null } });
         const usage = new Map<string, MethodUsage>(next.usage.map((u) => [u.method, u]));
+        // Only the methods the canister's policy meters are recorded, at most the callers a report may name for
+        // each (and one folded entry): a sponsored canister cannot grow its record or the usage rows with
+        // made-up methods, or with more entries than the sponsorship module ever sends.
+        const metered = new Set((next.policy[0]?.methods ?? []).map(([method]) => method));
+        const perMethod = new Map<string, number>();
         for (const entry of report.entries) {
+            if (!metered.has(entry.method)) continue;
+            const count = (perMethod.get(entry.method) ?? 0) + 1;
+            if (count > MAX_REPORTED_CALLERS_PER_METHOD + 1) continue;
+            perMethod.set(entry.method, count);
             const total = usage.get(entry.method) ?? {
                 method: entry.method,
                 calls: 0n,
