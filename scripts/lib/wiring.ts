@@ -29,7 +29,9 @@ export const TOKEN_POLICY: SponsorPolicy = {
         [
             'icrc21_canister_call_consent_message',
             { refuse_anonymous: false, calls_per_window: [100n], instructions_per_window: [] }
-        ]
+        ],
+        // answered with ICRC-107's AccessDenied for anyone but a controller, and so metered too
+        ['icrc107_set_fee_collector', { refuse_anonymous: true, calls_per_window: [10n], instructions_per_window: [] }]
     ],
     deny: [],
     allow: [],

@@ -36,9 +36,11 @@ afterAll(async () => ic.tearDown());
 
 const policy = { ...OPEN_POLICY, version: 5n, window_seconds: 60n };
 
-it('the token refuses strangers’ controller and sponsorship updates in inspect_message', async () => {
+it('the token refuses strangers’ sponsorship updates in inspect_message, and answers ICRC-107’s AccessDenied', async () => {
     s.token.setIdentity(stranger);
-    await expect(s.token.icrc107_set_fee_collector({ fee_collector: [], created_at_time: 0n })).rejects.toThrow(/IC0406/);
+    expect(await s.token.icrc107_set_fee_collector({ fee_collector: [], created_at_time: 0n })).toMatchObject({
+        Err: { AccessDenied: expect.any(String) }
+    });
     await expect(s.token.sponsorship_set_policy(policy)).rejects.toThrow(/IC0406/);
     await expect(s.token.sponsorship_configure({ wallet: [], report_interval_seconds: 60n })).rejects.toThrow(/IC0406/);
 });
@@ -58,10 +60,16 @@ it('the registry refuses strangers’ owner, status and sponsorship updates in i
     });
 });
 
-it('the consent message is metered when the policy names it', async () => {
+it('the consent message and the fee-collector update are metered when the policy names them', async () => {
     s.token.setIdentity(controller);
     const rule = { refuse_anonymous: false, calls_per_window: [1n] as [bigint], instructions_per_window: [] as [] };
-    await s.token.sponsorship_set_policy({ ...policy, methods: [['icrc21_canister_call_consent_message', rule]] });
+    await s.token.sponsorship_set_policy({
+        ...policy,
+        methods: [
+            ['icrc21_canister_call_consent_message', rule],
+            ['icrc107_set_fee_collector', rule]
+        ]
+    });
     s.token.setIdentity(stranger);
     const request = {
         method: 'icrc1_transfer',
@@ -71,4 +79,7 @@ it('the consent message is metered when the policy names it', async () => {
     await s.token.icrc21_canister_call_consent_message(request);
     // The second call in the window is over the quota: inspect_message refuses it.
     await expect(s.token.icrc21_canister_call_consent_message(request)).rejects.toThrow(/IC0406/);
+    const setCollector = () => s.token.icrc107_set_fee_collector({ fee_collector: [], created_at_time: 0n });
+    expect(await setCollector()).toMatchObject({ Err: { AccessDenied: expect.any(String) } });
+    await expect(setCollector()).rejects.toThrow(/IC0406/);
 });

@@ -135,8 +135,9 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
         const caller = msgCaller();
         if (!KNOWN_METHODS.has(method)) return false;
         if (msgArgData().length > argumentLimit(method, ledger.config.max_memo_length)) return false;
-        // Who may call what: methods only a role may use refuse everyone else here, before they cost anything.
-        if (method === 'icrc107_set_fee_collector' && !isController(caller)) return false;
+        // Who may call what: the sponsorship methods refuse callers without the role here, before they cost
+        // anything. (ICRC-107 wants AccessDenied for a stranger's icrc107_set_fee_collector, so that one is
+        // answered, and metered instead.)
         if (!sponsored.mayCall(caller, method)) return false;
         return sponsorship.check(caller, method, time()) === undefined;
     }
@@ -342,8 +343,10 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
 
     @api.update('icrc107_set_fee_collector')
     icrc107_set_fee_collector(arg: SetFeeCollectorArgs): SetFeeCollectorResult {
-        const ctx = context();
-        return ledger.setFeeCollector(ctx, arg, isController(ctx.caller));
+        return sponsored.metered('icrc107_set_fee_collector', refusedError, () => {
+            const ctx = context();
+            return ledger.setFeeCollector(ctx, arg, isController(ctx.caller));
+        });
     }
 
     @api.query('icrc107_get_fee_collector')

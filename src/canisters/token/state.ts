@@ -254,7 +254,7 @@ export function pairKey(from: Account, spender: Account): Uint8Array {
     return concat(accountKey(from), accountKey(spender));
 }
 
-/** The allowance index's key: an owner's principal as the first 30 bytes of its account keys. */
+/** An owner's principal as the first 30 bytes of its account keys: the prefix all its pair keys share. */
 export function ownerKeyOf(account: Account): Uint8Array {
     return accountKey(account).subarray(0, OWNER_BYTES);
 }
