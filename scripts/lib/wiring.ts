@@ -10,7 +10,7 @@ import type { registryService } from '../../src/canisters/registry/service';
 import type { tokenService } from '../../src/canisters/token/service';
 import type { walletService } from '../../src/canisters/wallet/service';
 import type { ActorOf } from '../../src/shared/candid';
-import type { SponsorPolicy } from '../../src/shared/sponsorship/policy';
+import type { MethodRule, SponsorPolicy } from '../../src/shared/sponsorship/policy';
 
 const T = 1_000_000_000_000n;
 
@@ -20,10 +20,19 @@ export const REPORT_INTERVAL_SECONDS = 60n;
 export const TOKEN_POLICY: SponsorPolicy = {
     version: 0n,
     window_seconds: 60n,
-    methods: ['icrc1_transfer', 'icrc2_approve', 'icrc2_transfer_from', 'icrc4_transfer_batch'].map((m) => [
-        m,
-        { refuse_anonymous: true, calls_per_window: [100n], instructions_per_window: [] }
-    ]),
+    methods: [
+        ...['icrc1_transfer', 'icrc2_approve', 'icrc2_transfer_from', 'icrc4_transfer_batch'].map((m): [string, MethodRule] => [
+            m,
+            { refuse_anonymous: true, calls_per_window: [100n], instructions_per_window: [] }
+        ]),
+        // an update anyone may call (wallets ask before a signature, anonymously too): metered as well
+        [
+            'icrc21_canister_call_consent_message',
+            { refuse_anonymous: false, calls_per_window: [100n], instructions_per_window: [] }
+        ],
+        // answered with ICRC-107's AccessDenied for anyone but a controller, and so metered too
+        ['icrc107_set_fee_collector', { refuse_anonymous: true, calls_per_window: [10n], instructions_per_window: [] }]
+    ],
     deny: [],
     allow: [],
     global_calls_per_window: [10_000n]
@@ -36,6 +45,7 @@ export const REGISTRY_POLICY: SponsorPolicy = {
     methods: (
         [
             ['heartbeat', 3n],
+            ['register_device', 20n],
             ['relay_heartbeats', 20n],
             ['register_devices', 20n],
             ['claim_device', 50n],

@@ -102,7 +102,9 @@ export function authenticate(
                 `(${Principal.selfAuthenticating(publicKey).toText()})`
         );
     }
-    const target = effectiveCanisterId ?? (content.canister_id && Principal.fromUint8Array(content.canister_id));
+    // Delegation targets name the canisters a request may be sent to: its `canister_id`, the management
+    // canister's for a management call (not the canister the call is about), as the IC checks them.
+    const target = content.canister_id !== undefined ? Principal.fromUint8Array(content.canister_id) : effectiveCanisterId;
     const signer = followDelegations(publicKey, envelope.sender_delegation ?? [], nowNs, target);
     if (!verifies(signer, IC_REQUEST_DOMAIN_SEPARATOR, requestId, signature)) {
         throw new InvalidRequestError(400, `the signature of request 0x${Buffer.from(requestId).toString('hex')} is not valid`);

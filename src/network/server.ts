@@ -30,6 +30,8 @@ import { CallRejectedError, RejectCode } from '../replica/errors';
 import type { LocalIc } from '../replica/local-ic';
 import { derOf } from '../shared/device-auth';
 import { type TreeEntry, treeOf } from '../shared/hash-tree';
+import { c } from '../shared/candid';
+import { CandidDecodeError, decoder } from '../shared/candid/wire';
 import { leb128 } from '../shared/leb128';
 import { canisterOfHost, HttpGateway } from './gateway';
 import { authenticate, type AuthenticatedRequest, type Envelope, InvalidRequestError, MAX_INGRESS_TTL_NS } from './envelope';
@@ -53,11 +55,44 @@ export type LocalNetworkOptions = {
 
 type RequestStatus = {
     readonly sender: Principal;
+    /** The effective canister the call was sent to: its status is read through that canister's URL only. */
+    readonly canister: Principal;
     readonly expiry: bigint;
     readonly entries: TreeEntry[];
 };
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
+
+/** A management call's argument: the canister it is about, if it names one (install_code, update_settings, …). */
+const decodeManagementTarget = decoder([c.opt(c.record({ canister_id: c.opt(c.principal()) }))]);
+
+/**
+ * The IC's rule for the canister a request is addressed to: the URL's effective canister must be the request's
+ * `canister_id`, or, for a call to the management canister, the canister its argument names (one that names
+ * none, such as create_canister, may go through any canister's URL). Otherwise a request could be run through
+ * a URL its delegation allows while acting on another canister.
+ */
+function checkEffectiveCanister(canisterId: Principal, arg: Uint8Array | undefined, effective: Principal): void {
+    if (canisterId.toUint8Array().length > 0) {
+        if (canisterId.compareTo(effective) !== 'eq')
+            throw new InvalidRequestError(400, `the request is for ${canisterId.toText()}, sent to ${effective.toText()}`);
+        return;
+    }
+    let named: Principal | undefined;
+    try {
+        const [record] = decodeManagementTarget(arg ?? new Uint8Array()) as [[] | [{ canister_id: [] | [Principal] }]];
+        named = record[0]?.canister_id[0];
+    } catch (error) {
+        if (!(error instanceof CandidDecodeError)) throw error;
+        throw new InvalidRequestError(400, `the management canister's argument is not Candid: ${error.message}`);
+    }
+    if (named !== undefined && named.compareTo(effective) !== 'eq') {
+        throw new InvalidRequestError(
+            400,
+            `the management call is about ${named.toText()}, sent to ${effective.toText()}: the effective canister must match`
+        );
+    }
+}
 const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /** Every canister id the local IC can give (10-byte ids ending 0x01 0x01): the subnet's one range. */
@@ -178,14 +213,11 @@ export class LocalNetwork {
     private async call(response: ServerResponse, envelope: Envelope, target: Principal, sync: boolean): Promise<void> {
         const request = authenticate(envelope, 'call', this.ic.timeNs, target);
         const canisterId = principalOf(request.content.canister_id, 'canister_id');
-        // a call to the management canister names the canister it is about as the effective canister
-        if (canisterId.toUint8Array().length > 0 && canisterId.compareTo(target) !== 'eq') {
-            throw new InvalidRequestError(400, `the request is for ${canisterId.toText()}, sent to ${target.toText()}`);
-        }
+        checkEffectiveCanister(canisterId, request.content.arg, target);
         const key = hexOf(request.requestId);
         this.prune();
         if (!this.statuses.has(key)) {
-            const refusal = this.execute(request, canisterId);
+            const refusal = this.execute(request, canisterId, target);
             if (refusal !== undefined) return this.reply(response, 200, refusal);
         }
         if (!sync) return this.empty(response, 202);
@@ -194,7 +226,11 @@ export class LocalNetwork {
     }
 
     /** Runs the update; its outcome goes to `request_status`, or the refusal (never certified) is returned. */
-    private execute(request: AuthenticatedRequest, canisterId: Principal): Record<string, unknown> | undefined {
+    private execute(
+        request: AuthenticatedRequest,
+        canisterId: Principal,
+        effective: Principal
+    ): Record<string, unknown> | undefined {
         const outcome = this.ic.ingress({
             canisterId,
             method: request.content.method_name ?? '',
@@ -224,6 +260,7 @@ export class LocalNetwork {
                   ];
         this.statuses.set(hexOf(request.requestId), {
             sender: request.sender,
+            canister: effective,
             expiry: BigInt(request.content.ingress_expiry),
             entries
         });
@@ -245,6 +282,7 @@ export class LocalNetwork {
     private async query(envelope: Envelope, target: Principal): Promise<Record<string, unknown>> {
         const request = authenticate(envelope, 'query', this.ic.timeNs, target);
         const canisterId = principalOf(request.content.canister_id, 'canister_id');
+        checkEffectiveCanister(canisterId, request.content.arg, target);
         let body: Record<string, unknown>;
         try {
             const reply = await this.ic.queryCall({
@@ -303,6 +341,9 @@ export class LocalNetwork {
                 if (status === undefined) return [];
                 if (status.sender.compareTo(request.sender) !== 'eq') {
                     throw new InvalidRequestError(403, 'only the sender of a request may read its status');
+                }
+                if (target === undefined || status.canister.compareTo(target) !== 'eq') {
+                    throw new InvalidRequestError(400, "a request's status is read through the canister it was sent to");
                 }
                 return under(path, status.entries);
             }

@@ -8,7 +8,7 @@
  * "Principals": SHA-224 of the DER key followed by 0x02). Ed25519 signs the message itself; ECDSA signs its
  * SHA-256 with a 64-byte `r ‖ s` (the IC's ingress format, what @dfinity/identity and WebCrypto produce).
  */
-import { concat } from '@dfinity/candid';
+import { concat, uint8Equals } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 import { ed25519 } from '@noble/curves/ed25519';
 import { p256 } from '@noble/curves/nist';
@@ -86,7 +86,10 @@ export function keyOfDer(der: Uint8Array): { curve: CurveName; key: Uint8Array }
         const prefix = DER_PREFIX[curve];
         if (der.length <= prefix.length || !prefix.every((b, i) => der[i] === b)) continue;
         try {
-            return { curve, key: canonicalKey(curve, der.subarray(prefix.length)) };
+            const key = canonicalKey(curve, der.subarray(prefix.length));
+            // Only the canonical encoding (the one the prefix's BIT STRING length describes: an ECDSA point
+            // uncompressed): a compressed point under the same prefix would give one key a second principal.
+            return uint8Equals(derOf(curve, key), der) ? { curve, key } : undefined;
         } catch {
             return undefined;
         }

@@ -26,7 +26,7 @@ import {
     trap
 } from 'azle';
 
-import { implement } from '../../shared/candid';
+import { c, implement } from '../../shared/candid';
 import { decoder, encoder } from '../../shared/candid/wire';
 import { usesNativeCrypto } from '../../shared/crypto';
 import { type CurveName, precomputeCurve } from '../../shared/device-auth';
@@ -166,6 +166,31 @@ const CONTROLLER_METHODS = new Set([
     'sponsorship_configure'
 ]);
 
+/**
+ * Methods on one device and the roles over it they need (the methods check again, for inter-canister calls):
+ * the owner's, or for a status change any role `setStatus` accepts.
+ */
+const DEVICE_ROLE_METHODS = new Map<string, 'owner' | 'any'>([
+    ['transfer_device', 'owner'],
+    ['set_beneficiary', 'owner'],
+    ['add_delegate', 'owner'],
+    ['remove_delegate', 'owner'],
+    ['set_device_status', 'any']
+]);
+
+/** Each of those methods' argument is a record naming the device (other fields skipped, within the budget). */
+const decodeDevice = decoder([c.record({ device: c.principal() })]);
+
+function hasDeviceRole(caller: Principal, needs: 'owner' | 'any'): boolean {
+    let device: Principal;
+    try {
+        [{ device }] = decodeDevice(msgArgData()) as [{ device: Principal }];
+    } catch {
+        return false; // not even the device can be read: the method would refuse it too
+    }
+    return needs === 'owner' ? registry.isOwner(caller, device) : registry.roleOver(caller, device) !== undefined;
+}
+
 /** The sponsorship methods come from `sponsorshipEndpoints` (`src/shared/sponsorship/endpoints.ts`). */
 export default class RegistryCanister extends sponsorshipEndpoints(sponsored, azle) {
     @api.init()
@@ -208,6 +233,9 @@ export default class RegistryCanister extends sponsorshipEndpoints(sponsored, az
         if (method === 'relay_heartbeats' && !registry.isGateway(caller)) return false;
         if ((method === 'register_device' || method === 'register_devices') && !registry.isActiveManufacturer(caller))
             return false;
+        if (!sponsored.mayCall(caller, method)) return false;
+        const needs = DEVICE_ROLE_METHODS.get(method);
+        if (needs !== undefined && !hasDeviceRole(caller, needs)) return false;
         return sponsorship.check(caller, method, time()) === undefined;
     }
 

@@ -38,6 +38,18 @@ export const MAX_VALIDITY_NS = {
 } as const;
 
 /**
+ * Failed claim signatures an unowned device allows per {@link CLAIM_WINDOW_NS}; past them, claims of the device
+ * are refused before the check until the window ends. A claim's signer is a first-time owner, whom nothing
+ * cheaper than the device's signature can tell from a stranger, so the check is bounded per device instead:
+ * a stranger makes the registry verify at most this many bad claims per device and window (and the
+ * sponsorship policy's cap on failed calls bounds them over all devices).
+ */
+export const MAX_FAILED_CLAIMS = 3;
+export const CLAIM_WINDOW_NS = 60n * MINUTE;
+/** Devices whose failed claims are remembered at once; the least recent is forgotten first. */
+export const MAX_CLAIM_THROTTLED_DEVICES = 100_000;
+
+/**
  * The largest argument an ingress message may carry, checked in inspect_message before decoding: a full
  * batch of 100 registrations or relayed heartbeats is under 25 KB; anything larger is refused unread.
  */

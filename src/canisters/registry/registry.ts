@@ -43,15 +43,18 @@ import {
 import { sameAccount } from '../token/accounts';
 import { GroupIndex } from './groups';
 import {
+    CLAIM_WINDOW_NS,
     DEFAULT_TAKE,
     MAX_CLAIM_DEVICES,
+    MAX_CLAIM_THROTTLED_DEVICES,
+    MAX_FAILED_CLAIMS,
     MAX_DELEGATES,
     MAX_REGISTER_BATCH,
     MAX_RELAY_BATCH,
     MAX_TAKE,
     MAX_TEXT_BYTES
 } from './limits';
-import { curveName, proofError } from './proofs';
+import { cheapProofError, curveName, proofError, signatureError } from './proofs';
 import {
     type Closing,
     type Liveness,
@@ -115,9 +118,18 @@ function keyOf(key: DeviceKey): Outcome<{ key: DeviceKey; id: Principal }> {
 
 const isLive = (delegate: Delegate, now: bigint) => delegate.expires_at > now;
 
+function throttledClaim(reason: string): { Err: RegistryError } {
+    return { Err: { Throttled: { reason } } };
+}
+
+/** A device's failed claims in the current window (heap only: an upgrade gives strangers one more window). */
+type FailedClaims = { since: bigint; count: number };
+
 export class Registry {
     private cachedCore: RegistryCore | undefined;
     readonly groups: GroupIndex;
+    /** Devices with failed claim signatures, least recently failed first (a Map keeps insertion order). */
+    private readonly failedClaims = new Map<string, FailedClaims>();
 
     constructor(
         readonly store: RegistryStore,
@@ -401,12 +413,37 @@ export class Registry {
             lastNonce: liveness.lastNonce,
             now: this.effects.now()
         };
-        const refused = proofError(ctx, { action: 'claim_device', owner: caller }, proof);
-        if (refused !== undefined) return err(refused);
+        const action = { action: 'claim_device', owner: caller } as const;
+        const cheap = cheapProofError(ctx, action, proof);
+        if (cheap !== undefined) return err(cheap);
+        const key = device.toText();
+        const failed = this.failedClaims.get(key);
+        const windowEnds = failed === undefined ? 0n : failed.since + CLAIM_WINDOW_NS;
+        if (failed !== undefined && failed.count >= MAX_FAILED_CLAIMS && ctx.now < windowEnds)
+            return throttledClaim(
+                `${MAX_FAILED_CLAIMS} failed claims of this device; it may be claimed again at ${windowEnds} ns`
+            );
+        const refused = signatureError(ctx, action, proof);
+        if (refused !== undefined) {
+            this.failedClaim(key, failed, ctx.now);
+            return err(refused);
+        }
+        this.failedClaims.delete(key);
         this.store.writeLiveness(id, { ...liveness, lastNonce: proof.nonce });
         this.store.writeDevice(id, { ...stored, owner: [caller] });
         this.groups.add('owner', caller.toUint8Array(), id);
         return { Ok: null };
+    }
+
+    /** Counts a failed claim of a device, at O(1): the device moves to the most recent end of the table. */
+    private failedClaim(key: string, failed: FailedClaims | undefined, now: bigint): void {
+        const current = failed === undefined || now >= failed.since + CLAIM_WINDOW_NS ? { since: now, count: 0 } : failed;
+        this.failedClaims.delete(key);
+        this.failedClaims.set(key, { since: current.since, count: current.count + 1 });
+        if (this.failedClaims.size > MAX_CLAIM_THROTTLED_DEVICES) {
+            const [least] = this.failedClaims.keys();
+            if (least !== undefined) this.failedClaims.delete(least);
+        }
     }
 
     /** The device and its record, when the caller owns it. */
@@ -461,10 +498,26 @@ export class Registry {
         return { Ok: null };
     }
 
+    /**
+     * The role the caller holds over a device, or undefined (also for an unknown device): `inspect_message`
+     * refuses owner and status methods from callers with none, before they cost the registry anything.
+     */
+    roleOver(caller: Principal, device: Principal): StatusAuthority | undefined {
+        const stored = this.store.device(device.toUint8Array());
+        return stored === undefined ? undefined : this.authorityOver(caller, stored, this.effects.now());
+    }
+
+    /** Whether the caller owns the device (false for an unknown device). */
+    isOwner(caller: Principal, device: Principal): boolean {
+        return 'Ok' in this.owned(caller, device);
+    }
+
     /** The role the caller holds over a device, strongest first, or undefined. */
     private authorityOver(caller: Principal, stored: StoredDevice, now: bigint): StatusAuthority | undefined {
         if (this.effects.isController(caller)) return { Controller: null };
-        if (stored.manufacturer.compareTo(caller) === 'eq') return { Manufacturer: null };
+        // A revoked manufacturer has no authority left (revocation is final: a leaked issuing key must not be
+        // able to kill its fleet); it falls through to the roles anyone else may hold.
+        if (stored.manufacturer.compareTo(caller) === 'eq' && this.isActiveManufacturer(caller)) return { Manufacturer: null };
         const [owner] = stored.owner;
         if (owner !== undefined && owner.compareTo(caller) === 'eq') return { Owner: null };
         if (stored.delegates.some((d) => isLive(d, now) && d.principal.compareTo(caller) === 'eq')) return { Delegate: null };
@@ -492,8 +545,10 @@ export class Registry {
         if (liveness.status === 'Revoked') return notAuthorized('a revoked device stays revoked');
         if (next === 'Revoked' && owners) return notAuthorized('only the manufacturer or a controller may revoke a device');
         const setByIssuer = 'Manufacturer' in stored.status_by || 'Controller' in stored.status_by;
-        if (liveness.status === 'Suspended' && next === 'Active' && owners && setByIssuer) {
-            return notAuthorized('the manufacturer or a controller suspended this device; only they may resume it');
+        // Any change by an owner or delegate, a repeated suspension too, is refused: it would rewrite `status_by`
+        // and so let the next call resume what the manufacturer or a controller suspended.
+        if (liveness.status === 'Suspended' && owners && setByIssuer) {
+            return notAuthorized('the manufacturer or a controller suspended this device; only they may change its status');
         }
         this.store.writeDevice(id, { ...stored, status_reason: reason, status_changed_at: now, status_by: by });
         if (next !== liveness.status) {
@@ -527,10 +582,12 @@ export class Registry {
                 const points = pointsOf(core.epochs, BigInt(row.beats));
                 const liveness = this.store.liveness(row.device);
                 if (points > 0n && liveness?.status === 'Active') {
-                    const reward: bigint = points * closing.per_point;
-                    const earned = liveness.earned + reward;
-                    if (earned > U64_MAX) throw new Error('a device reward counter would pass 2^64');
-                    this.store.writeLiveness(row.device, { ...liveness, earned });
+                    // The counter is a u64 of the fixed liveness record: a reward that would pass 2^64 is cut to
+                    // what fits, and only what is credited counts as rewarded. Throwing instead halted closing
+                    // for good: the timer retried the same epoch forever (issue 21, finding 9).
+                    const full: bigint = points * closing.per_point;
+                    const reward = liveness.earned + full > U64_MAX ? U64_MAX - liveness.earned : full;
+                    this.store.writeLiveness(row.device, { ...liveness, earned: liveness.earned + reward });
                     closing = { ...closing, devices_rewarded: closing.devices_rewarded + 1, rewarded: closing.rewarded + reward };
                 }
                 this.store.removeUptime(closing.epoch, row.device);

@@ -119,6 +119,7 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
         if ('Init' in arg) trap('an upgrade takes LedgerArg.Upgrade, not Init');
         const [upgrade] = arg.Upgrade;
         if (upgrade !== undefined) ledger.setConfig(applyUpgrade(ledger.config, upgrade));
+        ledger.state.migrateAllowanceIndex();
         ledger.certifyTip();
         sponsored.start();
     }
@@ -131,9 +132,14 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
     @inspectMessage({ manual: true })
     inspect(): boolean {
         const method = msgMethodName();
+        const caller = msgCaller();
         if (!KNOWN_METHODS.has(method)) return false;
         if (msgArgData().length > argumentLimit(method, ledger.config.max_memo_length)) return false;
-        return sponsorship.check(msgCaller(), method, time()) === undefined;
+        // Who may call what: the sponsorship methods refuse callers without the role here, before they cost
+        // anything. (ICRC-107 wants AccessDenied for a stranger's icrc107_set_fee_collector, so that one is
+        // answered, and metered instead.)
+        if (!sponsored.mayCall(caller, method)) return false;
+        return sponsorship.check(caller, method, time()) === undefined;
     }
 
     // --- ICRC-1 ---
@@ -288,7 +294,11 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
 
     @api.update('icrc21_canister_call_consent_message')
     icrc21_canister_call_consent_message(request: ConsentMessageRequest): ConsentMessageResponse {
-        return consentMessage(request, ledger.config);
+        // Anyone may ask (wallets do before a signature), so it is metered like the transfers it describes.
+        const refused = (message: string): ConsentMessageResponse => ({
+            Err: { GenericError: { error_code: SPONSORSHIP_REFUSED_ERROR_CODE, description: message } }
+        });
+        return sponsored.metered('icrc21_canister_call_consent_message', refused, () => consentMessage(request, ledger.config));
     }
 
     @api.query('icrc103_get_allowances')
@@ -333,8 +343,10 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
 
     @api.update('icrc107_set_fee_collector')
     icrc107_set_fee_collector(arg: SetFeeCollectorArgs): SetFeeCollectorResult {
-        const ctx = context();
-        return ledger.setFeeCollector(ctx, arg, isController(ctx.caller));
+        return sponsored.metered('icrc107_set_fee_collector', refusedError, () => {
+            const ctx = context();
+            return ledger.setFeeCollector(ctx, arg, isController(ctx.caller));
+        });
     }
 
     @api.query('icrc107_get_fee_collector')

@@ -2,14 +2,16 @@
  * The ledger's housekeeping, on heap maps without a network: what has expired (deduplication entries past the
  * window, approvals past their expiry) is freed by the next transaction, and counted as absent before that.
  */
+import { concat } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
+import { compareBytes } from '../../shared/bytes';
 import type { Account } from '../../shared/icrc/ledger';
 import { configFromInit } from './config';
 import { ledgerInit } from './deploy';
-import { Ledger } from './ledger';
+import { APPROVE_PRUNE_LIMIT, Ledger } from './ledger';
 import { PERMITTED_DRIFT_NS, TRANSACTION_WINDOW_NS } from './rules';
-import { heapMaps, LedgerState } from './state';
+import { heapMaps, LedgerState, ownerKeyOf, pairKey } from './state';
 
 const FEE = 10n;
 const principal = (n: number) => Principal.fromUint8Array(Uint8Array.of(n));
@@ -73,4 +75,108 @@ it('removes an expired approval at the next transaction, and reads it as none be
     expect(ledger.state.approvalCount()).toBe(1);
     expect(ledger.transfer({ caller, now: now + 11n }, transfer(account(2), now + 11n))).toEqual({ Ok: 2n });
     expect(ledger.state.approvalCount()).toBe(0);
+});
+
+/** Heap maps that count the bytes each write stores and each read returns: the stable-memory traffic of a call. */
+function countingMaps() {
+    const traffic = { bytes: 0 };
+    const maps = heapMaps();
+    for (const map of Object.values(maps)) {
+        const get = map.get.bind(map);
+        const insert = map.insert.bind(map);
+        map.get = (key) => {
+            const value = get(key);
+            traffic.bytes += key.length + (value?.length ?? 0);
+            return value;
+        };
+        map.insert = (key, value) => {
+            traffic.bytes += key.length + value.length;
+            insert(key, value);
+        };
+    }
+    return { maps, traffic };
+}
+
+it('changes one approval among an owner’s thousands with bounded stable traffic, and prunes them in bounded steps', () => {
+    const now = 1_000n * TRANSACTION_WINDOW_NS;
+    const { maps, traffic } = countingMaps();
+    const ledger = new Ledger(new LedgerState(maps), () => undefined);
+    const init = ledgerInit({
+        mintingAccount: account(0),
+        transferFee: FEE,
+        initialBalances: [[account(1), 10n ** 12n]],
+        archiveController: principal(0)
+    });
+    if (!('Init' in init)) throw new Error('unreachable');
+    ledger.initialize(configFromInit(init.Init), init.Init.initial_balances, now);
+    const caller = principal(1);
+    const expiresAt = now + 1_000_000n;
+    const approve = (i: number, at: bigint) => {
+        const spender: Account = { owner: Principal.fromUint8Array(Uint8Array.of(0x7a, i >> 8, i & 0xff)), subaccount: [] };
+        const before = traffic.bytes;
+        const result = ledger.approve(
+            { caller, now: at },
+            {
+                from_subaccount: [],
+                spender,
+                amount: 1n,
+                expected_allowance: [],
+                expires_at: [expiresAt],
+                fee: [],
+                memo: [],
+                created_at_time: []
+            }
+        );
+        expect(result).toHaveProperty('Ok');
+        return traffic.bytes - before;
+    };
+    const early = approve(0, now);
+    let late = 0;
+    for (let i = 1; i < 3_200; i++) late = approve(i, now + BigInt(i));
+    // The old per-owner index rewrote all 3,200 pair keys (400 KB) for each new approval.
+    expect(late).toBeLessThan(3 * early + 20_000);
+    expect(ledger.state.approvalCount()).toBe(3_200);
+    // Past the expiry, each transaction prunes a bounded number, each at bounded traffic.
+    const after = expiresAt + 10_000n;
+    for (let round = 0; round < 32; round++) {
+        const before = traffic.bytes;
+        expect(
+            ledger.transfer({ caller, now: after + BigInt(round) }, transfer(account(2), after + BigInt(round)))
+        ).toHaveProperty('Ok');
+        expect(traffic.bytes - before).toBeLessThan(APPROVE_PRUNE_LIMIT * 6_000);
+    }
+    expect(ledger.state.approvalCount()).toBe(0);
+    expect(ledger.allowancesOf(account(1), undefined, 10, after)).toEqual([]);
+});
+
+it('moves the retired per-owner allowance index into the ordered index on upgrade', () => {
+    const now = 1_000n * TRANSACTION_WINDOW_NS;
+    const ledger = newLedger(now);
+    const caller = principal(1);
+    const spenders = [5, 3, 9].map(account);
+    for (const spender of spenders)
+        ledger.approve(
+            { caller, now },
+            {
+                from_subaccount: [],
+                spender,
+                amount: 7n,
+                expected_allowance: [],
+                expires_at: [],
+                fee: [],
+                memo: [],
+                created_at_time: []
+            }
+        );
+    // What the previous version wrote: the pair keys, in order, in one value under the owner's key; no order.
+    const maps = ledger.state.maps as ReturnType<typeof heapMaps>;
+    const pairs = spenders.map((s) => pairKey(account(1), s)).sort(compareBytes);
+    maps.legacyAllowanceIndex.insert(ownerKeyOf(account(1)), concat(...pairs));
+    for (const [key] of maps.allowanceOrder.items()) maps.allowanceOrder.remove(key);
+    const upgraded = new Ledger(new LedgerState(maps), () => undefined);
+    expect(upgraded.allowancesOf(account(1), undefined, 10, now)).toEqual([]);
+    expect(upgraded.state.migrateAllowanceIndex()).toBe(3);
+    expect(maps.legacyAllowanceIndex.len()).toBe(0);
+    expect(upgraded.allowancesOf(account(1), undefined, 10, now).map((a) => a.to_spender)).toEqual([3, 5, 9].map(account));
+    expect(upgraded.state.migrateAllowanceIndex()).toBe(0);
 });

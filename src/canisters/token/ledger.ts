@@ -11,8 +11,6 @@
 import { uint8Equals } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
-import { compareBytes } from '../../shared/bytes';
-
 import { hashMapOfHashes, hashValue } from '../../shared/icrc/hash';
 import type {
     Account,
@@ -478,15 +476,17 @@ export class Ledger {
         return this.feeHash.hash;
     }
 
-    /** The owner's allowances after `prev` (ICRC-103 order), at most `take`, expired ones left out. */
+    /**
+     * The owner's allowances after `prev` (ICRC-103 order), at most `take`, expired ones left out. Reads the
+     * approvals in order from the start key, so the cost is O(log n + what it reads), not O(the owner's approvals).
+     */
     allowancesOf(owner: Account, prev: Account | undefined, take: number, now: bigint) {
         const start = prev === undefined ? accountKey(owner) : pairKey(owner, prev);
-        const inclusive = prev === undefined;
+        const ownerKey = ownerKeyOf(owner);
         const out: { from_account: Account; to_spender: Account; allowance: bigint; expires_at: [] | [bigint] }[] = [];
-        for (const pair of this.state.ownerPairs(ownerKeyOf(owner))) {
-            if (out.length >= take) break;
-            const order = compareBytes(pair, start);
-            if (order < 0 || (order === 0 && !inclusive)) continue;
+        if (take <= 0) return out;
+        for (const pair of this.state.pairsFrom(start, prev === undefined)) {
+            if (!uint8Equals(pair.subarray(0, ownerKey.length), ownerKey)) break;
             const approval = this.state.approval(pair);
             const allowance = activeAllowance(approval, now);
             if (allowance === 0n) continue;
@@ -496,6 +496,7 @@ export class Ledger {
                 allowance,
                 expires_at: approval?.expiresAt === undefined ? [] : [approval.expiresAt]
             });
+            if (out.length >= take) break;
         }
         return out;
     }

@@ -11,24 +11,33 @@
  * | 1      | balances         | account key (62 bytes)                      | LEB128 amount                   |
  * | 2      | allowances       | from key ‖ spender key (124 bytes)          | expiry flag, u64 BE, LEB128     |
  * | 3      | expirations      | expires_at u64 BE ‖ from key ‖ spender key  | empty                           |
- * | 4      | allowance index  | owner (30 bytes: padded principal, length)  | sorted (from ‖ spender) keys    |
+ * | 4      | (retired)        | owner (30 bytes: padded principal, length)  | sorted (from ‖ spender) keys    |
  * | 5      | blocks           | index u64 BE                                | ICRC-3 value                    |
  * | 6      | dedup            | tx hash (32) ‖ block type code (1)          | block index u64 BE              |
  * | 7      | dedup by time    | created_at_time u64 BE ‖ dedup key          | empty                           |
  * | 8      | sponsorship      | `policy` / `config`                         | SponsorPolicy / SponsorshipConfig |
+ * | 9      | allowance order  | B+ tree node id u32 BE (`ordered-keys.ts`)  | node: up to 16 pair keys        |
+ *
+ * Memory 9 lists every approval's pair key in order, so that ICRC-103 lists an owner's approvals from a spender
+ * on in O(log n). It replaced memory 4, which held all of an owner's pair keys in one value: every approval
+ * added or removed rewrote it, so an owner with thousands of approvals made each change (and each expired
+ * approval housekeeping pruned, in anybody's transaction) cost O(its approvals), enough to trap every
+ * transaction (issue 21, finding 1). `post_upgrade` moves what memory 4 holds into memory 9 and empties it.
+ * No entry in any map grows with one user's activity: each approval, balance and block is its own entry.
  *
  * Never renumber a memory or change a layout in place: an upgrade reads what the previous version wrote.
  */
 import { concat } from '@dfinity/candid';
 import type * as z from 'zod/mini';
 
-import { compareBytes, readU64be, u64be } from '../../shared/bytes';
+import { readU64be, u64be } from '../../shared/bytes';
 import { c } from '../../shared/candid';
 import { valueCodec } from '../../shared/candid/wire';
 import { type Account, ICRC3Value } from '../../shared/icrc/ledger';
 import { leb128, readLeb128 } from '../../shared/leb128';
 import { ACCOUNT_KEY_BYTES, accountKey, MAX_PRINCIPAL_BYTES } from './accounts';
 import { TokenConfig } from './config';
+import { OrderedKeys } from '../../shared/ordered-keys';
 import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../shared/store';
 
 export const MEMORY = {
@@ -36,10 +45,12 @@ export const MEMORY = {
     balances: 1,
     allowances: 2,
     expirations: 3,
-    allowanceIndex: 4,
+    /** Retired (see the table); read only to migrate it into `allowanceOrder`. */
+    legacyAllowanceIndex: 4,
     blocks: 5,
     dedup: 6,
-    dedupByTime: 7
+    dedupByTime: 7,
+    allowanceOrder: 9
 } as const;
 
 /** The sponsorship module's map (`src/shared/sponsorship`), apart from the ledger's. */
@@ -86,7 +97,11 @@ function decodeApproval(bytes: Uint8Array): StoredApproval {
 
 /** Typed access to the ledger's maps; every method reads or writes exactly the entries it names. */
 export class LedgerState {
-    constructor(readonly maps: LedgerMaps) {}
+    private readonly allowanceOrder: OrderedKeys;
+
+    constructor(readonly maps: LedgerMaps) {
+        this.allowanceOrder = new OrderedKeys(maps.allowanceOrder, PAIR_BYTES);
+    }
 
     // --- meta ---
 
@@ -132,21 +147,21 @@ export class LedgerState {
         return bytes === undefined ? undefined : decodeApproval(bytes);
     }
 
-    /** Sets (or, with a zero allowance, removes) an approval, keeping the expiry queue and the owner index in step. */
+    /** Sets (or, with a zero allowance, removes) an approval, keeping the expiry queue and the order in step. */
     setApproval(pairKey: Uint8Array, approval: StoredApproval): void {
         const old = this.approval(pairKey);
         if (old?.expiresAt !== undefined) this.maps.expirations.remove(concat(u64be(old.expiresAt), pairKey));
         if (approval.allowance === 0n) {
             if (old !== undefined) {
                 this.maps.allowances.remove(pairKey);
-                this.indexRemove(pairKey);
+                this.allowanceOrder.delete(pairKey);
             }
             return;
         }
         this.maps.allowances.insert(pairKey, encodeApproval(approval));
         if (approval.expiresAt !== undefined)
             this.maps.expirations.insert(concat(u64be(approval.expiresAt), pairKey), new Uint8Array());
-        if (old === undefined) this.indexAdd(pairKey);
+        if (old === undefined) this.allowanceOrder.add(pairKey);
     }
 
     /** The earliest-expiring approvals, at most `limit`, as (expires_at, pair key). */
@@ -158,39 +173,31 @@ export class LedgerState {
         return Number(this.maps.allowances.len());
     }
 
-    private ownerOf(pairKey: Uint8Array): Uint8Array {
-        return pairKey.subarray(0, OWNER_BYTES);
+    /**
+     * Pair keys in order from `start` (itself included when `inclusive`); each step reads at most one node of the
+     * order, so a caller that stops after k keys pays O(log n + k).
+     */
+    pairsFrom(start: Uint8Array, inclusive: boolean): Generator<Uint8Array, void, undefined> {
+        return this.allowanceOrder.from(start, inclusive);
     }
 
-    /** The owner's approvals, as sorted pair keys. */
-    ownerPairs(ownerKey: Uint8Array): Uint8Array[] {
-        const bytes = this.maps.allowanceIndex.get(ownerKey);
-        const pairs: Uint8Array[] = [];
-        if (bytes === undefined) return pairs;
-        for (let at = 0; at < bytes.length; at += PAIR_BYTES) pairs.push(bytes.subarray(at, at + PAIR_BYTES));
-        return pairs;
-    }
-
-    private writeOwnerPairs(ownerKey: Uint8Array, pairs: Uint8Array[]): void {
-        if (pairs.length === 0) this.maps.allowanceIndex.remove(ownerKey);
-        else this.maps.allowanceIndex.insert(ownerKey, concat(...pairs));
-    }
-
-    private indexAdd(pairKey: Uint8Array): void {
-        const owner = this.ownerOf(pairKey);
-        const pairs = this.ownerPairs(owner);
-        let at = 0;
-        while (at < pairs.length && compareBytes(pairs[at] as Uint8Array, pairKey) < 0) at++;
-        pairs.splice(at, 0, pairKey);
-        this.writeOwnerPairs(owner, pairs);
-    }
-
-    private indexRemove(pairKey: Uint8Array): void {
-        const owner = this.ownerOf(pairKey);
-        this.writeOwnerPairs(
-            owner,
-            this.ownerPairs(owner).filter((p) => compareBytes(p, pairKey) !== 0)
-        );
+    /**
+     * Moves the retired per-owner index (memory 4) into the order (memory 9), emptying memory 4; returns how many
+     * pair keys it moved. Runs in `post_upgrade`; once memory 4 is empty it costs one look-up.
+     */
+    migrateAllowanceIndex(): number {
+        const legacy = this.maps.legacyAllowanceIndex;
+        let moved = 0;
+        for (;;) {
+            const [entry] = legacy.items(0, 1);
+            if (entry === undefined) return moved;
+            const [owner, pairs] = entry;
+            for (let at = 0; at < pairs.length; at += PAIR_BYTES) {
+                this.allowanceOrder.add(pairs.subarray(at, at + PAIR_BYTES));
+                moved++;
+            }
+            legacy.remove(owner);
+        }
     }
 
     // --- blocks ---
@@ -247,7 +254,7 @@ export function pairKey(from: Account, spender: Account): Uint8Array {
     return concat(accountKey(from), accountKey(spender));
 }
 
-/** The allowance index's key: an owner's principal as the first 30 bytes of its account keys. */
+/** An owner's principal as the first 30 bytes of its account keys: the prefix all its pair keys share. */
 export function ownerKeyOf(account: Account): Uint8Array {
     return accountKey(account).subarray(0, OWNER_BYTES);
 }

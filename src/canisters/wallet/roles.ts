@@ -34,9 +34,20 @@ export function custodianOf(state: WalletState, principal: Principal): Custodian
     return state.custodians.find((c) => same(principal)(c.custodian));
 }
 
-/** Controllers and custodians may read the wallet and spend; the wallet itself too (its own calls). */
-export function canSpend(state: WalletState, principal: Principal, self: Principal): boolean {
-    return isController(state, principal) || custodianOf(state, principal) !== undefined || same(self)(principal);
+/** Whether a custodian's authorization has expired: an expired custodian holds no role at all. */
+export function expired(custodian: CustodianInfo, now: bigint): boolean {
+    const [expiresAt] = custodian.limits.expires_at;
+    return expiresAt !== undefined && now >= expiresAt;
+}
+
+/**
+ * Controllers and unexpired custodians may read the wallet and spend; the wallet itself too (its own calls).
+ * Authority follows status: a custodian past its `expires_at` may do no more than a stranger.
+ */
+export function canSpend(state: WalletState, principal: Principal, self: Principal, now: bigint): boolean {
+    if (isController(state, principal) || same(self)(principal)) return true;
+    const custodian = custodianOf(state, principal);
+    return custodian !== undefined && !expired(custodian, now);
 }
 
 /** Adds a controller; a custodian who becomes a controller loses its limits with its custodianship. */

@@ -8,7 +8,7 @@ import type { Principal } from '@dfinity/principal';
 
 import type { SpendRefusal } from '../../shared/wallet';
 import { consume, giveBack } from '../../shared/window';
-import { custodianOf, isController } from './roles';
+import { custodianOf, expired, isController } from './roles';
 import type { WalletState } from './state';
 
 export type Spend = {
@@ -16,6 +16,11 @@ export type Spend = {
     /** The method a `wallet_call` names; undefined for sends and canister creation. */
     readonly method: string | undefined;
     readonly cycles: bigint;
+    /**
+     * For a call to the management canister, the canisters its arguments name (`canister_id`,
+     * `target_canister`, `store_canister`): what the call acts on, which a custodian's limits must allow too.
+     */
+    readonly targets?: readonly Principal[];
 };
 
 /** What a reserved spend took, to give back what the callee refunds. */
@@ -44,10 +49,13 @@ export function reserveSpend(state: WalletState, caller: Principal, spend: Spend
     if (custodian === undefined) return refuse({ NotAuthorized: null });
     const limits = custodian.limits;
     const [expiresAt] = limits.expires_at;
-    if (expiresAt !== undefined && now >= expiresAt) return refuse({ Expired: { expired_at: expiresAt } });
+    if (expiresAt !== undefined && expired(custodian, now)) return refuse({ Expired: { expired_at: expiresAt } });
     const [canisters] = limits.canisters;
-    if (canisters !== undefined && !canisters.some((c) => c.compareTo(spend.canister) === 'eq')) {
-        return refuse({ CanisterNotAllowed: { canister: spend.canister } });
+    if (canisters !== undefined) {
+        // Allowing the management canister (to create canisters) must not allow acting on every canister the
+        // wallet controls: each canister a management call names must be allowed as well.
+        for (const canister of [spend.canister, ...(spend.targets ?? [])])
+            if (!canisters.some((c) => c.compareTo(canister) === 'eq')) return refuse({ CanisterNotAllowed: { canister } });
     }
     const [methods] = limits.methods;
     if (spend.method !== undefined && methods !== undefined && !methods.includes(spend.method)) {

@@ -9,6 +9,8 @@
 import { Principal } from '@dfinity/principal';
 
 import { compareBytes } from '../../shared/bytes';
+import { c } from '../../shared/candid';
+import { CandidDecodeError, decoder } from '../../shared/candid/wire';
 import { CYCLE_PRICES } from '../../shared/cycle-prices';
 import type { ReportAck, SponsorPolicy, UsageReport } from '../../shared/sponsorship/policy';
 import type {
@@ -26,6 +28,7 @@ import type {
     UsageRow,
     WalletEventKind
 } from '../../shared/wallet';
+import { MAX_REPORTED_CALLERS_PER_METHOD } from '../../shared/sponsorship/quota';
 import { NANOS_PER_SECOND } from '../../shared/window';
 import { MAX_EVENTS_PER_PAGE } from './events';
 import { observe, planTopUp, replaceSponsored, runwaySeconds, settleTopUp, sponsoredOf } from './funding';
@@ -61,6 +64,41 @@ export class CallFailure extends Error {
 export class WalletAccessError extends Error {
     override readonly name = 'WalletAccessError';
 }
+
+/**
+ * The canisters a management call's argument names, whatever the method: every field that names the canister a
+ * call acts on. No argument, or one that is no record, names none (the management canister would refuse a
+ * canister-targeting call without them); undefined when the bytes are not Candid.
+ */
+const decodeTargets = decoder([
+    c.opt(
+        c.record({
+            canister_id: c.opt(c.principal()),
+            target_canister: c.opt(c.principal()),
+            store_canister: c.opt(c.principal())
+        })
+    )
+]);
+
+type NamedTargets = { [K in 'canister_id' | 'target_canister' | 'store_canister']: [] | [Principal] };
+
+function managementTargets(args: Uint8Array): Principal[] | undefined {
+    try {
+        const [named] = decodeTargets(args) as [[] | [NamedTargets]];
+        const [record] = named;
+        return record === undefined ? [] : [record.canister_id, record.target_canister, record.store_canister].flat();
+    } catch (error) {
+        if (error instanceof CandidDecodeError) return undefined;
+        throw error;
+    }
+}
+
+/** How long a funding round may take before a later one may start (its calls are answered well within it). */
+export const ROUND_TIMEOUT_NS = 3_600n * NANOS_PER_SECOND;
+
+/** Refused spends a caller's retries may add to the event log per {@link REFUSAL_LOG_WINDOW_NS}. */
+export const MAX_LOGGED_REFUSALS = 10;
+const REFUSAL_LOG_WINDOW_NS = 3_600n * NANOS_PER_SECOND;
 
 /** Settings of a canister the wallet creates, as the management canister takes them. */
 export type NewCanisterSettings = {
@@ -135,7 +173,12 @@ export class Wallet {
     private loaded: WalletState | undefined;
     /** The state as stable memory holds it, to write only what a change replaced. */
     private saved: WalletState | undefined;
-    private roundInProgress = false;
+    /**
+     * When the funding round under way started, or undefined. A time, not a flag: a trap in a later callback of
+     * the round rolls back only that callback, so its `finally` never runs; a round older than
+     * {@link ROUND_TIMEOUT_NS} is taken as abandoned instead of blocking every later one.
+     */
+    private roundStartedAt: bigint | undefined;
 
     /** Reads nothing yet: Azle runs the module once at build time, where there is no stable memory. */
     constructor(
@@ -170,7 +213,7 @@ export class Wallet {
 
     /** Controllers, custodians and the wallet itself may read it and spend. */
     canRead(caller: Principal): boolean {
-        return roles.canSpend(this.state, caller, this.effects.self);
+        return roles.canSpend(this.state, caller, this.effects.self, this.effects.now());
     }
 
     requireCustodian(caller: Principal): void {
@@ -309,9 +352,11 @@ export class Wallet {
         args: Uint8Array,
         cycles: bigint
     ): Promise<SpendResult<Uint8Array>> {
+        // Arguments the wallet cannot read name the wallet itself, which no custodian's limits allow: refused.
+        const targets = canister.compareTo(MANAGEMENT_CANISTER) === 'eq' ? (managementTargets(args) ?? [this.effects.self]) : [];
         return this.spend(
             caller,
-            { canister, method, cycles },
+            { canister, method, cycles, targets },
             async () => {
                 const answer = await this.effects.call(canister, method, args, cycles);
                 return { refunded: answer.refunded, value: answer.reply };
@@ -365,7 +410,8 @@ export class Wallet {
         this.requireCustodian(caller);
         const check = reserveSpend(this.state, caller, spend, this.effects.now(), this.effects.balance());
         if (!check.ok) {
-            this.log({ SpendRefused: { caller, canister: spend.canister, cycles: spend.cycles, reason: check.refusal } });
+            if (this.mayLogRefusal(caller))
+                this.log({ SpendRefused: { caller, canister: spend.canister, cycles: spend.cycles, reason: check.refusal } });
             return { ok: false, refusal: check.refusal };
         }
         this.change(check.state);
@@ -429,8 +475,10 @@ export class Wallet {
      * allow. Runs from the timer and on demand; never two at once.
      */
     async fundRound(instructions: () => bigint): Promise<FundingReport> {
-        if (this.roundInProgress) throw new WalletAccessError('a funding round is already in progress');
-        this.roundInProgress = true;
+        const now = this.effects.now();
+        if (this.roundStartedAt !== undefined && now < this.roundStartedAt + ROUND_TIMEOUT_NS)
+            throw new WalletAccessError('a funding round is already in progress');
+        this.roundStartedAt = now;
         const report = { checked: 0, topped_up: 0, refused: 0, cycles_sent: 0n, instructions: 0n };
         try {
             try {
@@ -450,7 +498,7 @@ export class Wallet {
                 } else if (outcome < 0n) report.refused += 1;
             }
         } finally {
-            this.roundInProgress = false;
+            this.roundStartedAt = undefined;
         }
         report.instructions = instructions();
         return report;
@@ -547,7 +595,16 @@ export class Wallet {
         if (s === undefined) throw new WalletAccessError('report_usage: the caller is not a sponsored canister');
         let next = observe(s, { balance: report.balance, at: this.effects.now(), source: { Report: null } });
         const usage = new Map<string, MethodUsage>(next.usage.map((u) => [u.method, u]));
+        // Only the methods the canister's policy meters are recorded, at most the callers a report may name for
+        // each (and one folded entry): a sponsored canister cannot grow its record or the usage rows with
+        // made-up methods, or with more entries than the sponsorship module ever sends.
+        const metered = new Set((next.policy[0]?.methods ?? []).map(([method]) => method));
+        const perMethod = new Map<string, number>();
         for (const entry of report.entries) {
+            if (!metered.has(entry.method)) continue;
+            const count = (perMethod.get(entry.method) ?? 0) + 1;
+            if (count > MAX_REPORTED_CALLERS_PER_METHOD + 1) continue;
+            perMethod.set(entry.method, count);
             const total = usage.get(entry.method) ?? {
                 method: entry.method,
                 calls: 0n,
@@ -602,6 +659,24 @@ export class Wallet {
     private save(): void {
         this.store.writeState(this.saved, this.state);
         this.saved = this.state;
+    }
+
+    /** Refusals logged per caller in the current hour (heap only: an upgrade starts the count afresh). */
+    private readonly refusalsLogged = new Map<string, { since: bigint; count: number }>();
+
+    /**
+     * Whether this refusal goes into the event log: at most {@link MAX_LOGGED_REFUSALS} a caller an hour, so a
+     * custodian retrying a refused spend cannot grow the log (kept forever) at the wallet's expense. Only
+     * custodians and controllers get this far, so the table holds at most one entry each.
+     */
+    private mayLogRefusal(caller: Principal): boolean {
+        const now = this.effects.now();
+        const key = caller.toText();
+        const seen = this.refusalsLogged.get(key);
+        const current = seen === undefined || now >= seen.since + REFUSAL_LOG_WINDOW_NS ? { since: now, count: 0 } : seen;
+        if (current.count >= MAX_LOGGED_REFUSALS) return false;
+        this.refusalsLogged.set(key, { since: current.since, count: current.count + 1 });
+        return true;
     }
 
     private log(kind: WalletEventKind): bigint {

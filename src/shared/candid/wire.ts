@@ -13,6 +13,17 @@
  * skipped, a missing `opt`/`null`/`reserved` field decodes as none, `nat` decodes where `int` is expected, and a
  * value that does not fit an expected `opt` decodes as none. Malformed bytes or a type that does not fit raise
  * a {@link CandidDecodeError}; a hostile length or nesting is refused before it costs work.
+ *
+ * The work of decoding is bounded by the message's size: every value read or skipped, every vector element,
+ * every record field filled in, every type-table entry and subtype comparison spends steps from one budget per
+ * message, {@link DECODE_STEPS_PER_BYTE} per byte with a floor of {@link DECODE_STEPS_FLOOR}, shared across
+ * nesting; skipping (extra arguments, extra fields, values that do not fit an `opt`) also spends from a
+ * fixed {@link SKIP_STEPS_LIMIT}. A message that would take more is refused with a CandidDecodeError at the
+ * step that crosses the line. This is what DFINITY's Rust `candid` crate does with its `DecoderConfig`
+ * (`rust/candid/src/de.rs`, dfinity/candid: `decoding_quota`, whose cost model charges every value and
+ * `2 + 3N` for a vector of N, so a vector of zero-sized values costs its length; and `skipping_quota`, which it
+ * recommends setting to 10,000 for canister endpoints); the quota here scales with the message instead of
+ * being one number, so a large valid argument (a wasm chunk, a batch) still fits.
  */
 import { idlLabelToId } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
@@ -61,10 +72,48 @@ const OP = {
 export const MAX_DEPTH = 64;
 
 /**
- * A vector of zero-sized elements (`vec null`) takes no bytes per element, so its length is not bounded by the
- * message size; this caps it, so three bytes cannot ask the canister to build a billion-element array.
+ * Decoding steps a message may take per byte of it. Valid messages take 1-4 a byte (a value is at least a byte,
+ * except `null`, `reserved`, empty records and missing `opt` fields, which the floor covers); a vector of
+ * zero-sized elements (`vec null`: no bytes per element) is what this bounds, at any nesting.
  */
-export const MAX_ZERO_SIZED_ELEMENTS = 10_000;
+export const DECODE_STEPS_PER_BYTE = 10;
+/** Steps any message may take, however short: room for a record of missing optional fields. */
+export const DECODE_STEPS_FLOOR = 10_000;
+/** Steps a message may spend skipping values it does not need, whatever its size (the Rust crate's advice). */
+export const SKIP_STEPS_LIMIT = 10_000;
+
+/** What decoding one message spent, for tests and benchmarks: steps in all and, of those, skipping. */
+export type DecodeStats = { steps: number; skipped: number };
+
+/** The steps one message may spend, charged as it is decoded. */
+class Budget {
+    steps = 0;
+    skipped = 0;
+    readonly limit: number;
+
+    constructor(
+        private readonly r: Reader,
+        bytes: number
+    ) {
+        this.limit = Math.max(DECODE_STEPS_FLOOR, DECODE_STEPS_PER_BYTE * bytes);
+    }
+
+    spend(steps: number): void {
+        // Checked before counting: what was spent never passes the limit, and a huge length fails at once.
+        if (this.steps + steps > this.limit)
+            this.r.fail(
+                `decoding takes more than the ${this.limit} steps a ${this.r.bytes.length}-byte message may take (${DECODE_STEPS_PER_BYTE} a byte, at least ${DECODE_STEPS_FLOOR})`
+            );
+        this.steps += steps;
+    }
+
+    skip(steps: number): void {
+        if (this.skipped + steps > SKIP_STEPS_LIMIT)
+            this.r.fail(`skipping unneeded values takes more than ${SKIP_STEPS_LIMIT} steps`);
+        this.spend(steps);
+        this.skipped += steps;
+    }
+}
 
 const MAGIC = [0x44, 0x49, 0x44, 0x4c]; // "DIDL"
 
@@ -635,10 +684,11 @@ function checkedRef(r: Reader, count: number): number {
     return ref;
 }
 
-function readTable(r: Reader): WireType[] {
+function readTable(r: Reader, budget: Budget): WireType[] {
     for (const b of MAGIC) if (r.byte() !== b) r.fail('not a Candid message (no "DIDL" header)');
     const count = r.uleb();
     if (count > r.bytes.length) r.fail('type table is longer than the message');
+    budget.spend(count);
     const table: WireType[] = [];
     const typeRef = (): number => checkedRef(r, count);
     for (let i = 0; i < count; i++) {
@@ -652,6 +702,7 @@ function readTable(r: Reader): WireType[] {
             case OP.variant: {
                 const n = r.uleb();
                 if (n > r.bytes.length) r.fail('a record lists more fields than the message has bytes');
+                budget.spend(n);
                 const ids: number[] = [];
                 const types: number[] = [];
                 for (let k = 0; k < n; k++) {
@@ -668,6 +719,7 @@ function readTable(r: Reader): WireType[] {
                 const list = (): number[] => {
                     const n = r.uleb();
                     if (n > r.bytes.length) r.fail('a func type lists more types than the message has bytes');
+                    budget.spend(n);
                     return Array.from({ length: n }, typeRef);
                 };
                 const args = list();
@@ -680,6 +732,7 @@ function readTable(r: Reader): WireType[] {
             case OP.service: {
                 const n = r.uleb();
                 if (n > r.bytes.length) r.fail('a service lists more methods than the message has bytes');
+                budget.spend(n);
                 for (let k = 0; k < n; k++) {
                     r.text();
                     typeRef();
@@ -701,11 +754,21 @@ class Decoding {
 
     constructor(
         readonly r: Reader,
-        readonly table: WireType[]
+        readonly table: WireType[],
+        private readonly budget: Budget
     ) {}
 
     private wire(ref: number): WireType {
         return this.table[ref] as WireType;
+    }
+
+    private readonly zeroSizedTypes = new Map<number, boolean>();
+
+    /** Whether values of this type take no bytes, decided once per type of the message. */
+    private zeroSized(ref: number): boolean {
+        let known = this.zeroSizedTypes.get(ref);
+        if (known === undefined) this.zeroSizedTypes.set(ref, (known = zeroSized(this.table, ref)));
+        return known;
     }
 
     private opOf(ref: number): number {
@@ -724,6 +787,11 @@ class Decoding {
         if (known !== undefined) return known;
         memo.set(ref, true); // coinductive: a cycle that reaches this pair again holds
         const t = this.wire(ref);
+        // Each (type, plan) pair is compared once; a comparison of records or variants looks each field up.
+        if (t.op === OP.record || t.op === OP.variant) {
+            const planFields = plan.op === OP.record || plan.op === OP.variant ? plan.fields.length : 0;
+            this.budget.spend(1 + t.ids.length * Math.max(1, planFields));
+        } else this.budget.spend(1);
         let result: boolean;
         if (t.op === OP.vec && plan.op === OP.vec) result = this.isSubtype(t.inner, plan.inner);
         else if (t.op === OP.record && plan.op === OP.record) {
@@ -742,6 +810,7 @@ class Decoding {
     }
 
     read(ref: number, plan: Plan): unknown {
+        this.budget.spend(1);
         if (++this.depth > MAX_DEPTH) this.r.fail(`values nest deeper than ${MAX_DEPTH} levels`);
         const value = this.readAt(ref, plan);
         this.depth--;
@@ -855,9 +924,7 @@ class Decoding {
         const r = this.r;
         const n = r.uleb();
         if (plan.typed === Uint8Array && wireInner === OP.nat8) return r.slice(n);
-        if (zeroSized(this.table, wireInner) ? n > MAX_ZERO_SIZED_ELEMENTS : n > r.bytes.length - r.at) {
-            r.fail(`a vector of ${n} elements is longer than the message allows`);
-        }
+        this.vectorOf(n, wireInner);
         if (plan.typed !== undefined) {
             const out = new plan.typed(n);
             for (let i = 0; i < n; i++) (out as unknown as unknown[])[i] = this.read(wireInner, plan.inner);
@@ -890,7 +957,20 @@ class Decoding {
         return out;
     }
 
+    /**
+     * Charges a vector's length before its elements are read or skipped, so that a length the budget cannot pay
+     * is refused at once. Elements that take bytes cannot outnumber the bytes left; zero-sized ones are bounded by
+     * the budget alone.
+     */
+    private vectorOf(n: number, wireInner: number): void {
+        const r = this.r;
+        if (!this.zeroSized(wireInner) && n > r.bytes.length - r.at)
+            r.fail(`a vector of ${n} elements is longer than the message allows`);
+        this.budget.spend(n);
+    }
+
     private missing(f: Field, out: Record<string, unknown>): void {
+        this.budget.spend(1);
         if (!defaultable(f.plan)) this.r.fail(`record field "${f.name}" is missing`);
         out[f.name] = f.plan.op === OP.opt ? [] : null;
     }
@@ -907,6 +987,7 @@ class Decoding {
 
     /** Moves past one value of a wire type without building it. */
     skip(ref: number): void {
+        this.budget.skip(1);
         if (++this.depth > MAX_DEPTH) this.r.fail(`values nest deeper than ${MAX_DEPTH} levels`);
         this.skipAt(ref);
         this.depth--;
@@ -960,9 +1041,15 @@ class Decoding {
                 return;
             case OP.vec: {
                 const n = r.uleb();
-                if (zeroSized(this.table, t.inner) ? n > MAX_ZERO_SIZED_ELEMENTS : n > r.bytes.length - r.at) {
-                    r.fail(`a vector of ${n} elements is longer than the message allows`);
+                const width = FIXED_WIDTH.get(t.inner);
+                // A blob or a vector of numbers is skipped as its bytes: one step, not one per element.
+                if (width !== undefined) {
+                    r.slice(n * width);
+                    return;
                 }
+                if (!this.zeroSized(t.inner) && n > r.bytes.length - r.at)
+                    r.fail(`a vector of ${n} elements is longer than the message allows`);
+                this.budget.skip(n);
                 for (let i = 0; i < n; i++) this.skip(t.inner);
                 return;
             }
@@ -987,6 +1074,21 @@ class Decoding {
     }
 }
 
+/** The bytes of each primitive of fixed size, by opcode. */
+const FIXED_WIDTH = new Map<number, number>([
+    [OP.bool, 1],
+    [OP.nat8, 1],
+    [OP.int8, 1],
+    [OP.nat16, 2],
+    [OP.int16, 2],
+    [OP.nat32, 4],
+    [OP.int32, 4],
+    [OP.float32, 4],
+    [OP.nat64, 8],
+    [OP.int64, 8],
+    [OP.float64, 8]
+]);
+
 /** True for the types a missing field or argument may take a value of: none (`opt`), `null` and `reserved`. */
 function defaultable(plan: Plan): boolean {
     return plan.op === OP.opt || plan.op === OP.null || plan.op === OP.reserved;
@@ -1002,30 +1104,44 @@ function describe(op: number): string {
  * A decoder for an argument (or result) list of these types. Extra arguments on the wire are ignored; missing
  * trailing ones decode as none when their type allows it (specification, "Deserialisation").
  */
-export function decoder(schemas: readonly AnySchema[]): (bytes: Uint8Array) => unknown[] {
+export function decoder(schemas: readonly AnySchema[]): (bytes: Uint8Array, stats?: DecodeStats) => unknown[] {
     const compiler = new Compiler();
     const plans = schemas.map((s) => compiler.plan(s));
-    return (bytes) => {
+    return (bytes, stats) => {
         const r = new Reader(bytes);
-        const table = readTable(r);
-        const count = r.uleb();
-        if (count > bytes.length) r.fail('more arguments than the message has bytes');
-        const refs: number[] = [];
-        for (let i = 0; i < count; i++) refs.push(checkedRef(r, table.length));
-        const d = new Decoding(r, table);
-        const values: unknown[] = [];
-        for (let i = 0; i < plans.length; i++) {
-            const plan = plans[i] as Plan;
-            const ref = refs[i];
-            if (ref === undefined) {
-                if (!defaultable(plan)) r.fail(`argument ${i} is missing`);
-                values.push(plan.op === OP.opt ? [] : null);
-            } else values.push(d.read(ref, plan));
+        const budget = new Budget(r, bytes.length);
+        try {
+            return decodeMessage(r, budget, plans);
+        } finally {
+            if (stats !== undefined) {
+                stats.steps = budget.steps;
+                stats.skipped = budget.skipped;
+            }
         }
-        for (let i = plans.length; i < refs.length; i++) d.skip(refs[i] as number);
-        if (r.at !== bytes.length) r.fail(`${bytes.length - r.at} byte(s) left after the last value`);
-        return values;
     };
+}
+
+function decodeMessage(r: Reader, budget: Budget, plans: readonly Plan[]): unknown[] {
+    const bytes = r.bytes;
+    const table = readTable(r, budget);
+    const count = r.uleb();
+    if (count > bytes.length) r.fail('more arguments than the message has bytes');
+    budget.spend(count);
+    const refs: number[] = [];
+    for (let i = 0; i < count; i++) refs.push(checkedRef(r, table.length));
+    const d = new Decoding(r, table, budget);
+    const values: unknown[] = [];
+    for (let i = 0; i < plans.length; i++) {
+        const plan = plans[i] as Plan;
+        const ref = refs[i];
+        if (ref === undefined) {
+            if (!defaultable(plan)) r.fail(`argument ${i} is missing`);
+            values.push(plan.op === OP.opt ? [] : null);
+        } else values.push(d.read(ref, plan));
+    }
+    for (let i = plans.length; i < refs.length; i++) d.skip(refs[i] as number);
+    if (r.at !== bytes.length) r.fail(`${bytes.length - r.at} byte(s) left after the last value`);
+    return values;
 }
 
 /**

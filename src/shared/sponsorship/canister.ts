@@ -7,7 +7,17 @@ import type { Principal } from '@dfinity/principal';
 
 import { decoder, encoder } from '../candid/wire';
 import { ReportAck, type SponsorPolicy, type SponsorshipConfig, UsageReport } from './policy';
-import { describeRefusal, type Sponsorship } from './quota';
+import { type CallOutcome, describeRefusal, type Sponsorship } from './quota';
+
+/**
+ * How a metered method's result reads: an `Err` variant is a failure, and so is a batch whose every result is
+ * one (a batch result is a vector of `opt` results, each a one-element array); anything else succeeded.
+ */
+export function outcomeOf(result: unknown): CallOutcome {
+    if (Array.isArray(result))
+        return result.length > 0 && result.every((r) => outcomeOf(r) === 'failed') ? 'failed' : 'succeeded';
+    return typeof result === 'object' && result !== null && 'Err' in result ? 'failed' : 'succeeded';
+}
 
 /** The part of Azle's exports this module uses; a canister passes Azle's module itself. */
 export type SponsorAzle = {
@@ -48,22 +58,51 @@ export class SponsoredCanister {
     /**
      * Runs a metered method: the policy admits the caller first (a refusal is answered with `refused(reason)` at
      * once, before any of the method's work), and the instructions of the whole call, its awaits included, are
-     * recorded after. For an async method, `body` and `refused` return promises.
+     * recorded after, with whether it succeeded ({@link outcomeOf}): failures count apart from successes. For an async method, `body` and `refused` return promises.
      */
     metered<R>(method: string, refused: (reason: string) => R, body: () => R): R {
         const caller = this.azle.msgCaller();
         const refusal = this.sponsorship.admit(caller, method, this.azle.time());
         if (refusal !== undefined) return refused(describeRefusal(refusal));
-        const settle = () => this.sponsorship.settle(caller, method, this.azle.performanceCounter(1), this.azle.time());
+        const settle = (outcome: CallOutcome) =>
+            this.sponsorship.settle(caller, method, this.azle.performanceCounter(1), this.azle.time(), outcome);
         const result = body();
-        if (result instanceof Promise) return result.finally(settle) as R;
-        settle();
+        if (result instanceof Promise) {
+            return result.then(
+                (value: unknown) => {
+                    settle(outcomeOf(value));
+                    return value;
+                },
+                (error: unknown) => {
+                    settle('failed');
+                    throw error;
+                }
+            ) as R;
+        }
+        settle(outcomeOf(result));
         return result;
+    }
+
+    /**
+     * Whether `caller` holds a role for this sponsorship method (`inspect_message` refuses ingress without one):
+     * `sponsorship_configure` is for controllers, `sponsorship_set_policy` for the wallet and controllers; true
+     * for any other method, which is not the module's to judge.
+     */
+    mayCall(caller: Principal, method: string): boolean {
+        if (method === 'sponsorship_configure') return this.azle.isController(caller);
+        if (method === 'sponsorship_set_policy') return this.isWallet(caller) || this.azle.isController(caller);
+        return true;
+    }
+
+    private isWallet(caller: Principal): boolean {
+        const wallet = this.sponsorship.wallet;
+        return wallet !== undefined && wallet.compareTo(caller) === 'eq';
     }
 
     /** `sponsorship_configure`: controllers only. */
     configure(caller: Principal, config: SponsorshipConfig): void {
-        if (!this.azle.isController(caller)) throw new SponsorshipAccessError('only a controller may configure sponsorship');
+        if (!this.mayCall(caller, 'sponsorship_configure'))
+            throw new SponsorshipAccessError('only a controller may configure sponsorship');
         if (config.report_interval_seconds === 0n) throw new SponsorshipAccessError('report_interval_seconds must be positive');
         this.sponsorship.configure(config);
         this.start();
@@ -71,9 +110,7 @@ export class SponsoredCanister {
 
     /** `sponsorship_set_policy`: the configured wallet or a controller. */
     setPolicy(caller: Principal, policy: SponsorPolicy): void {
-        const wallet = this.sponsorship.wallet;
-        const fromWallet = wallet !== undefined && wallet.compareTo(caller) === 'eq';
-        if (!fromWallet && !this.azle.isController(caller)) {
+        if (!this.mayCall(caller, 'sponsorship_set_policy')) {
             throw new SponsorshipAccessError('only the sponsoring wallet or a controller may set the policy');
         }
         if (policy.window_seconds === 0n) throw new SponsorshipAccessError('window_seconds must be positive');

@@ -6,8 +6,9 @@
 import { Principal } from '@dfinity/principal';
 
 import { MemoryByteMap } from '../store';
-import { OPEN_POLICY, type SponsorPolicy } from './policy';
-import { describeRefusal, MAX_REPORTED_CALLERS_PER_METHOD, Sponsorship } from './quota';
+import { type MethodRule, OPEN_POLICY, type SponsorPolicy } from './policy';
+import { outcomeOf } from './canister';
+import { describeRefusal, MAX_REPORTED_CALLERS_PER_METHOD, MAX_TRACKED_CALLERS, Sponsorship } from './quota';
 
 const S = 1_000_000_000n;
 const alice = Principal.fromUint8Array(Uint8Array.of(1));
@@ -51,7 +52,7 @@ it('check() never counts: inspect_message can call it as often as it runs', () =
 it('refuses on the instruction quota once the settled instructions reach it', () => {
     const s = sponsorship({}, { calls_per_window: [], instructions_per_window: [1_000n] });
     expect(s.admit(alice, 'pay', 0n)).toBeUndefined();
-    s.settle(alice, 'pay', 1_200n, 0n);
+    s.settle(alice, 'pay', 1_200n, 0n, 'succeeded');
     expect(s.admit(alice, 'pay', 1n)).toEqual({ InstructionQuota: { limit: 1_000n, used: 1_200n, resets_at: 60n * S } });
 });
 
@@ -64,7 +65,10 @@ it('refuses denied, not-allowed and anonymous callers', () => {
 
 it('the global cap bounds all callers together, however many principals they make', () => {
     const s = sponsorship({ global_calls_per_window: [3n] });
-    for (let i = 0; i < 3; i++) expect(s.admit(callerNo(i), 'pay', 0n)).toBeUndefined();
+    for (let i = 0; i < 3; i++) {
+        expect(s.admit(callerNo(i), 'pay', 0n)).toBeUndefined();
+        s.settle(callerNo(i), 'pay', 10n, 0n, 'succeeded');
+    }
     expect(s.admit(callerNo(4), 'pay', 0n)).toEqual({ GlobalCap: { limit: 3n, resets_at: 60n * S } });
     expect(describeRefusal({ GlobalCap: { limit: 3n, resets_at: 60n * S } })).toMatch(
         /global cap of 3 calls per window reached; it resets at 60000000000 ns/
@@ -86,7 +90,7 @@ it('reports usage per caller, folds callers beyond the per-method limit, and res
     const callers = MAX_REPORTED_CALLERS_PER_METHOD + 5;
     for (let i = 0; i < callers; i++) {
         expect(s.admit(callerNo(i), 'pay', 0n)).toBeUndefined();
-        s.settle(callerNo(i), 'pay', 10n, 0n);
+        s.settle(callerNo(i), 'pay', 10n, 0n, 'succeeded');
     }
     const report = s.takeReport(7n, 1n);
     if (report === undefined) throw new Error('no report');
@@ -109,14 +113,77 @@ it('keeps metered totals since install, across reports, and a checkpoint survive
         version: 1n,
         methods: [['pay', { refuse_anonymous: false, calls_per_window: [2n], instructions_per_window: [] }]]
     });
-    for (let i = 0; i < 3; i++) if (s.admit(alice, 'pay', 0n) === undefined) s.settle(alice, 'pay', 500n, 0n);
+    for (let i = 0; i < 3; i++) if (s.admit(alice, 'pay', 0n) === undefined) s.settle(alice, 'pay', 500n, 0n, 'succeeded');
     s.admit(alice, 'other', 0n); // not metered: not counted
     s.takeReport(0n, 1n);
     expect(s.meteredTotals).toEqual({ calls: 2n, instructions: 1_000n, refused: 1n });
 
     s.admit(bob, 'pay', 2n);
-    s.settle(bob, 'pay', 7n, 2n);
+    s.settle(bob, 'pay', 7n, 2n, 'succeeded');
     expect(new Sponsorship(store).meteredTotals).toEqual({ calls: 2n, instructions: 1_000n, refused: 1n }); // before the checkpoint
     s.checkpoint();
     expect(new Sponsorship(store).meteredTotals).toEqual({ calls: 3n, instructions: 1_007n, refused: 1n });
+});
+
+describe('quotas that cannot be turned against honest callers (issue 21, finding 4)', () => {
+    function withMethods(limit: bigint): Sponsorship {
+        const s = new Sponsorship(new MemoryByteMap());
+        const rule: MethodRule = { refuse_anonymous: true, calls_per_window: [], instructions_per_window: [] };
+        s.setPolicy({
+            ...OPEN_POLICY,
+            version: 1n,
+            window_seconds: 60n,
+            global_calls_per_window: [limit],
+            methods: [
+                ['pay', rule],
+                ['beat', rule]
+            ]
+        });
+        return s;
+    }
+
+    it('failed calls do not use up the cap: successes and other methods go on, and recent successful callers too', () => {
+        const s = withMethods(3n);
+        const holder = callerNo(9_000);
+        expect(s.admit(holder, 'pay', 0n)).toBeUndefined();
+        s.settle(holder, 'pay', 10n, 0n, 'succeeded');
+        // A crowd of fresh principals sends garbage: each call is admitted, fails, and is counted as a failure.
+        for (let i = 0; i < 3; i++) {
+            expect(s.admit(callerNo(i), 'pay', 1n)).toBeUndefined();
+            s.settle(callerNo(i), 'pay', 10n, 1n, 'failed');
+        }
+        // The failures have reached the cap: more fresh principals are refused once each, for free...
+        expect(s.admit(callerNo(100), 'pay', 2n)).toEqual({ GlobalCap: { limit: 3n, resets_at: 1n + 60n * S } });
+        // ...while the holder, whose call succeeded, is admitted, and the other method is untouched.
+        expect(s.admit(holder, 'pay', 2n)).toBeUndefined();
+        s.settle(holder, 'pay', 10n, 2n, 'succeeded');
+        expect(s.admit(callerNo(100), 'beat', 2n)).toBeUndefined();
+        // Successes have their own cap: two so far of three.
+        expect(s.admit(callerNo(9_001), 'pay', 3n)).toEqual({ GlobalCap: { limit: 3n, resets_at: 1n + 60n * S } });
+        // Once the window ends, fresh callers are admitted again.
+        expect(s.admit(callerNo(100), 'pay', 61n * S)).toBeUndefined();
+    });
+
+    it('reads a result as failed when it is an Err, or a batch of nothing but Errs', () => {
+        expect(outcomeOf({ Err: { InsufficientFunds: null } })).toBe('failed');
+        expect(outcomeOf({ Ok: 1n })).toBe('succeeded');
+        expect(outcomeOf([[{ Err: null }], [{ Err: null }]])).toBe('failed');
+        expect(outcomeOf([[{ Err: null }], [{ Ok: 2n }]])).toBe('succeeded');
+        expect(outcomeOf(null)).toBe('succeeded');
+    });
+
+    it('tracks callers at O(1) a call when the table is full: no scan of every caller per refusal', () => {
+        const s = sponsorship({}, { calls_per_window: [1_000n] });
+        for (let i = 0; i < MAX_TRACKED_CALLERS; i++)
+            s.admit(Principal.fromUint8Array(Uint8Array.of(7, i >> 16, (i >> 8) & 0xff, i & 0xff)), 'pay', 0n);
+        expect(s.status().tracked_callers).toBe(BigInt(MAX_TRACKED_CALLERS));
+        const stranger = (i: number) => Principal.fromUint8Array(Uint8Array.of(8, i >> 8, i & 0xff));
+        const started = performance.now();
+        // The old module pruned every tracked caller for each new one while the table was full: 100,000 each.
+        for (let i = 0; i < 2_000; i++) expect(s.admit(stranger(i), 'pay', 1n)).toHaveProperty('GlobalCap');
+        expect(performance.now() - started).toBeLessThan(1_000);
+        // After the window, the least recent callers make room, a few a call, and the table shrinks.
+        for (let i = 0; i < 2_000; i++) expect(s.admit(stranger(i), 'pay', 61n * S)).toBeUndefined();
+        expect(s.status().tracked_callers).toBeLessThan(BigInt(MAX_TRACKED_CALLERS));
+    });
 });

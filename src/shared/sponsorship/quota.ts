@@ -10,14 +10,19 @@
  * an upgrade that clears them gives callers at most one extra window.
  *
  * What bounds the cost of a crowd: anyone can make new principals for free, so per-caller quotas alone do not;
- * the global cap does, and it also bounds how many callers are tracked in a window.
+ * the global cap does. It is kept per method, so that garbage sent to one method never uses up another's, and
+ * as two counts, of the calls that succeeded and of those that failed (answered `Err`): failures cannot use up
+ * what honest callers need. Once a method's failures reach the cap, only callers with a call that succeeded
+ * in the last {@link TRUST_SECONDS} are admitted to it until the window ends; a crowd of fresh principals
+ * sending garbage then costs each one refusal. Tracking callers is O(1) a call at any count: callers are kept in the order they
+ * were last admitted, and only the least recent is looked at (and dropped once its windows have ended).
  */
 import type { Principal } from '@dfinity/principal';
 
 import { readU64be, u64be } from '../bytes';
 import type { ByteMap } from '../store';
 import { valueCodec } from '../candid/wire';
-import { charge, consume, current, EMPTY_WINDOW, resetsAt, type WindowState } from '../window';
+import { charge, consume, current, EMPTY_WINDOW, NANOS_PER_SECOND, resetsAt, type WindowState } from '../window';
 import {
     type MethodRule,
     OPEN_POLICY,
@@ -31,6 +36,10 @@ import {
 
 /** Callers tracked at once, whatever the policy: beyond it, new callers wait for the window to end. */
 export const MAX_TRACKED_CALLERS = 100_000;
+/** How long a call that succeeded vouches for its caller when a method's failures have reached the cap. */
+export const TRUST_SECONDS = 86_400n;
+/** Callers remembered as having succeeded, at most; the least recent is forgotten first. */
+export const MAX_TRUSTED_CALLERS = 100_000;
 /** Callers named one by one per method in a report; the rest are folded into one entry without a caller. */
 export const MAX_REPORTED_CALLERS_PER_METHOD = 100;
 /** How often a canister reports when its configuration does not say. */
@@ -57,10 +66,14 @@ const TOTALS_KEY = utf8.encode('totals');
 const policyCodec = valueCodec<SponsorPolicy>(SponsorPolicy);
 const configCodec = valueCodec<SponsorshipConfig>(SponsorshipConfig);
 
+/** A caller's windows on one method. */
 type CallerWindows = { calls: WindowState; instructions: WindowState };
+/** A method's global counts in the current window: calls that succeeded and calls that failed. */
+type MethodWindows = { succeeded: WindowState; failed: WindowState };
+/** How an admitted call ended: its result was an `Err` (or a batch of them), or not. */
+export type CallOutcome = 'succeeded' | 'failed';
 /** A call refused, or admitted with the global and caller windows that count it. */
-type Verdict =
-    { refusal: Refusal; key: string } | { refusal: undefined; key: string; global: WindowState; windows: CallerWindows };
+type Verdict = { refusal: Refusal; key: string } | { refusal: undefined; key: string; windows: CallerWindows };
 /** What the metered methods did since the canister was installed: admitted calls, their instructions, refusals. */
 export type MeteredTotals = { calls: bigint; instructions: bigint; refused: bigint };
 
@@ -74,7 +87,12 @@ export class Sponsorship {
     private rules = new Map<string, MethodRule>();
     private deny = new Set<string>();
     private allow: Set<string> | undefined;
+    /** Callers in the order they were last admitted (a Map keeps insertion order), least recent first. */
     private readonly callers = new Map<string, CallerWindows>();
+    private readonly methods = new Map<string, MethodWindows>();
+    /** Principal keys of callers whose calls succeeded, with the time of the last, least recent first. */
+    private readonly trusted = new Map<string, bigint>();
+    /** Every admitted call, all methods together: reported in the status, not a limit. */
     private global: WindowState = EMPTY_WINDOW;
     private readonly usage = new Map<string, Usage>();
     private readonly namedPerMethod = new Map<string, number>();
@@ -156,20 +174,28 @@ export class Sponsorship {
             this.totals.refused += 1n;
             return verdict.refusal;
         }
-        this.global = verdict.global;
-        this.callers.set(verdict.key, verdict.windows);
+        this.global = charge(this.global, this.policy.window_seconds, 1n, now);
+        this.track(verdict.key, verdict.windows, now);
         usage.calls += 1n;
         this.totals.calls += 1n;
         return undefined;
     }
 
-    /** Records the instructions an admitted call executed (the performance counter at its end). */
-    settle(caller: Principal, method: string, instructions: bigint, now: bigint): void {
+    /**
+     * Records how an admitted call ended: the instructions it executed (the performance counter at its end), and
+     * whether it succeeded, counted in the method's global windows.
+     */
+    settle(caller: Principal, method: string, instructions: bigint, now: bigint, outcome: CallOutcome): void {
         if (!this.rules.has(method)) return;
         const key = `${method}\u0000${this.keyOf(caller)}`;
         const windows = this.callers.get(key);
-        if (windows !== undefined)
-            windows.instructions = charge(windows.instructions, this.policy.window_seconds, instructions, now);
+        const seconds = this.policy.window_seconds;
+        if (windows !== undefined) windows.instructions = charge(windows.instructions, seconds, instructions, now);
+        const counts = this.methodWindows(method);
+        if (outcome === 'succeeded') {
+            counts.succeeded = charge(counts.succeeded, seconds, 1n, now);
+            this.trust(this.keyOf(caller), now);
+        } else counts.failed = charge(counts.failed, seconds, 1n, now);
         this.usageOf(caller, method, now, key).instructions += instructions;
         this.totals.instructions += instructions;
     }
@@ -196,7 +222,7 @@ export class Sponsorship {
     /** The usage since the last report, emptied; undefined when nothing happened. */
     takeReport(balance: bigint, now: bigint): UsageReport | undefined {
         this.load();
-        this.prune(now);
+        this.dropEnded(now, Infinity);
         if (this.usage.size === 0) return undefined; // nothing metered since the last report: the totals are as saved
         this.checkpoint();
         const entries: UsageEntry[] = [...this.usage.values()].map((u) => ({
@@ -279,18 +305,20 @@ export class Sponsorship {
         if (rule.refuse_anonymous && principal === ANONYMOUS_KEY) return refuse({ Anonymous: null });
         const seconds = this.policy.window_seconds;
         const [globalLimit] = this.policy.global_calls_per_window;
-        let global: WindowState;
+        const known = this.callers.get(key);
         if (globalLimit !== undefined) {
-            const taken = consume(this.global, { limit: globalLimit, seconds }, 1n, now);
-            if (!taken.ok) return refuse({ GlobalCap: { limit: globalLimit, resets_at: taken.resetsAt } });
-            global = taken.state;
-        } else global = charge(this.global, seconds, 1n, now);
-        if (!this.callers.has(key) && this.callers.size >= MAX_TRACKED_CALLERS) {
-            this.prune(now);
-            if (this.callers.size >= MAX_TRACKED_CALLERS) {
-                const resets = resetsAt(current(this.global, seconds, now), seconds);
-                return refuse({ GlobalCap: { limit: BigInt(MAX_TRACKED_CALLERS), resets_at: resets } });
-            }
+            const counts = this.methods.get(method);
+            const succeeded = current(counts?.succeeded ?? EMPTY_WINDOW, seconds, now);
+            if (succeeded.used >= globalLimit)
+                return refuse({ GlobalCap: { limit: globalLimit, resets_at: resetsAt(succeeded, seconds) } });
+            const failed = current(counts?.failed ?? EMPTY_WINDOW, seconds, now);
+            if (failed.used >= globalLimit && !this.isTrusted(principal, now))
+                return refuse({ GlobalCap: { limit: globalLimit, resets_at: resetsAt(failed, seconds) } });
+        }
+        if (known === undefined && this.callers.size >= MAX_TRACKED_CALLERS && !this.leastRecentEnded(now)) {
+            const [least] = this.callers.values();
+            const resets = least === undefined ? now : this.endOf(least);
+            return refuse({ GlobalCap: { limit: BigInt(MAX_TRACKED_CALLERS), resets_at: resets } });
         }
         const [callLimit] = rule.calls_per_window;
         let calls: WindowState;
@@ -308,7 +336,7 @@ export class Sponsorship {
                 });
             }
         }
-        return { refusal: undefined, key, global, windows: { calls, instructions: windows.instructions } };
+        return { refusal: undefined, key, windows: { calls, instructions: windows.instructions } };
     }
 
     /** The usage entry of a caller (by its key, as in `callers`) or, with no key, of the folded callers. */
@@ -326,12 +354,60 @@ export class Sponsorship {
         return usage;
     }
 
-    /** Forgets callers whose windows have both ended: they would start afresh anyway. */
-    private prune(now: bigint): void {
+    /** Remembers a caller's success, at O(1): the least recent is forgotten when the table is full. */
+    private trust(principal: string, now: bigint): void {
+        this.trusted.delete(principal);
+        this.trusted.set(principal, now);
+        if (this.trusted.size > MAX_TRUSTED_CALLERS) {
+            const [least] = this.trusted.keys();
+            if (least !== undefined) this.trusted.delete(least);
+        }
+    }
+
+    private isTrusted(principal: string, now: bigint): boolean {
+        const at = this.trusted.get(principal);
+        return at !== undefined && now < at + TRUST_SECONDS * NANOS_PER_SECOND;
+    }
+
+    private methodWindows(method: string): MethodWindows {
+        let counts = this.methods.get(method);
+        if (counts === undefined) this.methods.set(method, (counts = { succeeded: EMPTY_WINDOW, failed: EMPTY_WINDOW }));
+        return counts;
+    }
+
+    /** When both of a caller's windows have ended (it would start afresh). */
+    private endOf(windows: CallerWindows): bigint {
         const seconds = this.policy.window_seconds;
-        for (const [key, windows] of this.callers) {
-            const ended = (w: WindowState) => w.used === 0n || now >= resetsAt(w, seconds);
-            if (ended(windows.calls) && ended(windows.instructions)) this.callers.delete(key);
+        const end = (w: WindowState) => (w.used === 0n ? 0n : resetsAt(w, seconds));
+        const calls = end(windows.calls);
+        const instructions = end(windows.instructions);
+        return calls > instructions ? calls : instructions;
+    }
+
+    private leastRecentEnded(now: bigint): boolean {
+        const [least] = this.callers.values();
+        return least !== undefined && now >= this.endOf(least);
+    }
+
+    /**
+     * Keeps the caller at the most recent end of the order, first dropping up to two least recent callers whose
+     * windows have ended (so the table shrinks as fast as it grows, at O(1) a call).
+     */
+    private track(key: string, windows: CallerWindows, now: bigint): void {
+        this.dropEnded(now, 2);
+        this.callers.delete(key);
+        this.callers.set(key, windows);
+    }
+
+    /**
+     * Drops least recent callers whose windows have ended, at most `limit`. Only the least recent is ever looked
+     * at: if its windows have not ended, it was admitted within the last window, and so were all the others.
+     */
+    private dropEnded(now: bigint, limit: number): void {
+        for (let dropped = 0; dropped < limit; dropped++) {
+            const [least] = this.callers;
+            if (least === undefined || now < this.endOf(least[1])) return;
+            this.callers.delete(least[0]);
         }
     }
 }

@@ -1,0 +1,89 @@
+/**
+ * The wallet's funding round on heap maps: a round abandoned half-way (a trap in a later callback rolls back
+ * that callback only, so the round's `finally` never runs) no longer blocks every later round (issue 21, the
+ * suspected stuck `roundInProgress`): past ROUND_TIMEOUT_NS a new round may start. And a sponsored canister's
+ * usage report (also suspected) records only the methods its policy meters, as many callers as a report names.
+ */
+import { Principal } from '@dfinity/principal';
+
+import { OPEN_POLICY } from '../../shared/sponsorship/policy';
+import { MAX_REPORTED_CALLERS_PER_METHOD } from '../../shared/sponsorship/quota';
+import { heapMaps, WalletStore } from './state';
+import { ROUND_TIMEOUT_NS, Wallet, type WalletEffects } from './wallet';
+
+const T = 1_000_000_000_000n;
+const controller = Principal.fromUint8Array(Uint8Array.of(1));
+const sponsoredId = Principal.fromUint8Array(Uint8Array.of(2));
+
+it('a funding round abandoned half-way is taken as over once its timeout has passed', async () => {
+    let now = 1_000n * T;
+    /** The first round's status call never answers: the callback that would end the round never runs. */
+    let hang = true;
+    const effects: WalletEffects = {
+        self: Principal.fromUint8Array(Uint8Array.of(9)),
+        now: () => now,
+        balance: () => 100n * T,
+        depositCycles: async () => 0n,
+        call: async () => ({ reply: new Uint8Array(), refunded: 0n }),
+        createCanister: async () => ({ canister: sponsoredId, refunded: 0n }),
+        balanceOf: () => (hang ? new Promise<bigint>(() => undefined) : Promise.resolve(10n * T)),
+        ownReserve: async () => 0n,
+        pushPolicy: async () => undefined
+    };
+    const wallet = new Wallet(new WalletStore(heapMaps()), effects);
+    wallet.initialize(controller, [controller], undefined);
+    wallet.sponsor(controller, {
+        canister: sponsoredId,
+        name: [],
+        strategy: { BelowThreshold: { min_cycles: T, top_up: T } },
+        budget: []
+    });
+    void wallet.fundRound(() => 0n); // abandoned: it never finishes
+    await Promise.resolve();
+    await expect(wallet.fundRound(() => 0n)).rejects.toThrow(/already in progress/);
+    now += ROUND_TIMEOUT_NS;
+    hang = false;
+    const report = await wallet.fundRound(() => 0n);
+    expect(report.checked).toBe(1);
+});
+
+it('records a sponsored canister’s usage for the methods its policy meters only, as many callers as a report names', async () => {
+    const effects: WalletEffects = {
+        self: Principal.fromUint8Array(Uint8Array.of(9)),
+        now: () => 1_000n * T,
+        balance: () => 100n * T,
+        depositCycles: async () => 0n,
+        call: async () => ({ reply: new Uint8Array(), refunded: 0n }),
+        createCanister: async () => ({ canister: sponsoredId, refunded: 0n }),
+        balanceOf: async () => 10n * T,
+        ownReserve: async () => 0n,
+        pushPolicy: async () => undefined
+    };
+    const store = new WalletStore(heapMaps());
+    const wallet = new Wallet(store, effects);
+    wallet.initialize(controller, [controller], undefined);
+    wallet.sponsor(controller, {
+        canister: sponsoredId,
+        name: [],
+        strategy: { BelowThreshold: { min_cycles: T, top_up: T } },
+        budget: []
+    });
+    const rule = { refuse_anonymous: false, calls_per_window: [] as [], instructions_per_window: [] as [] };
+    await wallet.setPolicy(controller, sponsoredId, { ...OPEN_POLICY, window_seconds: 60n, methods: [['pay', rule]] });
+    const entry = (method: string, i: number) => ({
+        method,
+        caller: [Principal.fromUint8Array(Uint8Array.of(5, i >> 8, i & 0xff))] as [Principal],
+        calls: 1n,
+        instructions: 10n,
+        refused: 0n
+    });
+    // A hostile report: made-up methods, and far more callers than the module names per method.
+    const entries = [
+        ...Array.from({ length: 300 }, (_, i) => entry(`made-up-${i}`, i)),
+        ...Array.from({ length: 500 }, (_, i) => entry('pay', i))
+    ];
+    wallet.reportUsage(sponsoredId, { policy_version: 1n, balance: 5n * T, since: 0n, until: 1n, entries });
+    const [record] = wallet.snapshot.sponsored;
+    expect(record?.usage.map((u) => u.method)).toEqual(['pay']);
+    expect(wallet.usage(0n, 1_000n).total).toBe(BigInt(MAX_REPORTED_CALLERS_PER_METHOD + 1));
+});
