@@ -59,7 +59,9 @@ it('a stranger makes the registry verify at most a few bad claims per device and
     const refused = local?.lastInstructions(s.registryId);
     if (verified !== undefined && refused !== undefined) {
         console.info(`a forged claim verified: ${verified} instructions; refused before the check: ${refused}`);
-        expect(refused * 10n).toBeLessThan(verified);
+        // the refusal skips the signature check: at least the ~7M instructions of a native Ed25519 check
+        // (docs/benchmarks.md; 0.19B on the JS path)
+        expect(verified - refused).toBeGreaterThan(5_000_000n);
     }
     // After the window the owner's real claim goes through.
     await ic.advanceTime(Number(CLAIM_WINDOW_NS / 1_000_000n));
