@@ -353,7 +353,9 @@ export class Wallet {
         cycles: bigint
     ): Promise<SpendResult<Uint8Array>> {
         // Arguments the wallet cannot read name the wallet itself, which no custodian's limits allow: refused.
-        const targets = canister.compareTo(MANAGEMENT_CANISTER) === 'eq' ? (managementTargets(args) ?? [this.effects.self]) : [];
+        // create_canister names no existing canister.
+        const namesCanisters = canister.compareTo(MANAGEMENT_CANISTER) === 'eq' && method !== 'create_canister';
+        const targets = () => (namesCanisters ? (managementTargets(args) ?? [this.effects.self]) : []);
         return this.spend(
             caller,
             { canister, method, cycles, targets },

@@ -448,6 +448,12 @@ class Reader {
         return out;
     }
 
+    /** Passes over `n` bytes without copying them: a skipped blob (a module, say) costs no allocation. */
+    advance(n: number): void {
+        this.need(n);
+        this.at += n;
+    }
+
     text(): string {
         const n = this.uleb();
         this.need(n);
@@ -1005,7 +1011,7 @@ class Decoding {
                 case OP.bool:
                 case OP.nat8:
                 case OP.int8:
-                    r.slice(1);
+                    r.advance(1);
                     return;
                 case OP.nat:
                 case OP.int:
@@ -1013,20 +1019,20 @@ class Decoding {
                     return;
                 case OP.nat16:
                 case OP.int16:
-                    r.slice(2);
+                    r.advance(2);
                     return;
                 case OP.nat32:
                 case OP.int32:
                 case OP.float32:
-                    r.slice(4);
+                    r.advance(4);
                     return;
                 case OP.nat64:
                 case OP.int64:
                 case OP.float64:
-                    r.slice(8);
+                    r.advance(8);
                     return;
                 case OP.text:
-                    r.slice(r.uleb());
+                    r.advance(r.uleb());
                     return;
                 case OP.principal:
                     this.principal();
@@ -1044,7 +1050,7 @@ class Decoding {
                 const width = FIXED_WIDTH.get(t.inner);
                 // A blob or a vector of numbers is skipped as its bytes: one step, not one per element.
                 if (width !== undefined) {
-                    r.slice(n * width);
+                    r.advance(n * width);
                     return;
                 }
                 if (!this.zeroSized(t.inner) && n > r.bytes.length - r.at)
