@@ -11,6 +11,7 @@ import { Principal } from '@dfinity/principal';
 import { counterService } from '../../examples/counter/service';
 import { wasmOf } from '../../scripts/lib/build';
 import { managementService } from '../../src/replica';
+import { settingsArg } from '../../src/shared/management';
 import { createIc, localOnly, type TestIc } from '../support/ic';
 import { probeIdlFactory, type ProbeActor } from '../fixtures/probe/interface';
 
@@ -171,7 +172,7 @@ it('only controllers take, load or delete snapshots, onto another canister the c
     await expect(list(stranger.actor, target.canisterId)).rejects.toThrow(refused);
     await manage(operator.actor, 'update_settings', {
         canister_id: target.canisterId,
-        settings: { ...emptySettings, snapshot_visibility: [{ public: null }] },
+        settings: { ...settingsArg({}), snapshot_visibility: [{ public: null }] },
         sender_canister_version: []
     });
     expect((await list(stranger.actor, target.canisterId)).map((s) => hex(s.id))).toEqual([hex(snapshot.id)]);
@@ -230,20 +231,3 @@ it('an empty canister has nothing to snapshot; uninstall_code empties it after t
     await load(operator.actor, target.canisterId, snapshot.id);
     expect(await target.actor.getHeap()).toBe('kept in the snapshot');
 });
-
-/** canister_settings with nothing set, for an update_settings that changes one field. */
-const emptySettings = {
-    controllers: [],
-    compute_allocation: [],
-    memory_allocation: [],
-    freezing_threshold: [],
-    reserved_cycles_limit: [],
-    log_visibility: [],
-    log_memory_limit: [],
-    snapshot_visibility: [],
-    status_visibility: [],
-    minimum_incoming_canister_call_cycles: [],
-    wasm_memory_limit: [],
-    wasm_memory_threshold: [],
-    environment_variables: []
-};
