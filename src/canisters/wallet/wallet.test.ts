@@ -15,21 +15,24 @@ const T = 1_000_000_000_000n;
 const controller = Principal.fromUint8Array(Uint8Array.of(1));
 const sponsoredId = Principal.fromUint8Array(Uint8Array.of(2));
 
-it('a funding round abandoned half-way is taken as over once its timeout has passed', async () => {
-    let now = 1_000n * T;
-    /** The first round's status call never answers: the callback that would end the round never runs. */
-    let hang = true;
-    const effects: WalletEffects = {
+/** Effects that answer every call at once, with `overrides` on top. */
+function effectsWith(overrides: Partial<WalletEffects>): WalletEffects {
+    return {
         self: Principal.fromUint8Array(Uint8Array.of(9)),
-        now: () => now,
+        now: () => 1_000n * T,
         balance: () => 100n * T,
         depositCycles: async () => 0n,
         call: async () => ({ reply: new Uint8Array(), refunded: 0n }),
         createCanister: async () => ({ canister: sponsoredId, refunded: 0n }),
-        balanceOf: () => (hang ? new Promise<bigint>(() => undefined) : Promise.resolve(10n * T)),
+        balanceOf: async () => 10n * T,
         ownReserve: async () => 0n,
-        pushPolicy: async () => undefined
+        pushPolicy: async () => undefined,
+        ...overrides
     };
+}
+
+/** A wallet on heap maps that sponsors `sponsoredId`, topping it up by 1T below 1T. */
+function sponsoringWallet(effects: WalletEffects): Wallet {
     const wallet = new Wallet(new WalletStore(heapMaps()), effects);
     wallet.initialize(controller, [controller], undefined);
     wallet.sponsor(controller, {
@@ -38,6 +41,19 @@ it('a funding round abandoned half-way is taken as over once its timeout has pas
         strategy: { BelowThreshold: { min_cycles: T, top_up: T } },
         budget: []
     });
+    return wallet;
+}
+
+it('a funding round abandoned half-way is taken as over once its timeout has passed', async () => {
+    let now = 1_000n * T;
+    /** The first round's status call never answers: the callback that would end the round never runs. */
+    let hang = true;
+    const wallet = sponsoringWallet(
+        effectsWith({
+            now: () => now,
+            balanceOf: () => (hang ? new Promise<bigint>(() => undefined) : Promise.resolve(10n * T))
+        })
+    );
     void wallet.fundRound(() => 0n); // abandoned: it never finishes
     await Promise.resolve();
     await expect(wallet.fundRound(() => 0n)).rejects.toThrow(/already in progress/);
@@ -48,26 +64,7 @@ it('a funding round abandoned half-way is taken as over once its timeout has pas
 });
 
 it('records a sponsored canister’s usage for the methods its policy meters only, as many callers as a report names', async () => {
-    const effects: WalletEffects = {
-        self: Principal.fromUint8Array(Uint8Array.of(9)),
-        now: () => 1_000n * T,
-        balance: () => 100n * T,
-        depositCycles: async () => 0n,
-        call: async () => ({ reply: new Uint8Array(), refunded: 0n }),
-        createCanister: async () => ({ canister: sponsoredId, refunded: 0n }),
-        balanceOf: async () => 10n * T,
-        ownReserve: async () => 0n,
-        pushPolicy: async () => undefined
-    };
-    const store = new WalletStore(heapMaps());
-    const wallet = new Wallet(store, effects);
-    wallet.initialize(controller, [controller], undefined);
-    wallet.sponsor(controller, {
-        canister: sponsoredId,
-        name: [],
-        strategy: { BelowThreshold: { min_cycles: T, top_up: T } },
-        budget: []
-    });
+    const wallet = sponsoringWallet(effectsWith({}));
     const rule = { refuse_anonymous: false, calls_per_window: [] as [], instructions_per_window: [] as [] };
     await wallet.setPolicy(controller, sponsoredId, { ...OPEN_POLICY, window_seconds: 60n, methods: [['pay', rule]] });
     const entry = (method: string, i: number) => ({
