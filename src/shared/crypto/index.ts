@@ -1,7 +1,7 @@
 /**
  * The one module the suite's code hashes and checks signatures through. Inside a canister on the suite's
  * runtime (`azle-runtime/`) each function is the native one (./native.ts): about 5K instructions per SHA-256
- * block and a few million per signature check, against ~0.9M and 0.2–0.3B for the same work interpreted by
+ * block and a few million per signature check, against ~0.9M and 0.21B–0.45B for the same work interpreted by
  * QuickJS (docs/benchmarks.md). Elsewhere (Node, or a canister built with stock Azle) it is the JS
  * implementation, which gives the same results and only costs more. The choice is made once, when the module
  * loads: Azle's runtime registers `_azleIc` before it runs the canister's code.
