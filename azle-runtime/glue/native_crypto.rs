@@ -2,7 +2,7 @@
 //! (`src/ic/mod.rs` of Azle's stable template). Added to a copy of the template as one module with one
 //! registration (`scripts/build-runtime.ts`); their TypeScript declarations are in
 //! `src/shared/crypto/native.ts`. Bytes come in as `Uint8Array`s (a wrong type is a JS TypeError the caller
-//! can catch, never a trap) and the checks answer `false` on any input they refuse.
+//! can catch, never a trap); the checks answer `false` and the decoders `undefined` on any input they refuse.
 
 use rquickjs::{Ctx, Function, Object, Result, TypedArray};
 
@@ -23,7 +23,16 @@ pub fn register<'js>(ctx: Ctx<'js>, ic: &Object<'js>) -> Result<()> {
         "suiteSecp256k1UncompressedKey",
         uncompressor(ctx.clone(), suite_crypto::secp256k1_uncompressed_key),
     )?;
-    ic.set("suiteP256UncompressedKey", uncompressor(ctx, suite_crypto::p256_uncompressed_key))?;
+    ic.set("suiteP256UncompressedKey", uncompressor(ctx.clone(), suite_crypto::p256_uncompressed_key))?;
+    let out_ctx = ctx.clone();
+    ic.set(
+        "suiteIcrc3ValueHash",
+        Function::new(ctx, move |encoded: TypedArray<u8>| -> Result<Option<TypedArray<u8>>> {
+            suite_crypto::icrc3_value_hash(encoded.as_ref())
+                .map(|hash| TypedArray::<u8>::new(out_ctx.clone(), hash.to_vec()))
+                .transpose()
+        }),
+    )?;
     Ok(())
 }
 

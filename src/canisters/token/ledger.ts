@@ -11,7 +11,10 @@
 import { uint8Equals } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
+import { preEncoded } from '../../shared/candid/wire';
+import { nativeIcrc3ValueHash } from '../../shared/crypto';
 import { hashMapOfHashes, hashValue } from '../../shared/icrc/hash';
+import { encodeIcrc3Value } from '../../shared/icrc/value-encoding';
 import type {
     Account,
     ApproveArgs,
@@ -82,7 +85,8 @@ type TimeOrDuplicate = { TooOld: null } | { CreatedInFuture: { ledger_time: bigi
 /** An operation ready to be checked for repetition and written: its block's parts, hashed once. */
 type Prepared = {
     readonly btype: BlockType;
-    readonly tx: ICRC3Value;
+    /** The transaction's Candid value encoding, written once and spliced into the stored block. */
+    readonly txBytes: Uint8Array;
     readonly txHash: Uint8Array;
     /** The transaction hash, then one byte for the block type: a 1xfer and a 2xfer of the same fields differ. */
     readonly dedupKey: Uint8Array;
@@ -454,7 +458,23 @@ export class Ledger {
         const tip = this.tip;
         const index = tip.length;
         const parent = tip.last_hash[0];
-        const block = blockValue(prepared.btype, prepared.tx, now, parent, prepared.topFee);
+        const block = encodeIcrc3Value(
+            blockValue(prepared.btype, preEncoded<ICRC3Value>(prepared.txBytes), now, parent, prepared.topFee)
+        );
+        const hash = nativeIcrc3ValueHash?.(block) ?? this.blockHash(prepared, now, parent);
+        this.state.appendBlock(index, block);
+        if (prepared.createdAt !== undefined) this.state.remember(prepared.dedupKey, prepared.createdAt, index);
+        this.tipCache = { length: index + 1n, last_hash: [hash], total_supply: tip.total_supply + supplyChange };
+        this.state.writeTip(this.tipCache);
+        this.uncertified = true;
+        return index;
+    }
+
+    /**
+     * The block's ICRC-3 hash in JS, where the runtime has no native hash: from the parts' hashes, the
+     * transaction's already known, so that only the few top-level fields are hashed again.
+     */
+    private blockHash(prepared: Prepared, now: bigint, parent: Uint8Array | undefined): Uint8Array {
         const entries: [string, Uint8Array][] = [
             ['btype', btypeHash(prepared.btype)],
             ['ts', hashValue({ Nat: now })],
@@ -462,13 +482,7 @@ export class Ledger {
         ];
         if (parent !== undefined) entries.push(['phash', hashValue({ Blob: parent })]);
         if (prepared.topFee !== undefined) entries.push(['fee', this.topFeeHash(prepared.topFee)]);
-        const hash = hashMapOfHashes(entries);
-        this.state.appendBlock(index, block);
-        if (prepared.createdAt !== undefined) this.state.remember(prepared.dedupKey, prepared.createdAt, index);
-        this.tipCache = { length: index + 1n, last_hash: [hash], total_supply: tip.total_supply + supplyChange };
-        this.state.writeTip(this.tipCache);
-        this.uncertified = true;
-        return index;
+        return hashMapOfHashes(entries);
     }
 
     private topFeeHash(fee: bigint): Uint8Array {
@@ -502,13 +516,14 @@ export class Ledger {
     }
 }
 
-/** An operation's block parts, with the transaction hashed and its dedup key derived. */
+/** An operation's block parts, with the transaction encoded and hashed and its dedup key derived. */
 function prepareBlock(btype: BlockType, tx: ICRC3Value, topFee: bigint | undefined, createdAt: bigint | undefined): Prepared {
-    const txHash = hashValue(tx);
+    const txBytes = encodeIcrc3Value(tx);
+    const txHash = nativeIcrc3ValueHash?.(txBytes) ?? hashValue(tx);
     const dedupKey = new Uint8Array(txHash.length + 1);
     dedupKey.set(txHash);
     dedupKey[txHash.length] = BTYPE_CODE[btype];
-    return { btype, tx, txHash, dedupKey, topFee, createdAt };
+    return { btype, txBytes, txHash, dedupKey, topFee, createdAt };
 }
 
 function pairAccount(pair: Uint8Array, which: 0 | 1): Account {

@@ -212,8 +212,9 @@ export class LedgerState {
         return this.maps.blocks.get(u64be(index));
     }
 
-    appendBlock(index: bigint, block: ICRC3Value): void {
-        this.maps.blocks.insert(u64be(index), blockCodec.encode(block));
+    /** Stores a block given in Candid's value encoding (`src/shared/icrc/value-encoding.ts`). */
+    appendBlock(index: bigint, encoded: Uint8Array): void {
+        this.maps.blocks.insert(u64be(index), encoded);
     }
 
     // --- deduplication ---

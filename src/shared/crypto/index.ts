@@ -53,3 +53,17 @@ export const secp256k1UncompressedKey: (publicKey: Uint8Array) => Uint8Array | u
 /** A P-256 key's uncompressed SEC1 form (65 bytes) from either SEC1 form, or undefined if it is no key. */
 export const p256UncompressedKey: (publicKey: Uint8Array) => Uint8Array | undefined =
     native?.suiteP256UncompressedKey ?? jsP256UncompressedKey;
+
+/**
+ * ICRC-3's hash of a value from its Candid value encoding, natively; undefined where the runtime lacks the
+ * native function (then hash the value itself with `hashValue` in ../icrc/hash.ts, which gives the same hash).
+ * Throws on bytes that are not one canonically encoded value: the suite's own encoder never writes them.
+ */
+export const nativeIcrc3ValueHash: ((encoded: Uint8Array) => Uint8Array) | undefined =
+    native === undefined
+        ? undefined
+        : (encoded) => {
+              const hash = native.suiteIcrc3ValueHash(encoded);
+              if (hash === undefined) throw new TypeError('not the canonical Candid encoding of one ICRC-3 value');
+              return hash;
+          };

@@ -24,6 +24,11 @@ export type NativeCrypto = {
     readonly suiteSecp256k1UncompressedKey: (publicKey: Uint8Array) => Uint8Array | undefined;
     /** A P-256 key's uncompressed SEC1 form, or undefined. */
     readonly suiteP256UncompressedKey: (publicKey: Uint8Array) => Uint8Array | undefined;
+    /**
+     * ICRC-3's hash of the value whose Candid value encoding is `encoded` (as `src/shared/icrc/value-encoding.ts`
+     * writes it), or undefined when the bytes are not exactly one such value in canonical form.
+     */
+    readonly suiteIcrc3ValueHash: (encoded: Uint8Array) => Uint8Array | undefined;
 };
 
 const NATIVE_NAMES = [
@@ -34,7 +39,8 @@ const NATIVE_NAMES = [
     'suiteP256EcdsaVerify',
     'suiteEd25519KeyIsValid',
     'suiteSecp256k1UncompressedKey',
-    'suiteP256UncompressedKey'
+    'suiteP256UncompressedKey',
+    'suiteIcrc3ValueHash'
 ] as const satisfies readonly (keyof NativeCrypto)[];
 
 /** The native functions if this runtime has all of them (a runtime has them all or none). */
