@@ -26,6 +26,7 @@ import { en } from 'zod/v4/locales';
 import {
     type AnySchema,
     annotate,
+    inheritTypeOnly,
     candidMetaOf,
     candidNodeOf,
     type FuncMode,
@@ -157,10 +158,12 @@ export type FuncRef = [Principal, string];
 function vec<S extends AnySchema>(inner: S): Schema<VecValue<S>> {
     const innerKind = candidNodeOf(inner).kind;
     let schema: AnySchema;
+    let refined = false;
     if (innerKind in TYPED_ARRAYS) {
         const ArrayType = TYPED_ARRAYS[innerKind as TypedArrayKind];
         schema = z.instanceof(ArrayType, { error: `expected vec ${innerKind}: a ${ArrayType.name}` });
         if (!unrefined.has(inner)) {
+            refined = true;
             // A refined element type (say, nat16 below 1000) must hold for every element of the typed array.
             schema = schema.check(
                 z.refine((arr) => Array.prototype.every.call(arr, (x: unknown) => inner.safeParse(x).success), {
@@ -171,7 +174,7 @@ function vec<S extends AnySchema>(inner: S): Schema<VecValue<S>> {
     } else {
         schema = z.array(inner);
     }
-    return annotate(schema, { kind: 'vec', inner }) as Schema<VecValue<S>>;
+    return annotate(schema, { kind: 'vec', inner }, refined) as Schema<VecValue<S>>;
 }
 
 function opt<S extends AnySchema>(inner: S): Schema<[] | [Out<S>], [] | [In<S>]> {
@@ -255,7 +258,7 @@ function named<S extends AnySchema>(name: string, schema: S): S {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
         throw new TypeError(`"${name}" is not a Candid identifier`);
     }
-    return register(schema.check() as S, { node: candidMetaOf(schema).node, name });
+    return inheritTypeOnly(register(schema.check() as S, { node: candidMetaOf(schema).node, name }), schema);
 }
 
 export const c = {

@@ -23,7 +23,7 @@
 import { IdlConverter, type IdlNamespace, type IdlType } from './idl';
 import type { ArgsOf, MethodMode, Methods, MethodSpec, ResultOf, Service } from './service';
 import type { AnySchema } from './node';
-import { checkArgs, InvalidArgumentError } from './validate';
+import { type Checked, checkArgs, decodedArgsChecker, InvalidArgumentError } from './validate';
 import { CandidDecodeError, decoder, encoder } from './wire';
 
 type Method<This, A extends unknown[], R> = (this: This, ...args: A) => R;
@@ -66,15 +66,17 @@ export type Implementation<M extends Methods, I extends readonly AnySchema[]> = 
     postUpgrade(): TypedDecorator<ArgsOf<I>, void>;
 };
 
+type ArgsCheck = (args: unknown[]) => Checked<unknown[]>;
+
 /** Wraps a method so its arguments are checked first; `onInvalid` decides what a refused call returns. */
 function guarded<This, A extends unknown[], R>(
     method: Method<This, A, R>,
-    schemas: readonly AnySchema[],
+    checkAll: ArgsCheck,
     methodName: string,
     onInvalid: ((reason: string) => R) | undefined
 ): Method<This, A, R> {
     return function (this: This, ...args: A): R {
-        const checked = checkArgs(schemas, args);
+        const checked = checkAll(args);
         if (checked.ok) return method.apply(this, checked.value as A);
         if (onInvalid !== undefined) return onInvalid(checked.reason);
         throw new InvalidArgumentError(methodName, checked.reason);
@@ -95,7 +97,13 @@ function served<This, A extends unknown[], R>(
     const results = spec.ret === undefined ? [] : [spec.ret];
     const encode = encoder(results);
     const reply = (result: unknown): void => azle.msgReply(encode(results.length === 0 ? [] : [result]));
-    const checkedMethod = guarded(method, spec.args, methodName, spec.invalid as ((reason: string) => R) | undefined);
+    // The suite's decoder produced the arguments, so only their refinements are checked (validate.ts).
+    const checkedMethod = guarded(
+        method,
+        decodedArgsChecker(spec.args),
+        methodName,
+        spec.invalid as ((reason: string) => R) | undefined
+    );
     return function (this: This): void | Promise<void> {
         let args: unknown[];
         try {
@@ -138,7 +146,9 @@ export function implement<M extends Methods, I extends readonly AnySchema[]>(
 
     function lifecycle(kind: 'init' | 'postUpgrade'): AzleDecorator {
         const register = azle[kind](initTypes);
-        return (original, context) => register(guarded(original, service.init, kind, undefined), context);
+        // Azle decodes init arguments itself, so they get Zod's whole check.
+        const checkInit: ArgsCheck = (args) => checkArgs(service.init, args);
+        return (original, context) => register(guarded(original, checkInit, kind, undefined), context);
     }
 
     return {

@@ -100,7 +100,30 @@ export function register<S extends AnySchema>(schema: S, meta: CandidMeta): S {
     return schema;
 }
 
-/** Attaches a Candid node to a freshly built schema. */
-export function annotate<S extends AnySchema>(schema: S, node: CandidNode): S {
+/**
+ * Schemas whose checks are only those their Candid type implies (a nat is a bigint >= 0, a principal at most
+ * 29 bytes, a record has its fields): every value the suite's decoder (`wire.ts`) produces for the type passes
+ * them, so checking a decoded value against them again would only spend instructions. A refinement made with
+ * `.check()` is not among them.
+ */
+const typeOnly = new WeakSet<AnySchema>();
+
+/** Whether a schema checks nothing beyond its Candid type (see {@link typeOnly}). */
+export function checksOnlyItsType(schema: AnySchema): boolean {
+    return typeOnly.has(schema);
+}
+
+/**
+ * Attaches a Candid node to a freshly built schema. `refined` says the schema checks more than its type
+ * (say, a `vec nat16` whose elements must be below 1000), so decoded values are checked against it.
+ */
+export function annotate<S extends AnySchema>(schema: S, node: CandidNode, refined = false): S {
+    if (!refined) typeOnly.add(schema);
     return register(schema, { node });
+}
+
+/** Declares that a schema made from a type-only one (a named alias) checks only its type too. */
+export function inheritTypeOnly<S extends AnySchema>(schema: S, from: AnySchema): S {
+    if (typeOnly.has(from)) typeOnly.add(schema);
+    return schema;
 }
