@@ -128,14 +128,14 @@ export class TokenModel {
     }
 
     approve(caller: Principal, arg: ApproveArgs, now: bigint): ApproveResult | Trapped {
-        const long = this.memoTrap(arg.memo);
-        if (long !== undefined) return long;
-        // DFINITY's ApproveArgs types this subaccount as a plain blob; the ledger checks its length itself.
+        // DFINITY's ApproveArgs types this subaccount as a plain blob; the ledger checks its length itself, first.
         const sub = arg.from_subaccount[0];
         if (sub !== undefined && sub.length !== 32) return invalidArgument('a subaccount is 32 bytes');
         const from: Account = { owner: caller, subaccount: arg.from_subaccount };
+        // DFINITY's order: self-approval, the minting account, then the memo (with its approve wording)
         if (caller.toText() === arg.spender.owner.toText()) return { trapped: 'self approval is not allowed' };
         if (this.isMinting(from)) return { trapped: 'the minting account cannot delegate mints' };
+        if ((arg.memo[0]?.length ?? 0) > this.maxMemo) return { trapped: 'the memo field is too large' };
         if (arg.fee[0] !== undefined && arg.fee[0] !== this.fee) return { Err: { BadFee: { expected_fee: this.fee } } };
         const key = this.dedupKey('2approve', [
             rawAccount(from),
@@ -165,7 +165,7 @@ export class TokenModel {
     transferFrom(caller: Principal, arg: TransferFromArgs, now: bigint): TransferFromResult | Trapped {
         const long = this.memoTrap(arg.memo);
         if (long !== undefined) return long;
-        if (this.isMinting(arg.from)) return { trapped: 'the minting account cannot delegate mints' };
+        if (this.isMinting(arg.from)) return { trapped: 'the minter account cannot delegate mints' };
         const spender: Account = { owner: caller, subaccount: arg.spender_subaccount };
         const burn = this.isMinting(arg.to);
         const fee = burn ? 0n : this.fee;
@@ -180,7 +180,8 @@ export class TokenModel {
             burn ? '-' : rawAccount(arg.to),
             rawAccount(spender),
             arg.amount.toString(),
-            opt(arg.fee),
+            // a burn records no fee (DFINITY's ledger: docs/ledger-parity.md D4), so it is not part of its identity
+            burn ? '-' : opt(arg.fee),
             opt(arg.memo),
             opt(arg.created_at_time)
         ]);
@@ -226,10 +227,9 @@ export class TokenModel {
     /** A transfer whose memo has been checked. */
     private transferChecked(caller: Principal, arg: TransferArg, now: bigint): TransferResult | Trapped {
         const from: Account = { owner: caller, subaccount: arg.from_subaccount };
-        const mint = this.isMinting(from);
+        // DFINITY looks at the destination first: the minting account to itself is a burn (of nothing it holds)
         const burn = this.isMinting(arg.to);
-        if (mint && burn)
-            return { Err: { GenericError: { error_code: 0n, message: 'the minting account cannot transfer to itself' } } };
+        const mint = !burn && this.isMinting(from);
         const fee = mint || burn ? 0n : this.fee;
         if (arg.fee[0] !== undefined && arg.fee[0] !== fee) return { Err: { BadFee: { expected_fee: fee } } };
         const balance = this.balance(from);
@@ -241,7 +241,7 @@ export class TokenModel {
             mint ? '-' : rawAccount(from),
             burn ? '-' : rawAccount(arg.to),
             arg.amount.toString(),
-            opt(arg.fee),
+            mint || burn ? '-' : opt(arg.fee),
             opt(arg.memo),
             opt(arg.created_at_time)
         ]);
@@ -258,10 +258,11 @@ export class TokenModel {
         return { Ok: this.append(key, arg.created_at_time) };
     }
 
-    /** A burn below the fee, or below the whole balance when that is smaller, or of nothing. */
+    /** A burn below the fee, or below the whole balance when that is smaller; of nothing, the fee is the minimum. */
     private badBurn(amount: bigint, balance: bigint): { BadBurn: { min_burn_amount: bigint } } | undefined {
         const min = this.fee < balance ? this.fee : balance;
-        return amount === 0n || amount < min ? { BadBurn: { min_burn_amount: min } } : undefined;
+        if (amount < min) return { BadBurn: { min_burn_amount: min } };
+        return amount === 0n ? { BadBurn: { min_burn_amount: this.fee } } : undefined;
     }
 
     private memoTrap(memo: [] | [Uint8Array]): Trapped | undefined {
@@ -278,7 +279,7 @@ export class TokenModel {
     ): { TooOld: null } | { CreatedInFuture: { ledger_time: bigint } } | { Duplicate: { duplicate_of: bigint } } | undefined {
         const at = createdAt[0];
         if (at === undefined) return undefined;
-        if (at + DAY_NS + DRIFT_NS < now) return { TooOld: null };
+        if (at + DAY_NS < now) return { TooOld: null }; // DFINITY adds no drift to the old bound
         if (at > now + DRIFT_NS) return { CreatedInFuture: { ledger_time: now } };
         const earlier = this.seen.get(key);
         return earlier === undefined ? undefined : { Duplicate: { duplicate_of: earlier } };
@@ -356,7 +357,8 @@ function accountOf(value: ICRC3Value | undefined, principalOf: (bytes: Uint8Arra
 }
 
 /**
- * Balances and supply from the blocks alone: each block's effect by its `btype`, the fee being the
+ * Balances and supply from the blocks alone: each block's effect by its `tx.op` (a `107feecol` block by its
+ * `btype`), the fee being the
  * transaction's `fee` or else the block's, paid to the fee collector that the last `107feecol` block named.
  */
 export function replay(
@@ -373,34 +375,36 @@ export function replay(
     for (const block of blocks) {
         const btype = field(block, 'btype');
         const tx = field(block, 'tx');
-        if (btype === undefined || !('Text' in btype) || tx === undefined) throw new Error('a block without btype or tx');
-        if (btype.Text === '107feecol') {
+        if (tx === undefined) throw new Error('a block without tx');
+        if (btype !== undefined && 'Text' in btype && btype.Text === '107feecol') {
             collector = accountOf(field(tx, 'fee_collector'), principalOf);
             continue;
         }
+        // DFINITY's schema (docs/ledger-parity.md §1): every other block says what it is in `tx.op`
+        const op = field(tx, 'op');
+        if (op === undefined || !('Text' in op)) throw new Error('a block without tx.op');
         const amount = nat(field(tx, 'amt')) ?? 0n;
         const fee = nat(field(tx, 'fee')) ?? nat(field(block, 'fee')) ?? 0n;
         const from = accountOf(field(tx, 'from'), principalOf);
         const to = accountOf(field(tx, 'to'), principalOf);
-        switch (btype.Text) {
-            case '1mint':
+        switch (op.Text) {
+            case 'mint':
                 add(to, amount);
                 supply += amount;
                 break;
-            case '1burn':
+            case 'burn':
                 add(from, -amount - fee);
                 supply -= amount;
                 break;
-            case '1xfer':
-            case '2xfer':
+            case 'xfer':
                 add(from, -amount - fee);
                 add(to, amount);
                 break;
-            case '2approve':
+            case 'approve':
                 add(from, -fee);
                 break;
             default:
-                throw new Error(`unknown block type ${btype.Text}`);
+                throw new Error(`unknown operation ${op.Text}`);
         }
         if (fee > 0n) {
             if (collector === undefined) supply -= fee;

@@ -1,9 +1,15 @@
 /**
- * The ledger's blocks as ICRC-3 values (ICRC-3 standard, "Supported block types"; ICRC-107 for `107feecol`).
- * Every operation appends one: `btype`, the ledger time `ts`, the parent hash `phash` (absent on block 0), the
- * effective `fee` at the top when the caller did not name one, and the transaction `tx`. An account is
+ * The ledger's blocks as ICRC-3 values, in the schema DFINITY's ICRC-1 ledger writes (`rs/ledger_suite/icrc1/src/
+ * lib.rs` in dfinity/ic: `Block`, `FlattenedTransaction`), so DFINITY's index-ng, Rosetta and explorers decode
+ * them (docs/ledger-parity.md §1): the ledger time `ts`, the parent hash `phash` (absent on block 0), the
+ * effective `fee` at the top when the caller of a transfer or approval named none, and the transaction `tx`,
+ * whose `op` says what it is (`mint`, `burn`, `xfer`, `approve`; a transfer_from is an `xfer` with a `spender`).
+ * Only ICRC-107's fee-collector blocks carry a `btype` (`107feecol`), as DFINITY's do. An account is
  * `Array [Blob owner, Blob subaccount]`, the subaccount only when the caller gave one, so None and an all-zero
  * subaccount make different transactions (as they do in DFINITY's ledger, and for deduplication).
+ *
+ * Blocks written before this schema (by earlier versions of this ledger) carry `btype` (`1xfer`, ...) and no
+ * `tx.op`; they stay as they were hashed, and {@link blockTypeOf} reads both.
  */
 import { type Account, type ICRC3Value } from '../../shared/icrc/ledger';
 
@@ -48,13 +54,34 @@ export type Operation = {
     readonly expiresAt?: [] | [bigint];
 };
 
-/** The `tx` map of a token operation. */
+/** The `tx.op` DFINITY's ledger writes for each block type (lib.rs, `Operation`). */
+export const OPERATION_NAMES = {
+    '1mint': 'mint',
+    '1burn': 'burn',
+    '1xfer': 'xfer',
+    '2xfer': 'xfer',
+    '2approve': 'approve'
+} as const satisfies Record<Operation['btype'], string>;
+
+/** Whether the block type writes the fee a caller named: transfers and approvals do; mints and burns never do. */
+function recordsCallerFee(btype: Operation['btype']): boolean {
+    return btype !== '1mint' && btype !== '1burn';
+}
+
+/**
+ * The `tx` map of a token operation. A mint or burn records no `fee`, even one the caller named (it can only
+ * be 0), as DFINITY's `Transaction::mint` and its burns do: so a burn with `fee: [0]` and one without are the
+ * same transaction, for deduplication too.
+ */
 export function transactionValue(op: Operation): ICRC3Value {
-    const tx: Entries = [['amt', { Nat: op.amount }]];
+    const tx: Entries = [
+        ['op', { Text: OPERATION_NAMES[op.btype] }],
+        ['amt', { Nat: op.amount }]
+    ];
     if (op.from !== undefined) tx.push(['from', accountValue(op.from)]);
     if (op.to !== undefined) tx.push(['to', accountValue(op.to)]);
     if (op.spender !== undefined) tx.push(['spender', accountValue(op.spender)]);
-    if (op.fee[0] !== undefined) tx.push(['fee', { Nat: op.fee[0] }]);
+    if (op.fee[0] !== undefined && recordsCallerFee(op.btype)) tx.push(['fee', { Nat: op.fee[0] }]);
     if (op.memo[0] !== undefined) tx.push(['memo', { Blob: op.memo[0] }]);
     if (op.createdAt[0] !== undefined) tx.push(['ts', { Nat: op.createdAt[0] }]);
     if (op.expectedAllowance?.[0] !== undefined) tx.push(['expected_allowance', { Nat: op.expectedAllowance[0] }]);
@@ -70,7 +97,7 @@ export function feeCollectorValue(collector: [] | [Account], createdAt: bigint, 
     return { Map: tx };
 }
 
-/** A whole block around a `tx` map. */
+/** A whole block around a `tx` map; only a fee-collector block names its `btype` (as DFINITY's ledger). */
 export function blockValue(
     btype: BlockType,
     tx: ICRC3Value,
@@ -78,19 +105,42 @@ export function blockValue(
     parentHash: Uint8Array | undefined,
     topFee: bigint | undefined
 ): ICRC3Value {
-    const block: Entries = [
-        ['btype', { Text: btype }],
-        ['ts', { Nat: ts }]
-    ];
+    const block: Entries = btype === '107feecol' ? [['btype', { Text: btype }]] : [];
+    block.push(['ts', { Nat: ts }]);
     if (parentHash !== undefined) block.push(['phash', { Blob: parentHash }]);
     if (topFee !== undefined) block.push(['fee', { Nat: topFee }]);
     block.push(['tx', tx]);
     return { Map: block };
 }
 
-/** The fee written at the top of a token operation's block, if any. */
+/** The fee written at the top of a token operation's block: the effective fee of a transfer or approval whose caller named none. */
 export function topFeeOf(op: Operation): bigint | undefined {
-    if (op.fee[0] !== undefined) return undefined;
-    if ((op.btype === '1mint' || op.btype === '1burn') && op.effectiveFee === 0n) return undefined;
+    if (op.fee[0] !== undefined || !recordsCallerFee(op.btype)) return undefined;
     return op.effectiveFee;
+}
+
+const BLOCK_TYPE_OF_OPERATION: Readonly<Record<string, Operation['btype']>> = {
+    mint: '1mint',
+    burn: '1burn',
+    approve: '2approve'
+};
+
+function field(map: ICRC3Value | undefined, key: string): ICRC3Value | undefined {
+    return map !== undefined && 'Map' in map ? map.Map.find(([k]) => k === key)?.[1] : undefined;
+}
+
+/**
+ * The block type of a block this ledger wrote, in either schema: from `tx.op` (an `xfer` with a `spender` is a
+ * transfer_from's `2xfer`), or from `btype` (fee-collector blocks, and blocks written before `tx.op`).
+ */
+export function blockTypeOf(block: ICRC3Value): BlockType | undefined {
+    const tx = field(block, 'tx');
+    const op = field(tx, 'op');
+    if (op !== undefined && 'Text' in op) {
+        if (op.Text === 'xfer') return field(tx, 'spender') === undefined ? '1xfer' : '2xfer';
+        return BLOCK_TYPE_OF_OPERATION[op.Text];
+    }
+    const btype = field(block, 'btype');
+    if (btype === undefined || !('Text' in btype)) return undefined;
+    return BLOCK_TYPES.find((t) => t.block_type === btype.Text)?.block_type;
 }

@@ -45,10 +45,13 @@ it('forgets a deduplicated transaction once the window and the drift have passed
     const caller = principal(1);
     expect(ledger.transfer({ caller, now: start }, transfer(account(2), start))).toEqual({ Ok: 1n });
     expect(ledger.state.rememberedCount()).toBe(1);
-    const justInside = start + TRANSACTION_WINDOW_NS + PERMITTED_DRIFT_NS;
-    expect(ledger.transfer({ caller, now: justInside }, transfer(account(2), start))).toEqual({
+    const windowEdge = start + TRANSACTION_WINDOW_NS;
+    expect(ledger.transfer({ caller, now: windowEdge }, transfer(account(2), start))).toEqual({
         Err: { Duplicate: { duplicate_of: 1n } }
     });
+    // past the window it is TooOld (no drift added, as DFINITY), and still remembered until the drift passes
+    expect(ledger.transfer({ caller, now: windowEdge + 1n }, transfer(account(2), start))).toEqual({ Err: { TooOld: null } });
+    const justInside = windowEdge + PERMITTED_DRIFT_NS;
     expect(ledger.state.rememberedCount()).toBe(1);
     const past = justInside + 1n;
     expect(ledger.transfer({ caller, now: past }, transfer(account(3), past))).toEqual({ Ok: 2n });

@@ -42,6 +42,7 @@ import {
     checkFee,
     checkFunds,
     feeFor,
+    GENERIC_ERROR_CODE,
     memoTooLong,
     PERMITTED_DRIFT_NS,
     TRANSACTION_WINDOW_NS,
@@ -94,7 +95,7 @@ type Prepared = {
     readonly createdAt: bigint | undefined;
 };
 
-/** Hashes of the values every block repeats (its `btype`, and the fee while it stays the same), computed once. */
+/** Hashes of the block types a block names (`107feecol`), computed once. */
 const btypeHashes = new Map<BlockType, Uint8Array>();
 
 function btypeHash(btype: BlockType): Uint8Array {
@@ -110,7 +111,11 @@ function subaccountOk(subaccount: [] | [Uint8Array]): boolean {
 export class Ledger {
     private configCache: TokenConfig | undefined;
     private tipCache: Tip | undefined;
-    /** Whether blocks were appended since the tip was last certified. */
+    /**
+     * Whether blocks were appended since the tip was last written to stable memory and certified: both happen
+     * once per message, in `finish()`, however many blocks it appended (a trap discards the message's writes
+     * with everything else, so the stored tip never runs ahead of or behind the stored blocks).
+     */
     private uncertified = false;
     /** The minting account's key, derived from the config once. */
     private mintingKeyCache: Uint8Array | undefined;
@@ -147,9 +152,11 @@ export class Ledger {
         return this.tipCache;
     }
 
-    /** Certifies the tip if blocks were appended since it was last certified; every update ends with it. */
+    /** Stores and certifies the tip if blocks were appended since; every operation that appends ends with it. */
     private finish(): void {
-        if (this.uncertified) this.certifyTip();
+        if (!this.uncertified) return;
+        this.state.writeTip(this.tip);
+        this.certifyTip();
     }
 
     /** Sets the certified data to the current tip (`post_upgrade` calls it, so the data survives an upgrade). */
@@ -177,7 +184,7 @@ export class Ledger {
     // --- ICRC-1 ---
 
     transfer(ctx: CallContext, arg: TransferArg): TransferResult {
-        this.checkMemo(arg.memo);
+        this.checkMemo(arg.memo, 'transfer');
         const result = this.transferOne(ctx, arg);
         this.finish();
         return result;
@@ -190,14 +197,14 @@ export class Ledger {
             return args.map(() => [{ Err: { TooManyRequests: { limit } } }]);
         }
         // Every memo is checked before any transfer runs, so an oversized one traps before work is spent.
-        for (const arg of args) this.checkMemo(arg.memo);
+        for (const arg of args) this.checkMemo(arg.memo, 'transfer');
         const results: TransferBatchResults = args.map((arg) => [this.transferOne(ctx, arg)]);
         this.finish();
         return results;
     }
 
-    private checkMemo(memo: [] | [Uint8Array]): void {
-        const tooLong = memoTooLong(memo, this.config.max_memo_length);
+    private checkMemo(memo: [] | [Uint8Array], of: 'transfer' | 'approve'): void {
+        const tooLong = memoTooLong(memo, this.config.max_memo_length, of);
         if (tooLong !== undefined) throw new LedgerTrap(tooLong);
     }
 
@@ -207,9 +214,7 @@ export class Ledger {
         const fromKey = accountKey(from);
         const toKey = accountKey(arg.to);
         const config = this.config;
-        const kind = this.kindOf(fromKey, toKey);
-        if (kind === undefined)
-            return { Err: { GenericError: { error_code: 0n, message: 'the minting account cannot transfer to itself' } } };
+        const kind = transferKind(uint8Equals(fromKey, this.mintingKey), uint8Equals(toKey, this.mintingKey));
         const fee = feeFor(kind, arg.fee, config.transfer_fee);
         if ('BadFee' in fee) return { Err: fee };
         const fromBalance = this.state.balance(fromKey);
@@ -241,25 +246,20 @@ export class Ledger {
         return { Ok: this.append(ctx.now, prepared, supplyChange - this.burnedFee(fee.fee)) };
     }
 
-    /** Mint, burn or transfer; undefined when both ends are the minting account. */
-    private kindOf(fromKey: Uint8Array, toKey: Uint8Array): 'mint' | 'burn' | 'transfer' | undefined {
-        const fromMinting = uint8Equals(fromKey, this.mintingKey);
-        const toMinting = uint8Equals(toKey, this.mintingKey);
-        if (fromMinting && toMinting) return undefined;
-        return transferKind(fromMinting, toMinting);
-    }
-
     // --- ICRC-2 ---
 
     approve(ctx: CallContext, arg: ApproveArgs): ApproveResult {
-        this.checkMemo(arg.memo);
+        // The subaccount first: DFINITY's types make a wrong one fail to decode, before any rule runs
         if (!subaccountOk(arg.from_subaccount)) {
-            return { Err: { GenericError: { error_code: 0n, message: `a subaccount is ${SUBACCOUNT_BYTES} bytes` } } };
+            const message = `a subaccount is ${SUBACCOUNT_BYTES} bytes`;
+            return { Err: { GenericError: { error_code: GENERIC_ERROR_CODE.badSubaccount, message } } };
         }
         const from: Account = { owner: ctx.caller, subaccount: arg.from_subaccount };
+        // then DFINITY's order (`icrc2_approve_not_async`): self-approval, the minting account, the memo
         if (uint8Equals(from.owner.toUint8Array(), arg.spender.owner.toUint8Array()))
             throw new LedgerTrap('self approval is not allowed');
         if (this.isMinting(from)) throw new LedgerTrap('the minting account cannot delegate mints');
+        this.checkMemo(arg.memo, 'approve');
         const config = this.config;
         const badFee = checkFee(arg.fee, config.transfer_fee);
         if (badFee !== undefined) return { Err: badFee };
@@ -295,9 +295,10 @@ export class Ledger {
     }
 
     transferFrom(ctx: CallContext, arg: TransferFromArgs): TransferFromResult {
-        this.checkMemo(arg.memo);
+        this.checkMemo(arg.memo, 'transfer');
         const spender: Account = { owner: ctx.caller, subaccount: arg.spender_subaccount };
-        if (this.isMinting(arg.from)) throw new LedgerTrap('the minting account cannot delegate mints');
+        // DFINITY's words here (`execute_transfer_not_async`) differ from its approve's
+        if (this.isMinting(arg.from)) throw new LedgerTrap('the minter account cannot delegate mints');
         const config = this.config;
         const kind = this.isMinting(arg.to) ? 'burn' : 'transfer';
         const fee = feeFor(kind, arg.fee, config.transfer_fee);
@@ -356,7 +357,7 @@ export class Ledger {
         if (refused !== undefined) {
             if ('Duplicate' in refused) return { Err: refused };
             const message = 'TooOld' in refused ? 'created_at_time is too old' : 'created_at_time is in the future';
-            return { Err: { GenericError: { error_code: 1n, message } } };
+            return { Err: { GenericError: { error_code: GENERIC_ERROR_CODE.feeCollectorTime, message } } };
         }
         this.setConfig({ ...this.config, fee_collector: arg.fee_collector });
         const index = this.append(ctx.now, prepared, 0n);
@@ -465,7 +466,6 @@ export class Ledger {
         this.state.appendBlock(index, block);
         if (prepared.createdAt !== undefined) this.state.remember(prepared.dedupKey, prepared.createdAt, index);
         this.tipCache = { length: index + 1n, last_hash: [hash], total_supply: tip.total_supply + supplyChange };
-        this.state.writeTip(this.tipCache);
         this.uncertified = true;
         return index;
     }
@@ -476,10 +476,10 @@ export class Ledger {
      */
     private blockHash(prepared: Prepared, now: bigint, parent: Uint8Array | undefined): Uint8Array {
         const entries: [string, Uint8Array][] = [
-            ['btype', btypeHash(prepared.btype)],
             ['ts', hashValue({ Nat: now })],
             ['tx', prepared.txHash]
         ];
+        if (prepared.btype === '107feecol') entries.push(['btype', btypeHash(prepared.btype)]);
         if (parent !== undefined) entries.push(['phash', hashValue({ Blob: parent })]);
         if (prepared.topFee !== undefined) entries.push(['fee', this.topFeeHash(prepared.topFee)]);
         return hashMapOfHashes(entries);

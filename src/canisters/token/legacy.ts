@@ -5,7 +5,7 @@
 import { Principal } from '@dfinity/principal';
 
 import type { Account, ICRC3Value, Transaction } from '../../shared/icrc/ledger';
-import { SET_FEE_COLLECTOR_METHOD } from './blocks';
+import { blockTypeOf, SET_FEE_COLLECTOR_METHOD } from './blocks';
 
 type Fields = Map<string, ICRC3Value>;
 
@@ -42,8 +42,7 @@ function required<T>(value: [] | [T], what: string): T {
 export function transactionOf(block: ICRC3Value): Transaction {
     const top = fieldsOf(block);
     const tx = fieldsOf(top.get('tx'));
-    const btype = top.get('btype');
-    const kind = btype !== undefined && 'Text' in btype ? btype.Text : '';
+    const kind = blockTypeOf(block);
     const timestamp = required(nat(top.get('ts')), 'ts');
     const common = { memo: blob(tx.get('memo')), created_at_time: nat(tx.get('ts')), amount: nat(tx.get('amt'))[0] ?? 0n };
     const fee = nat(tx.get('fee')).length > 0 ? nat(tx.get('fee')) : nat(top.get('fee'));
@@ -96,7 +95,7 @@ export function transactionOf(block: ICRC3Value): Transaction {
                     }
                 ]
             };
-        default: {
+        case '107feecol': {
             const caller = blob(tx.get('caller'))[0];
             return {
                 ...none,
@@ -112,5 +111,7 @@ export function transactionOf(block: ICRC3Value): Transaction {
                 ]
             };
         }
+        case undefined:
+            throw new Error('a stored block has neither tx.op nor a known btype');
     }
 }

@@ -19,12 +19,12 @@ describe('created_at_time', () => {
     it('is not checked when absent', () => {
         expect(checkCreatedAt([], NOW)).toBeUndefined();
     });
-    it('is accepted from the edge of the window plus drift up to the drift ahead', () => {
-        expect(checkCreatedAt([NOW - TRANSACTION_WINDOW_NS - PERMITTED_DRIFT_NS], NOW)).toBeUndefined();
+    it('is accepted from the edge of the window (no drift added, as DFINITY) up to the drift ahead', () => {
+        expect(checkCreatedAt([NOW - TRANSACTION_WINDOW_NS], NOW)).toBeUndefined();
         expect(checkCreatedAt([NOW + PERMITTED_DRIFT_NS], NOW)).toBeUndefined();
     });
-    it('is TooOld one nanosecond past the window plus drift', () => {
-        expect(checkCreatedAt([NOW - TRANSACTION_WINDOW_NS - PERMITTED_DRIFT_NS - 1n], NOW)).toEqual({ TooOld: null });
+    it('is TooOld one nanosecond past the window, though within the drift', () => {
+        expect(checkCreatedAt([NOW - TRANSACTION_WINDOW_NS - 1n], NOW)).toEqual({ TooOld: null });
     });
     it('is CreatedInFuture one nanosecond past the drift, with the ledger time', () => {
         expect(checkCreatedAt([NOW + PERMITTED_DRIFT_NS + 1n], NOW)).toEqual({ CreatedInFuture: { ledger_time: NOW } });
@@ -47,11 +47,12 @@ describe('fees', () => {
 });
 
 describe('transfer kinds', () => {
-    it('are mint from the minting account, burn to it, transfer otherwise', () => {
+    it('are burn to the minting account, mint from it, transfer otherwise', () => {
         expect(transferKind(true, false)).toBe('mint');
         expect(transferKind(false, true)).toBe('burn');
         expect(transferKind(false, false)).toBe('transfer');
-        expect(() => transferKind(true, true)).toThrow('to itself');
+        // the destination first, as DFINITY: the minting account to itself is a burn
+        expect(transferKind(true, true)).toBe('burn');
     });
 });
 
@@ -60,7 +61,9 @@ describe('burns', () => {
         expect(checkBurn(10n, 100n, 10n)).toBeUndefined();
         expect(checkBurn(9n, 100n, 10n)).toEqual({ BadBurn: { min_burn_amount: 10n } });
         expect(checkBurn(3n, 3n, 10n)).toBeUndefined();
-        expect(checkBurn(0n, 0n, 10n)).toEqual({ BadBurn: { min_burn_amount: 0n } });
+        // nothing is refused with the transfer fee as the minimum, even from an empty account (DFINITY)
+        expect(checkBurn(0n, 0n, 10n)).toEqual({ BadBurn: { min_burn_amount: 10n } });
+        expect(checkBurn(0n, 100n, 10n)).toEqual({ BadBurn: { min_burn_amount: 10n } });
     });
 });
 
@@ -69,12 +72,13 @@ describe('funds and memos', () => {
         expect(checkFunds(101n, 100n)).toEqual({ InsufficientFunds: { balance: 100n } });
         expect(checkFunds(100n, 100n)).toBeUndefined();
     });
-    it('refuse a memo over the limit, saying both lengths', () => {
-        expect(memoTooLong([new Uint8Array(32)], 32)).toBeUndefined();
-        expect(memoTooLong([new Uint8Array(33)], 32)).toBe(
+    it("refuse a memo over the limit in DFINITY's words: a transfer's say both lengths, an approval's not", () => {
+        expect(memoTooLong([new Uint8Array(32)], 32, 'transfer')).toBeUndefined();
+        expect(memoTooLong([new Uint8Array(33)], 32, 'transfer')).toBe(
             'the memo field size of 33 bytes is above the allowed limit of 32 bytes'
         );
-        expect(memoTooLong([], 0)).toBeUndefined();
+        expect(memoTooLong([new Uint8Array(33)], 32, 'approve')).toBe('the memo field is too large');
+        expect(memoTooLong([], 0, 'approve')).toBeUndefined();
     });
 });
 

@@ -1,7 +1,7 @@
 /**
- * The ledger's rules as small pure functions, each as DFINITY's ICRC ledger applies it (sources in
- * `../shared/reference/icrc.md`, section 2.3), so that they are tested without a network. Each returns the
- * error the method answers with, or undefined when the rule holds.
+ * The ledger's rules as small pure functions, each as DFINITY's ICRC ledger applies it (each rule's source line
+ * and the test that shows it are in docs/ledger-parity.md), so that they are tested without a network. Each
+ * returns the error the method answers with, or undefined when the rule holds.
  */
 
 /** ICRC-1's deduplication window: a transaction with `created_at_time` is remembered for 24 hours. */
@@ -13,16 +13,30 @@ export const DEFAULT_MAX_MEMO_LENGTH = 32;
 /** ICRC-1 metadata default when the init argument gives no `decimals`. */
 export const DEFAULT_DECIMALS = 8;
 
+/**
+ * The `error_code`s of the ledger's GenericErrors, named. DFINITY's ICRC-1 ledger answers no GenericError from
+ * its transfer methods (it traps where no ICRC error fits), so these are this ledger's own.
+ */
+export const GENERIC_ERROR_CODE = {
+    /** An approval's `from_subaccount` is not 32 bytes. */
+    badSubaccount: 0n,
+    /** ICRC-107's `created_at_time` is out of the window (ICRC-107 has no TooOld of its own). */
+    feeCollectorTime: 1n
+} as const;
+
 export type TimeError = { TooOld: null } | { CreatedInFuture: { ledger_time: bigint } };
 
 /**
- * `created_at_time` against the ledger's clock: older than the window (plus drift) is TooOld, more than the
- * drift ahead is CreatedInFuture. Without `created_at_time` there is nothing to check (and no deduplication).
+ * `created_at_time` against the ledger's clock: older than the window is TooOld, more than the drift ahead is
+ * CreatedInFuture. Without `created_at_time` there is nothing to check (and no deduplication). The old bound
+ * adds no drift: DFINITY's `apply_transaction` refuses `created_at_time + transaction_window < now`
+ * (docs/ledger-parity.md, D2), though the ICRC-1 text allows the drift on both sides; a ledger that took 60 s
+ * more would accept what DFINITY's refuses.
  */
 export function checkCreatedAt(createdAt: [] | [bigint], now: bigint): TimeError | undefined {
     const at = createdAt[0];
     if (at === undefined) return undefined;
-    if (at + TRANSACTION_WINDOW_NS + PERMITTED_DRIFT_NS < now) return { TooOld: null };
+    if (at + TRANSACTION_WINDOW_NS < now) return { TooOld: null };
     if (at > now + PERMITTED_DRIFT_NS) return { CreatedInFuture: { ledger_time: now } };
     return undefined;
 }
@@ -33,21 +47,28 @@ export function checkFee(fee: [] | [bigint], expected: bigint): { BadFee: { expe
     return stated !== undefined && stated !== expected ? { BadFee: { expected_fee: expected } } : undefined;
 }
 
-/** The memo limit. DFINITY's ledger traps on a longer memo (before any state changes); so does this one. */
-export function memoTooLong(memo: [] | [Uint8Array], maxLength: number): string | undefined {
+/**
+ * The memo limit. DFINITY's ledger traps on a longer memo (before any state changes); so does this one, with
+ * DFINITY's words: a transfer's names both lengths, an approval's does not (`icrc2_approve_not_async`).
+ */
+export function memoTooLong(memo: [] | [Uint8Array], maxLength: number, of: 'transfer' | 'approve'): string | undefined {
     const length = memo[0]?.length ?? 0;
-    return length > maxLength
-        ? `the memo field size of ${length} bytes is above the allowed limit of ${maxLength} bytes`
-        : undefined;
+    if (length <= maxLength) return undefined;
+    return of === 'approve'
+        ? 'the memo field is too large'
+        : `the memo field size of ${length} bytes is above the allowed limit of ${maxLength} bytes`;
 }
 
 export type TransferKind = 'mint' | 'burn' | 'transfer';
 
-/** From the minting account is a mint, to it a burn; the minting account cannot send to itself. */
+/**
+ * To the minting account is a burn, from it a mint, anything else a transfer. The destination is looked at
+ * first, as DFINITY's `execute_transfer_not_async` does, so the minting account sending to itself is a burn
+ * from an account that holds nothing: BadBurn or InsufficientFunds, not an error of its own.
+ */
 export function transferKind(fromIsMinting: boolean, toIsMinting: boolean): TransferKind {
-    if (fromIsMinting && toIsMinting) throw new Error('the minting account cannot transfer to itself');
-    if (fromIsMinting) return 'mint';
     if (toIsMinting) return 'burn';
+    if (fromIsMinting) return 'mint';
     return 'transfer';
 }
 
@@ -66,7 +87,8 @@ export function feeFor(
 
 /**
  * The smallest burn: the transfer fee, or the whole balance when it is smaller, so an account can always
- * burn its dust; burning nothing is refused (DFINITY: `min_burn_amount = min(transfer_fee, balance)`).
+ * burn its dust (DFINITY: `min_burn_amount = min(transfer_fee, balance)`). Burning nothing is refused with the
+ * transfer fee as the minimum, whatever the balance, as DFINITY answers a zero burn (docs/ledger-parity.md D3).
  */
 export function checkBurn(
     amount: bigint,
@@ -74,7 +96,9 @@ export function checkBurn(
     transferFee: bigint
 ): { BadBurn: { min_burn_amount: bigint } } | undefined {
     const minimum = transferFee < balance ? transferFee : balance;
-    return amount === 0n || amount < minimum ? { BadBurn: { min_burn_amount: minimum } } : undefined;
+    if (amount < minimum) return { BadBurn: { min_burn_amount: minimum } };
+    if (amount === 0n) return { BadBurn: { min_burn_amount: transferFee } };
+    return undefined;
 }
 
 /** The debit must be covered by the balance. */

@@ -17,9 +17,15 @@ const INDEX = { Int: 0, Map: 1, Nat: 2, Blob: 3, Text: 4, Array: 5 } as const;
 const SAFE = 2n ** 53n;
 const LOW_BITS = 28n;
 const LOW_MASK = 2n ** LOW_BITS - 1n;
+/** Above this a nat takes more than one 28-bit step: the generic bigint path. */
+const TWO_STEP_LIMIT = SAFE << LOW_BITS;
 
 const utf8 = new TextEncoder();
-/** UTF-8 of the few texts every block repeats (map keys, block types), bounded like ./hash.ts's key hashes. */
+/**
+ * The encodings (length, then UTF-8) of the few texts every block repeats (map keys, block types), bounded
+ * like ./hash.ts's key hashes: in QuickJS each call and bigint operation costs thousands of instructions, so
+ * a key is one copy.
+ */
 const texts = new Map<string, Uint8Array>();
 const MAX_REMEMBERED_TEXTS = 256;
 const MAX_REMEMBERED_TEXT_LENGTH = 32;
@@ -54,7 +60,7 @@ class Writer {
      */
     nat(n: bigint): void {
         if (n < SAFE) return this.uleb(Number(n));
-        if (n >= SAFE << LOW_BITS) return this.raw(leb128(n));
+        if (n >= TWO_STEP_LIMIT) return this.raw(leb128(n));
         this.room(4);
         let low = Number(n & LOW_MASK);
         for (let i = 0; i < 4; i++) {
@@ -76,12 +82,13 @@ class Writer {
     }
 
     text(s: string): void {
-        let bytes = texts.get(s);
-        if (bytes === undefined) {
-            bytes = utf8.encode(s);
-            if (s.length <= MAX_REMEMBERED_TEXT_LENGTH && texts.size < MAX_REMEMBERED_TEXTS) texts.set(s, bytes);
-        }
+        const known = texts.get(s);
+        if (known !== undefined) return this.raw(known);
+        const bytes = utf8.encode(s);
+        if (s.length > MAX_REMEMBERED_TEXT_LENGTH || texts.size >= MAX_REMEMBERED_TEXTS) return this.sized(bytes);
+        const start = this.at;
         this.sized(bytes);
+        texts.set(s, this.bytes.slice(start, this.at));
     }
 
     value(value: ICRC3Value): void {
