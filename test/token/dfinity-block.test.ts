@@ -109,7 +109,7 @@ describe('DFINITY’s block decoder', () => {
 
     it('reads numbers from Nat, Nat64 and non-negative Int alike, and tokens beyond 64 bits only in the u256 build', () => {
         const block = (amt: ICRC3Value) =>
-            map({ ts: { Nat64: 1n } as ICRC3Value, tx: map({ op: text('mint'), to: alice, amt }) });
+            map({ ts: { Nat64: 1n } as unknown as ICRC3Value, tx: map({ op: text('mint'), to: alice, amt }) });
         expect(decodeDfinityBlock(block({ Int: 7n })).transaction.operation).toEqual({
             Mint: { to: { owner: ALICE }, amount: 7n }
         });
