@@ -14,6 +14,7 @@ import { configFromInit } from '../token/config';
 import { ledgerInit } from '../token/deploy';
 import { Ledger } from '../token/ledger';
 import { heapMaps as tokenMaps, LedgerState } from '../token/state';
+import { accountName, historiesOf } from '../../../test/support/histories';
 import { decodeBlock } from './blocks';
 import { LedgerIndex } from './indexer';
 import { heapMaps, IndexState } from './state';
@@ -157,27 +158,6 @@ async function syncAll(index: LedgerIndex, source: BlockSource): Promise<number>
     }
 }
 
-/** Each account's block ids, newest first, from the blocks' raw `from`/`to`/`spender` fields. */
-function historiesOf(blocks: ICRC3Value[]): Map<string, bigint[]> {
-    const histories = new Map<string, bigint[]>();
-    blocks.forEach((block, id) => {
-        const tx = 'Map' in block ? block.Map.find(([k]) => k === 'tx')?.[1] : undefined;
-        const fields = tx !== undefined && 'Map' in tx ? tx.Map : [];
-        const names = new Set<string>();
-        for (const [key, value] of fields) {
-            if (key !== 'from' && key !== 'to' && key !== 'spender') continue;
-            if (!('Array' in value)) continue;
-            const [owner, sub] = value.Array as { Blob: Uint8Array }[];
-            const zero = sub === undefined || sub.Blob.every((b) => b === 0);
-            names.add(`${(owner as { Blob: Uint8Array }).Blob.join(',')}/${zero ? '' : sub.Blob.join(',')}`);
-        }
-        for (const name of names) histories.set(name, [BigInt(id), ...(histories.get(name) ?? [])]);
-    });
-    return histories;
-}
-
-const nameOf = (a: Account) => `${a.owner.toUint8Array().join(',')}/${a.subaccount[0]?.join(',') ?? ''}`;
-
 function newIndex(): LedgerIndex {
     const index = new LedgerIndex(new IndexState(heapMaps()));
     index.state.writeConfig({ ledger_id: minter, min_interval_seconds: 1n, max_interval_seconds: 10n });
@@ -201,7 +181,7 @@ it('agrees with the ledger on every balance and every account’s history, after
                 const histories = historiesOf(blocks);
                 for (const account of [...UNIVERSE, MINTING]) {
                     expect(index.balanceOf(account)).toBe(ledger.balanceOf(account));
-                    const expected = histories.get(nameOf(account)) ?? [];
+                    const expected = histories.get(accountName(account)) ?? [];
                     const listed = index.accountTransactions(account, [], 1_000n);
                     expect(listed.transactions.map((t) => t.id)).toEqual(expected);
                     expect(listed.oldest_tx_id).toEqual(expected.length === 0 ? [] : [expected[expected.length - 1]]);
