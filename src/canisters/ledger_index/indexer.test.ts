@@ -207,7 +207,7 @@ it('pages an account’s history newest first, each page after the last id of th
     const paged: bigint[] = [];
     let start: [] | [bigint] = [];
     for (;;) {
-        const page = index.accountTransactions(sender, start, 5n).transactions.map((t) => t.id);
+        const page: bigint[] = index.accountTransactions(sender, start, 5n).transactions.map((t) => t.id);
         if (page.length === 0) break;
         expect(page.length).toBeLessThanOrEqual(5);
         paged.push(...page);

@@ -57,13 +57,9 @@ export const SyncState = c.record({
 });
 export type SyncState = z.infer<typeof SyncState>;
 
-const configCodec = valueCodec<IndexConfig>(IndexConfig);
-const syncCodec = valueCodec<SyncState>(SyncState);
 const blockCodec = valueCodec<ICRC3Value>(ICRC3Value);
 
 const utf8 = new TextEncoder();
-const CONFIG_KEY = utf8.encode('config');
-const SYNC_KEY = utf8.encode('sync');
 const U64_MAX = (1n << 64n) - 1n;
 const HISTORY_KEY_BYTES = ACCOUNT_KEY_BYTES + 8;
 /** An account key's owner part: the padded principal and its length byte. */
@@ -82,6 +78,25 @@ function decodeEntry(bytes: Uint8Array): AccountEntry {
     return { oldest: bytes[0] === 1 ? readU64be(bytes, 1) : undefined, balance: readLeb128(bytes.subarray(9)) };
 }
 
+type StoredRecord<T> = { read(): T | undefined; write(value: T): void };
+
+/** One record under one key of a map, read and written whole. */
+function storedRecord<T>(
+    map: ByteMap,
+    key: Uint8Array,
+    codec: { encode(value: T): Uint8Array; decode(bytes: Uint8Array): T }
+): StoredRecord<T> {
+    return {
+        read: (): T | undefined => {
+            const bytes = map.get(key);
+            return bytes === undefined ? undefined : codec.decode(bytes);
+        },
+        write: (value: T): void => {
+            map.insert(key, codec.encode(value));
+        }
+    };
+}
+
 /** The history key of `block` for an account: later blocks sort first. */
 function historyKey(key: Uint8Array, block: bigint): Uint8Array {
     return concat(key, u64be(U64_MAX - block));
@@ -94,24 +109,29 @@ export class IndexState {
     constructor(readonly maps: IndexMaps) {
         this.subaccountOrder = new OrderedKeys(maps.subaccounts, ACCOUNT_KEY_BYTES);
         this.historyOrder = new OrderedKeys(maps.history, HISTORY_KEY_BYTES);
+        this.config = storedRecord(maps.meta, utf8.encode('config'), valueCodec<IndexConfig>(IndexConfig));
+        this.syncRecord = storedRecord(maps.meta, utf8.encode('sync'), valueCodec<SyncState>(SyncState));
     }
 
+    /** The init argument's settings; none before `init`. */
+    private readonly config: StoredRecord<IndexConfig>;
+    /** How far syncing got (nothing synced before the first block). */
+    private readonly syncRecord: StoredRecord<SyncState>;
+
     readConfig(): IndexConfig | undefined {
-        const bytes = this.maps.meta.get(CONFIG_KEY);
-        return bytes === undefined ? undefined : configCodec.decode(bytes);
+        return this.config.read();
     }
 
     writeConfig(config: IndexConfig): void {
-        this.maps.meta.insert(CONFIG_KEY, configCodec.encode(config));
+        this.config.write(config);
     }
 
     readSync(): SyncState {
-        const bytes = this.maps.meta.get(SYNC_KEY);
-        return bytes === undefined ? EMPTY_SYNC : syncCodec.decode(bytes);
+        return this.syncRecord.read() ?? EMPTY_SYNC;
     }
 
     writeSync(sync: SyncState): void {
-        this.maps.meta.insert(SYNC_KEY, syncCodec.encode(sync));
+        this.syncRecord.write(sync);
     }
 
     block(index: bigint): ICRC3Value | undefined {
