@@ -7,6 +7,7 @@
 import type { Principal } from '@dfinity/principal';
 
 import type { counterService } from './examples/counter/service';
+import type { ledgerIndexService } from './src/canisters/ledger_index/service';
 import type { registryService } from './src/canisters/registry/service';
 import { ledgerInit } from './src/canisters/token/deploy';
 import type { tokenService } from './src/canisters/token/service';
@@ -29,6 +30,7 @@ export type DeployConfig = {
         init: (ctx: DeployContext) => ArgsOf<typeof tokenService.init>;
         upgrade?: (ctx: DeployContext) => ArgsOf<typeof tokenService.init>;
     };
+    ledger_index: { init: (ctx: DeployContext) => ArgsOf<typeof ledgerIndexService.init> };
     wallet: { init: (ctx: DeployContext) => ArgsOf<typeof walletService.init> };
     registry: { init: (ctx: DeployContext) => ArgsOf<typeof registryService.init> };
 };
@@ -55,11 +57,28 @@ const config: DeployConfig = {
                 initialBalances: [[{ owner: deployer, subaccount: [] }, 1_000_000_000_000n]],
                 symbol: 'DPN',
                 name: 'DePIN Token',
-                archiveController: deployer
+                archiveController: deployer,
+                // wallets find the token's history through the index (ICRC-106)
+                indexPrincipal: canister('ledger_index')
             })
         ],
         // DFINITY's ledger takes `Upgrade` with nothing to change
         upgrade: () => [{ Upgrade: [] }]
+    },
+    // index-ng's init: the ledger it indexes, the default sync intervals (1 s while blocks come, up to 10 s)
+    ledger_index: {
+        init: ({ canister }) => [
+            [
+                {
+                    Init: {
+                        ledger_id: canister('token'),
+                        retrieve_blocks_from_ledger_interval_seconds: [],
+                        min_retrieve_blocks_from_ledger_interval_seconds: [],
+                        max_retrieve_blocks_from_ledger_interval_seconds: []
+                    }
+                }
+            ]
+        ]
     },
     wallet: { init: ({ deployer }) => [[{ controllers: [deployer], funding: [SUITE_FUNDING] }]] },
     registry: {

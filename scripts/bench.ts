@@ -12,6 +12,7 @@ import { BENCH_ROUNDS, benchInstrumentation, benchLocalIc } from '../src/replica
 import { FULL_ALLOCATOR_FOR_HUGE_FUNCTIONS } from '../src/replica/wasm/compile';
 import { benchToken } from '../src/canisters/token/token.bench';
 import { benchWallet } from '../src/canisters/wallet/wallet.bench';
+import { benchIndex } from '../src/canisters/ledger_index/ledger_index.bench';
 import { DASHBOARD_REFRESH_SECONDS } from '../src/canisters/registry/dashboard';
 import { benchRegistry } from '../src/canisters/registry/registry.bench';
 import { benchCrypto } from '../src/shared/crypto/crypto.bench';
@@ -89,6 +90,9 @@ async function main(): Promise<void> {
         TOKEN_ROUNDS,
         step
     );
+
+    console.log('[index] the ledger index canister');
+    const index = await benchIndex({ token: await wasmOf('token'), index: await wasmOf('ledger_index') }, step);
 
     const fmt = (n: number, digits = 0) =>
         n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -255,6 +259,17 @@ ${(['Ed25519', 'Secp256k1', 'P256'] as const).map((c) => `| ${c} | ${fmt(Number(
 A relayed heartbeat pays its signature check, natively a few million instructions (above), and saves the
 per-message fees of an ingress call; a device that can call the IC itself still costs the registry nothing for
 its signature, which the IC checks.
+
+## The ledger index canister (\`src/canisters/ledger_index\`)
+
+Syncing from the token by timer, one page of blocks a message (transfers with a 32-byte memo and
+\`created_at_time\`), and index-ng's \`get_account_transactions\` on an account with 300 transactions.
+
+| what | instructions |
+|---|---|
+| syncing, per block (a page of 100 in one message: the timer, the call to \`icrc3_get_blocks\` and its callback) | ${fmt(Number(index.syncPerBlock))} |
+| \`get_account_transactions\`, a page of 10 | ${fmt(Number(index.page10))} |
+| \`get_account_transactions\`, a page of 100 | ${fmt(Number(index.page100))} |
 `;
     // formatted as `npm run lint` expects, so a fresh benchmark can be committed as written
     const path = join(ROOT, 'docs', 'benchmarks.md');

@@ -43,15 +43,18 @@ afterAll(async () => {
 it('deploys the suite wired and checked, leaves unchanged modules alone, upgrades changed ones with their state', async () => {
     const lines: string[] = [];
     const ids = await deploySuite({ network: 'local', identity: deployer, root }, (line) => lines.push(line));
-    expect([...ids.keys()].sort()).toEqual(['counter', 'registry', 'token', 'wallet']);
-    expect(lines.filter((l) => l.endsWith(': installed'))).toHaveLength(4);
+    expect([...ids.keys()].sort()).toEqual(['counter', 'ledger_index', 'registry', 'token', 'wallet']);
+    expect(lines.filter((l) => l.endsWith(': installed'))).toHaveLength(5);
     const id = (name: string) => ids.get(name) as Principal;
 
     const token = ic.createActor(tokenService.idlFactory as never, id('token')) as unknown as {
         icrc1_minting_account(): Promise<[] | [{ owner: Principal }]>;
         icrc1_balance_of(a: { owner: Principal; subaccount: [] }): Promise<bigint>;
+        icrc106_get_index_principal(): Promise<{ Ok: Principal } | { Err: unknown }>;
     };
     expect((await token.icrc1_minting_account())[0]?.owner.toText()).toBe(id('registry').toText());
+    // wallets find the token's history through the index the token names (ICRC-106)
+    expect(await token.icrc106_get_index_principal()).toEqual({ Ok: id('ledger_index') });
     expect(await token.icrc1_balance_of({ owner: deployer.getPrincipal(), subaccount: [] })).toBe(1_000_000_000_000n);
     for (const name of ['token', 'registry']) {
         const controllers = (await ic.getControllers(id(name))).map((p) => p.toText()).sort();
@@ -79,7 +82,7 @@ it('deploys the suite wired and checked, leaves unchanged modules alone, upgrade
     const again: string[] = [];
     const sameIds = await deploySuite({ network: 'local', identity: deployer, root }, (line) => again.push(line));
     expect([...sameIds].map(([n, p]) => [n, p.toText()])).toEqual([...ids].map(([n, p]) => [n, p.toText()]));
-    expect(again.filter((l) => l.endsWith(': unchanged'))).toHaveLength(4);
+    expect(again.filter((l) => l.endsWith(': unchanged'))).toHaveLength(5);
 
     // another module in the counter and the token (the build without metadata, as an older release would be)
     const counter = ic.createActor(counterService.idlFactory as never, id('counter')) as unknown as {

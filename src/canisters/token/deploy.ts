@@ -17,6 +17,8 @@ export type NewLedger = {
     name?: string;
     /** The principal the (unused) archive options name as controller. */
     archiveController: Principal;
+    /** The index canister `icrc106_get_index_principal` names, if there is one. */
+    indexPrincipal?: Principal;
 };
 
 /** `LedgerArg.Init` for a new ledger. */
@@ -43,7 +45,7 @@ export function ledgerInit(ledger: NewLedger): LedgerArg {
                 controller_id: ledger.archiveController,
                 more_controller_ids: []
             },
-            index_principal: []
+            index_principal: ledger.indexPrincipal === undefined ? [] : [ledger.indexPrincipal]
         }
     };
 }
