@@ -121,7 +121,7 @@ describe('DFINITY’s block decoder', () => {
         });
     });
 
-    it('refuses a block without tx.op, as this ledger’s btype-only blocks are today', () => {
+    it('refuses a block without tx.op, as the btype-only blocks earlier versions of this ledger wrote', () => {
         const btypeOnly = map({ btype: text('1xfer'), ts: nat(1), tx: map({ from: alice, to: bobSub, amt: nat(1) }) });
         expect(refusal(btypeOnly)).toBe('No operation specified and/or unknown btype Some("1xfer")');
     });

@@ -20,6 +20,7 @@ import type {
     TransferFromResult,
     TransferResult
 } from '../../src/shared/icrc/ledger';
+import { decodeDfinityBlock } from '../support/dfinity-block';
 import { accountId, pairId, replay, TokenModel, type Trapped } from './model';
 
 export const FEE = 10_000n;
@@ -417,6 +418,15 @@ export async function runOperations(
     const blocks = await driver.blocks();
     if (BigInt(blocks.length) !== model.blocks)
         throw new Error(`the ledger has ${blocks.length} blocks, the model ${model.blocks}`);
+    // Every block must be one DFINITY's index-ng and Rosetta can read: their decoder, rewritten field by field
+    // (its u256 build, as ckETH's: the random amounts reach past 64 bits, which this ledger's nat allows)
+    for (const [i, block] of blocks.entries()) {
+        try {
+            decodeDfinityBlock(block, 'u256');
+        } catch (e) {
+            throw new Error(`block ${i} is not one DFINITY's decoder reads: ${(e as Error).message}`);
+        }
+    }
     const replayed = replay(blocks, (bytes) => Principal.fromUint8Array(bytes));
     if (replayed.totalSupply !== model.totalSupply) throw new Error(`the blocks replay to supply ${replayed.totalSupply}`);
     for (const account of UNIVERSE) {
