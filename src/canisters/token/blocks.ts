@@ -8,10 +8,14 @@
  * `Array [Blob owner, Blob subaccount]`, the subaccount only when the caller gave one, so None and an all-zero
  * subaccount make different transactions (as they do in DFINITY's ledger, and for deduplication).
  *
+ * The layout is written here once, straight into the bytes the ledger stores and hashes (`Icrc3MapWriter`);
+ * `icrc3_get_blocks` serves those bytes, and the JS path reads a transaction back as a value to hash it.
+ *
  * Blocks written before this schema (by earlier versions of this ledger) carry `btype` (`1xfer`, ...) and no
  * `tx.op`; they stay as they were hashed, and {@link blockTypeOf} reads both.
  */
 import { type Account, type ICRC3Value } from '../../shared/icrc/ledger';
+import { Icrc3MapWriter } from '../../shared/icrc/value-encoding';
 
 /** The block types this ledger emits, with the standard that defines each (`icrc3_supported_block_types`). */
 export const BLOCK_TYPES = [
@@ -28,13 +32,11 @@ export type BlockType = (typeof BLOCK_TYPES)[number]['block_type'];
 /** The method ICRC-107 names in a `107feecol` block. */
 export const SET_FEE_COLLECTOR_METHOD = '107set_fee_collector';
 
-type Entries = [string, ICRC3Value][];
-
-/** An account as ICRC-3 writes it. */
-export function accountValue(account: Account): ICRC3Value {
-    const owner: ICRC3Value = { Blob: account.owner.toUint8Array() };
+/** An account as ICRC-3 writes it: `Array [Blob owner]`, or `Array [Blob owner, Blob subaccount]`. */
+function accountBlobs(account: Account): Uint8Array[] {
+    const owner = account.owner.toUint8Array();
     const [subaccount] = account.subaccount;
-    return { Array: subaccount === undefined ? [owner] : [owner, { Blob: subaccount }] };
+    return subaccount === undefined ? [owner] : [owner, subaccount];
 }
 
 /** What a token operation records; the optional fields appear in the block only when the caller gave them. */
@@ -69,48 +71,44 @@ function recordsCallerFee(btype: Operation['btype']): boolean {
 }
 
 /**
- * The `tx` map of a token operation. A mint or burn records no `fee`, even one the caller named (it can only
- * be 0), as DFINITY's `Transaction::mint` and its burns do: so a burn with `fee: [0]` and one without are the
- * same transaction, for deduplication too.
+ * The `tx` map of a token operation, encoded. A mint or burn records no `fee`, even one the caller named (it
+ * can only be 0), as DFINITY's `Transaction::mint` and its burns do: so a burn with `fee: [0]` and one without
+ * are the same transaction, for deduplication too.
  */
-export function transactionValue(op: Operation): ICRC3Value {
-    const tx: Entries = [
-        ['op', { Text: OPERATION_NAMES[op.btype] }],
-        ['amt', { Nat: op.amount }]
-    ];
-    if (op.from !== undefined) tx.push(['from', accountValue(op.from)]);
-    if (op.to !== undefined) tx.push(['to', accountValue(op.to)]);
-    if (op.spender !== undefined) tx.push(['spender', accountValue(op.spender)]);
-    if (op.fee[0] !== undefined && recordsCallerFee(op.btype)) tx.push(['fee', { Nat: op.fee[0] }]);
-    if (op.memo[0] !== undefined) tx.push(['memo', { Blob: op.memo[0] }]);
-    if (op.createdAt[0] !== undefined) tx.push(['ts', { Nat: op.createdAt[0] }]);
-    if (op.expectedAllowance?.[0] !== undefined) tx.push(['expected_allowance', { Nat: op.expectedAllowance[0] }]);
-    if (op.expiresAt?.[0] !== undefined) tx.push(['expires_at', { Nat: op.expiresAt[0] }]);
-    return { Map: tx };
+export function transactionBytes(op: Operation): Uint8Array {
+    const tx = new Icrc3MapWriter().text('op', OPERATION_NAMES[op.btype]).nat('amt', op.amount);
+    if (op.from !== undefined) tx.blobs('from', accountBlobs(op.from));
+    if (op.to !== undefined) tx.blobs('to', accountBlobs(op.to));
+    if (op.spender !== undefined) tx.blobs('spender', accountBlobs(op.spender));
+    if (op.fee[0] !== undefined && recordsCallerFee(op.btype)) tx.nat('fee', op.fee[0]);
+    if (op.memo[0] !== undefined) tx.blob('memo', op.memo[0]);
+    if (op.createdAt[0] !== undefined) tx.nat('ts', op.createdAt[0]);
+    if (op.expectedAllowance?.[0] !== undefined) tx.nat('expected_allowance', op.expectedAllowance[0]);
+    if (op.expiresAt?.[0] !== undefined) tx.nat('expires_at', op.expiresAt[0]);
+    return tx.finish();
 }
 
-/** The `tx` map of an ICRC-107 fee collector change. */
-export function feeCollectorValue(collector: [] | [Account], createdAt: bigint, caller: Uint8Array): ICRC3Value {
-    const tx: Entries = [];
-    if (collector[0] !== undefined) tx.push(['fee_collector', accountValue(collector[0])]);
-    tx.push(['created_at_time', { Nat: createdAt }], ['caller', { Blob: caller }], ['mthd', { Text: SET_FEE_COLLECTOR_METHOD }]);
-    return { Map: tx };
+/** The `tx` map of an ICRC-107 fee collector change, encoded. */
+export function feeCollectorBytes(collector: [] | [Account], createdAt: bigint, caller: Uint8Array): Uint8Array {
+    const tx = new Icrc3MapWriter();
+    if (collector[0] !== undefined) tx.blobs('fee_collector', accountBlobs(collector[0]));
+    return tx.nat('created_at_time', createdAt).blob('caller', caller).text('mthd', SET_FEE_COLLECTOR_METHOD).finish();
 }
 
-/** A whole block around a `tx` map; only a fee-collector block names its `btype` (as DFINITY's ledger). */
-export function blockValue(
+/** A whole block around an encoded `tx` map; only a fee-collector block names its `btype` (as DFINITY's ledger). */
+export function blockBytes(
     btype: BlockType,
-    tx: ICRC3Value,
+    txBytes: Uint8Array,
     ts: bigint,
     parentHash: Uint8Array | undefined,
     topFee: bigint | undefined
-): ICRC3Value {
-    const block: Entries = btype === '107feecol' ? [['btype', { Text: btype }]] : [];
-    block.push(['ts', { Nat: ts }]);
-    if (parentHash !== undefined) block.push(['phash', { Blob: parentHash }]);
-    if (topFee !== undefined) block.push(['fee', { Nat: topFee }]);
-    block.push(['tx', tx]);
-    return { Map: block };
+): Uint8Array {
+    const block = new Icrc3MapWriter();
+    if (btype === '107feecol') block.text('btype', btype);
+    block.nat('ts', ts);
+    if (parentHash !== undefined) block.blob('phash', parentHash);
+    if (topFee !== undefined) block.nat('fee', topFee);
+    return block.encoded('tx', txBytes).finish();
 }
 
 /** The fee written at the top of a token operation's block: the effective fee of a transfer or approval whose caller named none. */

@@ -11,15 +11,13 @@
 import { uint8Equals } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
-import { preEncoded } from '../../shared/candid/wire';
+import { valueCodec } from '../../shared/candid/wire';
 import { nativeIcrc3ValueHash } from '../../shared/crypto';
 import { hashMapOfHashes, hashValue } from '../../shared/icrc/hash';
-import { encodeIcrc3Value } from '../../shared/icrc/value-encoding';
 import type {
     Account,
     ApproveArgs,
     ApproveResult,
-    ICRC3Value,
     SetFeeCollectorArgs,
     SetFeeCollectorResult,
     TransferArg,
@@ -28,9 +26,9 @@ import type {
     TransferFromResult,
     TransferResult
 } from '../../shared/icrc/ledger';
-import { SUBACCOUNT_BYTES } from '../../shared/icrc/ledger';
+import { ICRC3Value, SUBACCOUNT_BYTES } from '../../shared/icrc/ledger';
 import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey, sameAccount } from './accounts';
-import { type BlockType, blockValue, feeCollectorValue, type Operation, topFeeOf, transactionValue } from './blocks';
+import { blockBytes, type BlockType, feeCollectorBytes, type Operation, topFeeOf, transactionBytes } from './blocks';
 import { tipRootHash } from './certification';
 import type { TokenConfig } from './config';
 import {
@@ -351,7 +349,7 @@ export class Ledger {
             if (collector.owner.isAnonymous())
                 return { Err: { InvalidAccount: 'the fee collector cannot be the anonymous principal' } };
         }
-        const tx = feeCollectorValue(arg.fee_collector, arg.created_at_time, ctx.caller.toUint8Array());
+        const tx = feeCollectorBytes(arg.fee_collector, arg.created_at_time, ctx.caller.toUint8Array());
         const prepared = prepareBlock('107feecol', tx, undefined, arg.created_at_time);
         const refused = this.admit(ctx.now, prepared);
         if (refused !== undefined) {
@@ -391,7 +389,7 @@ export class Ledger {
     // --- the steps every operation shares ---
 
     private prepare(op: Operation): Prepared {
-        return prepareBlock(op.btype, transactionValue(op), topFeeOf(op), op.createdAt[0]);
+        return prepareBlock(op.btype, transactionBytes(op), topFeeOf(op), op.createdAt[0]);
     }
 
     /**
@@ -459,9 +457,7 @@ export class Ledger {
         const tip = this.tip;
         const index = tip.length;
         const parent = tip.last_hash[0];
-        const block = encodeIcrc3Value(
-            blockValue(prepared.btype, preEncoded<ICRC3Value>(prepared.txBytes), now, parent, prepared.topFee)
-        );
+        const block = blockBytes(prepared.btype, prepared.txBytes, now, parent, prepared.topFee);
         const hash = nativeIcrc3ValueHash?.(block) ?? this.blockHash(prepared, now, parent);
         this.state.appendBlock(index, block);
         if (prepared.createdAt !== undefined) this.state.remember(prepared.dedupKey, prepared.createdAt, index);
@@ -516,10 +512,19 @@ export class Ledger {
     }
 }
 
-/** An operation's block parts, with the transaction encoded and hashed and its dedup key derived. */
-function prepareBlock(btype: BlockType, tx: ICRC3Value, topFee: bigint | undefined, createdAt: bigint | undefined): Prepared {
-    const txBytes = encodeIcrc3Value(tx);
-    const txHash = nativeIcrc3ValueHash?.(txBytes) ?? hashValue(tx);
+const transactionCodec = valueCodec<ICRC3Value>(ICRC3Value);
+
+/**
+ * An operation's block parts, with the transaction hashed and its dedup key derived. Natively the hash is
+ * read from the bytes; the JS path reads the transaction back as a value and hashes that.
+ */
+function prepareBlock(
+    btype: BlockType,
+    txBytes: Uint8Array,
+    topFee: bigint | undefined,
+    createdAt: bigint | undefined
+): Prepared {
+    const txHash = nativeIcrc3ValueHash?.(txBytes) ?? hashValue(transactionCodec.decode(txBytes));
     const dedupKey = new Uint8Array(txHash.length + 1);
     dedupKey.set(txHash);
     dedupKey[txHash.length] = BTYPE_CODE[btype];

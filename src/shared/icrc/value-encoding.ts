@@ -128,3 +128,75 @@ export function encodeIcrc3Value(value: ICRC3Value): Uint8Array {
     w.value(value);
     return w.bytes.slice(0, w.at);
 }
+
+/**
+ * Writes one ICRC-3 `Map` entry by entry straight into its encoding, for a value a canister writes in every
+ * message (a ledger's transaction and block): no value tree is built and walked, which in QuickJS costs as much
+ * again as the writing. The bytes are those {@link encodeIcrc3Value} writes for the same entries in the same
+ * order (tested).
+ */
+export class Icrc3MapWriter {
+    /** A map's entry count is written as one LEB128 byte, so at most 127 entries. */
+    static readonly MAX_ENTRIES = 0x7f;
+    private readonly w = new Writer();
+    private readonly countAt: number;
+    private count = 0;
+
+    constructor() {
+        this.w.uleb(INDEX.Map);
+        this.countAt = this.w.at;
+        this.w.uleb(0);
+    }
+
+    private key(key: string): Writer {
+        if (this.count === Icrc3MapWriter.MAX_ENTRIES) throw new RangeError('an ICRC-3 map written here has at most 127 entries');
+        this.count++;
+        this.w.text(key);
+        return this.w;
+    }
+
+    nat(key: string, n: bigint): this {
+        const w = this.key(key);
+        w.uleb(INDEX.Nat);
+        w.nat(n);
+        return this;
+    }
+
+    blob(key: string, bytes: Uint8Array): this {
+        const w = this.key(key);
+        w.uleb(INDEX.Blob);
+        w.sized(bytes);
+        return this;
+    }
+
+    text(key: string, text: string): this {
+        const w = this.key(key);
+        w.uleb(INDEX.Text);
+        w.text(text);
+        return this;
+    }
+
+    /** An `Array` of `Blob`s (how ICRC-3 writes an account: owner, then the subaccount if any). */
+    blobs(key: string, items: readonly Uint8Array[]): this {
+        const w = this.key(key);
+        w.uleb(INDEX.Array);
+        w.uleb(items.length);
+        for (const item of items) {
+            w.uleb(INDEX.Blob);
+            w.sized(item);
+        }
+        return this;
+    }
+
+    /** A value given as its encoding (from this writer or {@link encodeIcrc3Value}), copied in as it is. */
+    encoded(key: string, bytes: Uint8Array): this {
+        this.key(key).raw(bytes);
+        return this;
+    }
+
+    /** The map's encoding; the writer is done. */
+    finish(): Uint8Array {
+        this.w.bytes[this.countAt] = this.count;
+        return this.w.bytes.slice(0, this.w.at);
+    }
+}
