@@ -424,7 +424,7 @@ export async function runOperations(
         try {
             decodeDfinityBlock(block, 'u256');
         } catch (e) {
-            throw new Error(`block ${i} is not one DFINITY's decoder reads: ${(e as Error).message}`);
+            throw new Error(`block ${i} is not one DFINITY's decoder reads: ${(e as Error).message}`, { cause: e });
         }
     }
     const replayed = replay(blocks, (bytes) => Principal.fromUint8Array(bytes));

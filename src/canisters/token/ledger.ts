@@ -79,18 +79,38 @@ export class LedgerTrap extends Error {
 
 export type CallContext = { readonly caller: Principal; readonly now: bigint };
 
-type TimeOrDuplicate = { TooOld: null } | { CreatedInFuture: { ledger_time: bigint } } | { Duplicate: { duplicate_of: bigint } };
+/** What `admit` refuses: a time out of the window, a repeated transaction, or a throttled ledger. */
+type Admission =
+    | { TooOld: null }
+    | { CreatedInFuture: { ledger_time: bigint } }
+    | { Duplicate: { duplicate_of: bigint } }
+    | { TemporarilyUnavailable: null };
 
-/** An operation ready to be checked for repetition and written: its block's parts, hashed once. */
-type Prepared = {
+/** The block an operation appends, before it is hashed: its type, encoded `tx`, top-level fee and time. */
+type BlockParts = {
     readonly btype: BlockType;
     /** The transaction's Candid value encoding, written once and spliced into the stored block. */
     readonly txBytes: Uint8Array;
+    readonly topFee: bigint | undefined;
+    readonly createdAt: bigint | undefined;
+};
+
+/**
+ * One operation as `Ledger.apply` takes it: the block it appends, the fee it pays, what it adds to the supply
+ * (before the fee is burned), and `settle`: its own checks after admission, and its writes when they pass.
+ */
+type LedgerTransaction<E> = {
+    readonly block: BlockParts;
+    readonly fee: bigint;
+    readonly supplyChange: bigint;
+    readonly settle: () => E | undefined;
+};
+
+/** An operation ready to be checked for repetition and written: its block's parts, hashed once. */
+type Prepared = BlockParts & {
     readonly txHash: Uint8Array;
     /** The transaction hash, then one byte for the block type: a 1xfer and a 2xfer of the same fields differ. */
     readonly dedupKey: Uint8Array;
-    readonly topFee: bigint | undefined;
-    readonly createdAt: bigint | undefined;
 };
 
 /** Hashes of the block types a block names (`107feecol`), computed once. */
@@ -111,7 +131,7 @@ export class Ledger {
     private tipCache: Tip | undefined;
     /**
      * Whether blocks were appended since the tip was last written to stable memory and certified: both happen
-     * once per message, in `finish()`, however many blocks it appended (a trap discards the message's writes
+     * once per message, in `committed()`, however many blocks it appended (a trap discards the message's writes
      * with everything else, so the stored tip never runs ahead of or behind the stored blocks).
      */
     private uncertified = false;
@@ -150,13 +170,6 @@ export class Ledger {
         return this.tipCache;
     }
 
-    /** Stores and certifies the tip if blocks were appended since; every operation that appends ends with it. */
-    private finish(): void {
-        if (!this.uncertified) return;
-        this.state.writeTip(this.tip);
-        this.certifyTip();
-    }
-
     /** Sets the certified data to the current tip (`post_upgrade` calls it, so the data survives an upgrade). */
     certifyTip(): void {
         this.uncertified = false;
@@ -181,14 +194,13 @@ export class Ledger {
 
     // --- ICRC-1 ---
 
+    /** ICRC-1 `icrc1_transfer`: a transfer, or a mint from the minting account, or a burn to it. */
     transfer(ctx: CallContext, arg: TransferArg): TransferResult {
         this.checkMemo(arg.memo, 'transfer');
-        const result = this.transferOne(ctx, arg);
-        this.finish();
-        return result;
+        return this.committed(this.transferOne(ctx, arg));
     }
 
-    /** ICRC-4: each transfer on its own, in order, one block each; the tip is certified once, at the end. */
+    /** ICRC-4: each transfer on its own, in order, one block each; the tip is stored and certified once, at the end. */
     transferBatch(ctx: CallContext, args: readonly TransferArg[]): TransferBatchResults {
         if (args.length > MAX_UPDATE_BATCH_SIZE) {
             const limit = BigInt(MAX_UPDATE_BATCH_SIZE);
@@ -196,9 +208,7 @@ export class Ledger {
         }
         // Every memo is checked before any transfer runs, so an oversized one traps before work is spent.
         for (const arg of args) this.checkMemo(arg.memo, 'transfer');
-        const results: TransferBatchResults = args.map((arg) => [this.transferOne(ctx, arg)]);
-        this.finish();
-        return results;
+        return this.committed(args.map((arg): [TransferResult] => [this.transferOne(ctx, arg)]));
     }
 
     private checkMemo(memo: [] | [Uint8Array], of: 'transfer' | 'approve'): void {
@@ -206,46 +216,47 @@ export class Ledger {
         if (tooLong !== undefined) throw new LedgerTrap(tooLong);
     }
 
-    /** One transfer, its memo already checked. */
+    /** One transfer, its memo already checked: its block and its settlement, through `apply`. */
     private transferOne(ctx: CallContext, arg: TransferArg): TransferResult {
         const from: Account = { owner: ctx.caller, subaccount: arg.from_subaccount };
         const fromKey = accountKey(from);
         const toKey = accountKey(arg.to);
-        const config = this.config;
         const kind = transferKind(uint8Equals(fromKey, this.mintingKey), uint8Equals(toKey, this.mintingKey));
-        const fee = feeFor(kind, arg.fee, config.transfer_fee);
+        const fee = feeFor(kind, arg.fee, this.config.transfer_fee);
         if ('BadFee' in fee) return { Err: fee };
         const fromBalance = this.state.balance(fromKey);
         if (kind === 'burn') {
-            const badBurn = checkBurn(arg.amount, fromBalance, config.transfer_fee);
+            const badBurn = checkBurn(arg.amount, fromBalance, this.config.transfer_fee);
             if (badBurn !== undefined) return { Err: badBurn };
         }
-        const op: Operation = {
-            btype: kind === 'mint' ? '1mint' : kind === 'burn' ? '1burn' : '1xfer',
-            amount: arg.amount,
-            from: kind === 'mint' ? undefined : from,
-            to: kind === 'burn' ? undefined : arg.to,
-            fee: arg.fee,
-            effectiveFee: fee.fee,
-            memo: arg.memo,
-            createdAt: arg.created_at_time
-        };
-        const prepared = this.prepare(op);
-        const refused = this.admit(ctx.now, prepared);
-        if (refused !== undefined) return { Err: refused };
-        if (kind !== 'mint') {
-            const short = checkFunds(arg.amount + fee.fee, fromBalance);
-            if (short !== undefined) return { Err: short };
-            this.state.setBalance(fromKey, fromBalance - arg.amount - fee.fee);
-        }
-        if (kind !== 'burn') this.credit(toKey, arg.amount);
-        this.collectFee(fee.fee);
-        const supplyChange = kind === 'mint' ? arg.amount : kind === 'burn' ? -arg.amount : 0n;
-        return { Ok: this.append(ctx.now, prepared, supplyChange - this.burnedFee(fee.fee)) };
+        return this.apply(ctx.now, {
+            block: tokenBlock({
+                btype: kind === 'mint' ? '1mint' : kind === 'burn' ? '1burn' : '1xfer',
+                amount: arg.amount,
+                from: kind === 'mint' ? undefined : from,
+                to: kind === 'burn' ? undefined : arg.to,
+                fee: arg.fee,
+                effectiveFee: fee.fee,
+                memo: arg.memo,
+                createdAt: arg.created_at_time
+            }),
+            fee: fee.fee,
+            supplyChange: kind === 'mint' ? arg.amount : kind === 'burn' ? -arg.amount : 0n,
+            settle: () => {
+                if (kind !== 'mint') {
+                    const short = checkFunds(arg.amount + fee.fee, fromBalance);
+                    if (short !== undefined) return short;
+                    this.state.setBalance(fromKey, fromBalance - arg.amount - fee.fee);
+                }
+                if (kind !== 'burn') this.credit(toKey, arg.amount);
+                return undefined;
+            }
+        });
     }
 
     // --- ICRC-2 ---
 
+    /** ICRC-2 `icrc2_approve`: sets the spender's allowance, paying the fee. */
     approve(ctx: CallContext, arg: ApproveArgs): ApproveResult {
         // The subaccount first: DFINITY's types make a wrong one fail to decode, before any rule runs
         if (!subaccountOk(arg.from_subaccount)) {
@@ -258,89 +269,95 @@ export class Ledger {
             throw new LedgerTrap('self approval is not allowed');
         if (this.isMinting(from)) throw new LedgerTrap('the minting account cannot delegate mints');
         this.checkMemo(arg.memo, 'approve');
-        const config = this.config;
-        const badFee = checkFee(arg.fee, config.transfer_fee);
+        const fee = this.config.transfer_fee;
+        const badFee = checkFee(arg.fee, fee);
         if (badFee !== undefined) return { Err: badFee };
         const key = pairKey(from, arg.spender);
-        const current = activeAllowance(this.state.approval(key), ctx.now);
-        const prepared = this.prepare({
-            btype: '2approve',
-            amount: arg.amount,
-            from,
-            spender: arg.spender,
-            fee: arg.fee,
-            effectiveFee: config.transfer_fee,
-            memo: arg.memo,
-            createdAt: arg.created_at_time,
-            expectedAllowance: arg.expected_allowance,
-            expiresAt: arg.expires_at
-        });
-        const refused = this.admit(ctx.now, prepared);
-        if (refused !== undefined) return { Err: refused };
-        // DFINITY charges the fee first and refunds it when the approval is refused: so funds come first.
         const fromKey = accountKey(from);
-        const balance = this.state.balance(fromKey);
-        const short = checkFunds(config.transfer_fee, balance);
-        if (short !== undefined) return { Err: short };
-        const approvalRefused = checkApproval(arg.expires_at, arg.expected_allowance, current, ctx.now);
-        if (approvalRefused !== undefined) return { Err: approvalRefused };
-        this.state.setBalance(fromKey, balance - config.transfer_fee);
-        this.state.setApproval(key, { allowance: arg.amount, expiresAt: arg.expires_at[0] });
-        this.collectFee(config.transfer_fee);
-        const index = this.append(ctx.now, prepared, -this.burnedFee(config.transfer_fee));
-        this.finish();
-        return { Ok: index };
+        return this.committed(
+            this.apply(ctx.now, {
+                block: tokenBlock({
+                    btype: '2approve',
+                    amount: arg.amount,
+                    from,
+                    spender: arg.spender,
+                    fee: arg.fee,
+                    effectiveFee: fee,
+                    memo: arg.memo,
+                    createdAt: arg.created_at_time,
+                    expectedAllowance: arg.expected_allowance,
+                    expiresAt: arg.expires_at
+                }),
+                fee,
+                supplyChange: 0n,
+                settle: () => {
+                    // DFINITY charges the fee first and refunds it when the approval is refused: so funds come first.
+                    const balance = this.state.balance(fromKey);
+                    const short = checkFunds(fee, balance);
+                    if (short !== undefined) return short;
+                    const current = activeAllowance(this.state.approval(key), ctx.now);
+                    const refused = checkApproval(arg.expires_at, arg.expected_allowance, current, ctx.now);
+                    if (refused !== undefined) return refused;
+                    this.state.setBalance(fromKey, balance - fee);
+                    this.state.setApproval(key, { allowance: arg.amount, expiresAt: arg.expires_at[0] });
+                    return undefined;
+                }
+            })
+        );
     }
 
+    /** ICRC-2 `icrc2_transfer_from`: a transfer (or a burn, to the minting account) spending an allowance. */
     transferFrom(ctx: CallContext, arg: TransferFromArgs): TransferFromResult {
         this.checkMemo(arg.memo, 'transfer');
         const spender: Account = { owner: ctx.caller, subaccount: arg.spender_subaccount };
         // DFINITY's words here (`execute_transfer_not_async`) differ from its approve's
         if (this.isMinting(arg.from)) throw new LedgerTrap('the minter account cannot delegate mints');
-        const config = this.config;
         const kind = this.isMinting(arg.to) ? 'burn' : 'transfer';
-        const fee = feeFor(kind, arg.fee, config.transfer_fee);
+        const fee = feeFor(kind, arg.fee, this.config.transfer_fee);
         if ('BadFee' in fee) return { Err: fee };
         const fromKey = accountKey(arg.from);
         const fromBalance = this.state.balance(fromKey);
         if (kind === 'burn') {
-            const badBurn = checkBurn(arg.amount, fromBalance, config.transfer_fee);
+            const badBurn = checkBurn(arg.amount, fromBalance, this.config.transfer_fee);
             if (badBurn !== undefined) return { Err: badBurn };
         }
-        const prepared = this.prepare({
-            btype: kind === 'burn' ? '1burn' : '2xfer',
-            amount: arg.amount,
-            from: arg.from,
-            to: kind === 'burn' ? undefined : arg.to,
-            spender,
-            fee: arg.fee,
-            effectiveFee: fee.fee,
-            memo: arg.memo,
-            createdAt: arg.created_at_time
-        });
-        const refused = this.admit(ctx.now, prepared);
-        if (refused !== undefined) return { Err: refused };
         const debit = arg.amount + fee.fee;
-        const selfSpend = sameAccount(spender, arg.from);
-        const key = pairKey(arg.from, spender);
-        const approval = selfSpend ? undefined : this.state.approval(key);
-        const allowance = activeAllowance(approval, ctx.now);
-        const noAllowance = checkAllowance(debit, allowance, selfSpend);
-        if (noAllowance !== undefined) return { Err: noAllowance };
-        const short = checkFunds(debit, fromBalance);
-        if (short !== undefined) return { Err: short };
-        this.state.setBalance(fromKey, fromBalance - debit);
-        if (kind === 'transfer') this.credit(accountKey(arg.to), arg.amount);
-        if (!selfSpend) this.state.setApproval(key, { allowance: allowance - debit, expiresAt: approval?.expiresAt });
-        this.collectFee(fee.fee);
-        const supplyChange = kind === 'burn' ? -arg.amount : 0n;
-        const index = this.append(ctx.now, prepared, supplyChange - this.burnedFee(fee.fee));
-        this.finish();
-        return { Ok: index };
+        return this.committed(
+            this.apply(ctx.now, {
+                block: tokenBlock({
+                    btype: kind === 'burn' ? '1burn' : '2xfer',
+                    amount: arg.amount,
+                    from: arg.from,
+                    to: kind === 'burn' ? undefined : arg.to,
+                    spender,
+                    fee: arg.fee,
+                    effectiveFee: fee.fee,
+                    memo: arg.memo,
+                    createdAt: arg.created_at_time
+                }),
+                fee: fee.fee,
+                supplyChange: kind === 'burn' ? -arg.amount : 0n,
+                settle: () => {
+                    const selfSpend = sameAccount(spender, arg.from);
+                    const key = pairKey(arg.from, spender);
+                    const approval = selfSpend ? undefined : this.state.approval(key);
+                    const allowance = activeAllowance(approval, ctx.now);
+                    const noAllowance = checkAllowance(debit, allowance, selfSpend);
+                    if (noAllowance !== undefined) return noAllowance;
+                    const short = checkFunds(debit, fromBalance);
+                    if (short !== undefined) return short;
+                    this.state.setBalance(fromKey, fromBalance - debit);
+                    if (kind === 'transfer') this.credit(accountKey(arg.to), arg.amount);
+                    if (!selfSpend) this.state.setApproval(key, { allowance: allowance - debit, expiresAt: approval?.expiresAt });
+                    return undefined;
+                }
+            })
+        );
     }
 
     // --- ICRC-107 ---
 
+    /** ICRC-107 `icrc107_set_fee_collector`: a controller names where fees go (or that they burn). */
     setFeeCollector(ctx: CallContext, arg: SetFeeCollectorArgs, callerIsController: boolean): SetFeeCollectorResult {
         if (!callerIsController) return { Err: { AccessDenied: 'only a controller of the ledger may set the fee collector' } };
         const [collector] = arg.fee_collector;
@@ -349,18 +366,29 @@ export class Ledger {
             if (collector.owner.isAnonymous())
                 return { Err: { InvalidAccount: 'the fee collector cannot be the anonymous principal' } };
         }
-        const tx = feeCollectorBytes(arg.fee_collector, arg.created_at_time, ctx.caller.toUint8Array());
-        const prepared = prepareBlock('107feecol', tx, undefined, arg.created_at_time);
-        const refused = this.admit(ctx.now, prepared);
-        if (refused !== undefined) {
-            if ('Duplicate' in refused) return { Err: refused };
-            const message = 'TooOld' in refused ? 'created_at_time is too old' : 'created_at_time is in the future';
-            return { Err: { GenericError: { error_code: GENERIC_ERROR_CODE.feeCollectorTime, message } } };
+        const result = this.apply<never>(ctx.now, {
+            block: {
+                btype: '107feecol',
+                txBytes: feeCollectorBytes(arg.fee_collector, arg.created_at_time, ctx.caller.toUint8Array()),
+                topFee: undefined,
+                createdAt: arg.created_at_time
+            },
+            fee: 0n,
+            supplyChange: 0n,
+            settle: () => {
+                this.setConfig({ ...this.config, fee_collector: arg.fee_collector });
+                return undefined;
+            }
+        });
+        if ('Ok' in result) return this.committed(result);
+        if ('Duplicate' in result.Err) return { Err: result.Err };
+        // ICRC-107 has no time or throttling errors of its own
+        if ('TemporarilyUnavailable' in result.Err) {
+            const message = 'the ledger is throttling transactions; try again shortly';
+            return { Err: { GenericError: { error_code: GENERIC_ERROR_CODE.temporarilyUnavailable, message } } };
         }
-        this.setConfig({ ...this.config, fee_collector: arg.fee_collector });
-        const index = this.append(ctx.now, prepared, 0n);
-        this.finish();
-        return { Ok: index };
+        const message = 'TooOld' in result.Err ? 'created_at_time is too old' : 'created_at_time is in the future';
+        return { Err: { GenericError: { error_code: GENERIC_ERROR_CODE.feeCollectorTime, message } } };
     }
 
     // --- init ---
@@ -371,32 +399,55 @@ export class Ledger {
         for (const [account, amount] of initialBalances) {
             if (!subaccountOk(account.subaccount))
                 throw new LedgerTrap(`an initial balance names a subaccount that is not ${SUBACCOUNT_BYTES} bytes`);
-            const prepared = this.prepare({
-                btype: '1mint',
-                amount,
-                to: account,
-                fee: [],
-                effectiveFee: 0n,
-                memo: [],
-                createdAt: []
+            this.apply(now, {
+                block: tokenBlock({ btype: '1mint', amount, to: account, fee: [], effectiveFee: 0n, memo: [], createdAt: [] }),
+                fee: 0n,
+                supplyChange: amount,
+                settle: () => {
+                    this.credit(accountKey(account), amount);
+                    return undefined;
+                }
             });
-            this.credit(accountKey(account), amount);
-            this.append(now, prepared, amount);
         }
-        this.finish();
+        this.committed(undefined);
     }
 
-    // --- the steps every operation shares ---
+    // --- the pipeline every operation goes through ---
 
-    private prepare(op: Operation): Prepared {
-        return prepareBlock(op.btype, transactionBytes(op), topFeeOf(op), op.createdAt[0]);
+    /**
+     * Applies one operation, as DFINITY's `apply_transaction` does, in this order: housekeeping and the checks
+     * on time, throttling and repetition (`admit`); the operation's own checks and its balance and allowance
+     * writes (`settle`, which writes only when it refuses nothing); the fee, to the collector or burned; then
+     * the block, its hash, its deduplication entry and the tip. A refusal at any step leaves the state as it
+     * was. The caller ends its message with `committed`.
+     */
+    private apply<E>(now: bigint, tx: LedgerTransaction<E>): { Ok: bigint } | { Err: E | Admission } {
+        const prepared = prepare(tx.block);
+        const refused = this.admit(now, prepared);
+        if (refused !== undefined) return { Err: refused };
+        const settleRefused = tx.settle();
+        if (settleRefused !== undefined) return { Err: settleRefused };
+        this.collectFee(tx.fee);
+        return { Ok: this.append(now, prepared, tx.supplyChange - this.burnedFee(tx.fee)) };
+    }
+
+    /**
+     * Ends an update: stores and certifies the tip if the message appended blocks (once, however many), and
+     * passes the result through.
+     */
+    private committed<T>(result: T): T {
+        if (this.uncertified) {
+            this.state.writeTip(this.tip);
+            this.certifyTip();
+        }
+        return result;
     }
 
     /**
      * Housekeeping, then the checks on time and repetition: throttling, the time window, and deduplication
      * (only for transactions with `created_at_time`).
      */
-    private admit(now: bigint, prepared: Prepared): TimeOrDuplicate | { TemporarilyUnavailable: null } | undefined {
+    private admit(now: bigint, prepared: Prepared): Admission | undefined {
         this.housekeep(now);
         if (this.throttled(now)) return { TemporarilyUnavailable: null };
         if (prepared.createdAt === undefined) return undefined;
@@ -514,21 +565,21 @@ export class Ledger {
 
 const transactionCodec = valueCodec<ICRC3Value>(ICRC3Value);
 
+/** The block of a token operation (mint, burn, transfer, approval). */
+function tokenBlock(op: Operation): BlockParts {
+    return { btype: op.btype, txBytes: transactionBytes(op), topFee: topFeeOf(op), createdAt: op.createdAt[0] };
+}
+
 /**
- * An operation's block parts, with the transaction hashed and its dedup key derived. Natively the hash is
- * read from the bytes; the JS path reads the transaction back as a value and hashes that.
+ * A block's parts with the transaction hashed and its dedup key derived. Natively the hash is read from the
+ * bytes; the JS path reads the transaction back as a value and hashes that.
  */
-function prepareBlock(
-    btype: BlockType,
-    txBytes: Uint8Array,
-    topFee: bigint | undefined,
-    createdAt: bigint | undefined
-): Prepared {
-    const txHash = nativeIcrc3ValueHash?.(txBytes) ?? hashValue(transactionCodec.decode(txBytes));
+function prepare(block: BlockParts): Prepared {
+    const txHash = nativeIcrc3ValueHash?.(block.txBytes) ?? hashValue(transactionCodec.decode(block.txBytes));
     const dedupKey = new Uint8Array(txHash.length + 1);
     dedupKey.set(txHash);
-    dedupKey[txHash.length] = BTYPE_CODE[btype];
-    return { btype, txBytes, txHash, dedupKey, topFee, createdAt };
+    dedupKey[txHash.length] = BTYPE_CODE[block.btype];
+    return { ...block, txHash, dedupKey };
 }
 
 function pairAccount(pair: Uint8Array, which: 0 | 1): Account {

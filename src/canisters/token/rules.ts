@@ -21,7 +21,9 @@ export const GENERIC_ERROR_CODE = {
     /** An approval's `from_subaccount` is not 32 bytes. */
     badSubaccount: 0n,
     /** ICRC-107's `created_at_time` is out of the window (ICRC-107 has no TooOld of its own). */
-    feeCollectorTime: 1n
+    feeCollectorTime: 1n,
+    /** ICRC-107's change arrived while the ledger throttles (it has no TemporarilyUnavailable either). */
+    temporarilyUnavailable: 2n
 } as const;
 
 export type TimeError = { TooOld: null } | { CreatedInFuture: { ledger_time: bigint } };
