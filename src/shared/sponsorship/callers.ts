@@ -56,7 +56,8 @@ const PRUNE_WHEN_FULL = 8;
 const INDEX = 0x00;
 const CALLER = 0x01;
 const TRUSTED = 0x02;
-const COUNTS_KEY = Uint8Array.of(0x03);
+/** The key of the counts of callers and trusted callers. */
+export const COUNTS_KEY = Uint8Array.of(0x03);
 const EMPTY = new Uint8Array(0);
 const ENTRY_BYTES = 40;
 const utf8 = new TextEncoder();
@@ -71,7 +72,8 @@ export function methodPrefix(method: string): Uint8Array {
     return prefix;
 }
 
-function encodeEntry(entry: CallerEntry): Uint8Array {
+/** A caller's entry as stored. */
+export function encodeEntry(entry: CallerEntry): Uint8Array {
     const bytes = new Uint8Array(ENTRY_BYTES);
     const view = new DataView(bytes.buffer);
     view.setBigUint64(0, entry.callsStart);
@@ -93,7 +95,8 @@ function decodeEntry(bytes: Uint8Array): CallerEntry {
     };
 }
 
-function indexKey(due: bigint, key: Uint8Array): Uint8Array {
+/** The expiry index's key of an entry due at `due`. */
+export function indexKey(due: bigint, key: Uint8Array): Uint8Array {
     const index = new Uint8Array(9 + key.length);
     index[0] = INDEX;
     new DataView(index.buffer).setBigUint64(1, due);
@@ -106,6 +109,11 @@ export function entryExpiry(entry: CallerEntry, windowNanos: bigint): bigint {
     const calls = entry.calls === 0n ? 0n : entry.callsStart + windowNanos;
     const instructions = entry.instructions === 0n ? 0n : entry.instructionsStart + windowNanos;
     return calls > instructions ? calls : instructions;
+}
+
+/** The counts of callers and trusted callers as stored. */
+export function encodeCounts(counts: { callers: number; trusted: number }): Uint8Array {
+    return concat(u64be(BigInt(counts.callers)), u64be(BigInt(counts.trusted)));
 }
 
 export class CallerBook {
@@ -249,7 +257,6 @@ export class CallerBook {
     }
 
     private writeCounts(): void {
-        const counts = this.loadCounts();
-        this.map.insert(COUNTS_KEY, concat(u64be(BigInt(counts.callers)), u64be(BigInt(counts.trusted))));
+        this.map.insert(COUNTS_KEY, encodeCounts(this.loadCounts()));
     }
 }
