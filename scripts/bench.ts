@@ -79,7 +79,12 @@ async function main(): Promise<void> {
 
     console.log('[8/9] the wallet canister');
     const wallet = await benchWallet(
-        { wallet: await wasmOf('wallet'), token: await wasmOf('token'), probe: await wasmOf('probe', 'fixtures') },
+        {
+            wallet: await wasmOf('wallet'),
+            token: await wasmOf('token'),
+            probe: await wasmOf('probe', 'fixtures'),
+            sponsorshipSeeder: await wasmOf('sponsorship_seeder', 'fixtures')
+        },
         TOKEN_ROUNDS,
         step
     );
@@ -208,6 +213,13 @@ The sponsorship module's quota check in a sponsored call (issue 5: at most 0.3M)
 calls on two tokens, one whose policy meters the method (per-caller call and instruction quotas, a deny list,
 a global cap) and one whose does not; median of the per-call differences: **${fmt(Number(wallet.quota.overhead))}**
 instructions (${fmt(Number(wallet.quota.metered))} metered, ${fmt(Number(wallet.quota.unmetered))} not).
+
+The same check with ${fmt(wallet.quotaScale.small)} and with ${fmt(wallet.quotaScale.large)} distinct callers in one window (issue 24: at most 1.3×):
+${fmt(Number(wallet.quotaScale.smallOverhead))} against ${fmt(Number(wallet.quotaScale.largeOverhead))} instructions, **${fmt(Number(wallet.quotaScale.largeOverhead) / Number(wallet.quotaScale.smallOverhead), 3)}×**.
+The callers are written by the \`sponsorship_seeder\` test fixture in the module's own layout, then the token's wasm is
+upgraded back in. Stable memory, from its growth between the two: ${fmt(wallet.quotaScale.bytesPerCaller, 1)} bytes per caller
+(its entry and its expiry-index entry), so the book's bound of 2,000,000 callers is at most
+${fmt((wallet.quotaScale.bytesPerCaller * 2_000_000) / 1024 / 1024, 0)} MiB.
 
 ## The registry canister (\`src/canisters/registry\`)
 

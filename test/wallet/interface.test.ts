@@ -61,6 +61,20 @@ describe('roles', () => {
         expect(await legacy('get_controllers')()).toHaveLength(1);
     });
 
+    it('refuses the anonymous principal as a controller or custodian, with a reject that says what to do', async () => {
+        const refused = /anonymous principal \(2vxsx-fae\) cannot be a wallet (controller|custodian).*icp identity new/;
+        await expect(legacy('add_controller')(Principal.anonymous())).rejects.toThrow(refused);
+        await expect(legacy('authorize')(Principal.anonymous())).rejects.toThrow(refused);
+        await expect(
+            w.wallet.authorize_with_limits({
+                custodian: Principal.anonymous(),
+                limits: { cycles_per_window: [], window_seconds: 60n, canisters: [], methods: [], expires_at: [] }
+            })
+        ).rejects.toThrow(refused);
+        expect((await legacy('get_controllers')()).map((p) => p.toText())).toEqual([owner.getPrincipal().toText()]);
+        expect(await legacy('get_custodians')()).toEqual([]);
+    });
+
     it('refuses a caller without a role: updates in inspect_message, before they cost cycles; queries in the method', async () => {
         w.legacy.setIdentity(stranger);
         try {

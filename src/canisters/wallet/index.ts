@@ -53,6 +53,7 @@ import type {
 import { fitsU64, legacyEvents, legacyRange, MAX_EVENTS_PER_PAGE } from './events';
 import { walletService } from './service';
 import { MEMORY, WalletStore } from './state';
+import { AnonymousRoleError } from './roles';
 import { CallFailure, Wallet, WalletAccessError, type WalletEffects } from './wallet';
 
 /** The cycles-wallet API version this wallet answers to (release 20240410). */
@@ -154,9 +155,12 @@ function optional<T>(value: T | undefined): [] | [T] {
 const wallet = new Wallet(new WalletStore(mapsOf(MEMORY, openStable)), effects);
 let fundingTimer: bigint | undefined;
 
-/** A caller without the role gets a reject with the reason (the original traps too); other errors pass. */
+/**
+ * A caller without the role, or a role given to the anonymous principal, gets a reject with the reason (the
+ * original traps too); other errors pass.
+ */
 function rejectAccess(error: unknown): never {
-    if (error instanceof WalletAccessError) trap(error.message);
+    if (error instanceof WalletAccessError || error instanceof AnonymousRoleError) trap(error.message);
     throw error;
 }
 
@@ -229,7 +233,7 @@ export default class WalletCanister {
     @api.init()
     init(arg: [] | [WalletInit]): void {
         const [config] = arg;
-        wallet.initialize(msgCaller(), config?.controllers ?? [], config?.funding[0]);
+        guarded(() => wallet.initialize(msgCaller(), config?.controllers ?? [], config?.funding[0]));
         armFundingTimer();
     }
 

@@ -24,6 +24,24 @@ export class RoleError extends Error {
     override readonly name = 'RoleError';
 }
 
+/**
+ * A role given to the anonymous principal (`2vxsx-fae`): anyone can call as it, so it would give the role to
+ * everyone. `icp identity principal` prints it on a machine with no identity yet, which is how it gets here.
+ */
+export class AnonymousRoleError extends Error {
+    override readonly name = 'AnonymousRoleError';
+}
+
+/** Refuses the anonymous principal as a controller or custodian, saying how to get a principal of one's own. */
+export function requireNamedPrincipal(principal: Principal, role: 'controller' | 'custodian'): void {
+    if (!principal.isAnonymous()) return;
+    throw new AnonymousRoleError(
+        `the anonymous principal (2vxsx-fae) cannot be a wallet ${role}: anyone can call as it. ` +
+            'Create an identity first (`icp identity new <name>`, then `icp identity default <name>`) and pass the ' +
+            'principal `icp identity principal` prints then.'
+    );
+}
+
 const same = (a: Principal) => (b: Principal) => a.compareTo(b) === 'eq';
 
 export function isController(state: WalletState, principal: Principal): boolean {

@@ -1,8 +1,9 @@
 /**
  * What the wallet's calls cost, in instructions on the local IC: `wallet_send128` (the call and its callback),
  * a funding round over 10 sponsored canisters, what the sponsorship module's quota check adds to a sponsored
- * call of the token (the same transfers on two tokens, one metering them and one not), and `icp deploy --proxy`
- * through the wallet (`proxy`: creating a canister, and installing a gzipped module into it).
+ * call of the token (the same transfers on two tokens, one metering them and one not), the same at 1,000 and at
+ * 1,000,000 callers in the window (written by the `sponsorship_seeder` fixture in the module's own layout), and
+ * `icp deploy --proxy` through the wallet (`proxy`: creating a canister, and installing a gzipped module into it).
  */
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -21,7 +22,10 @@ import { tokenService } from '../token/service';
 import { walletService } from './service';
 
 type WalletActor = ActorOf<typeof walletService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
-type TokenActor = ActorOf<typeof tokenService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
+type TokenActor = ActorOf<typeof tokenService.methods> & {
+    setIdentity(identity: Ed25519KeyIdentity): void;
+    setPrincipal(principal: Principal): void;
+};
 
 export type WalletBench = {
     /** `wallet_send128`: every message of the call (the call and the callback after `deposit_cycles`). */
@@ -30,12 +34,25 @@ export type WalletBench = {
     round: { sponsored: number; topUps: bigint; checksOnly: bigint };
     /** The token's `icrc1_transfer` with and without the sponsorship quota check (median of per-call differences). */
     quota: { metered: bigint; unmetered: bigint; overhead: bigint };
+    /** The quota check's cost with `small` and `large` callers in the window, and the stable bytes a caller takes. */
+    quotaScale: { small: number; large: number; smallOverhead: bigint; largeOverhead: bigint; bytesPerCaller: number };
     /** `proxy` as icp-cli calls it: `create_canister`, then `install_code` of a `moduleBytes` gzipped module. */
     proxy: { create: bigint; install: bigint; moduleBytes: number };
 };
 
 const T = 1_000_000_000_000n;
 const SPONSORED = 10;
+/** Callers in the window the quota check is measured at, seeded in chunks (one message each). */
+const QUOTA_SCALE = [1_000, 1_000_000] as const;
+const SEED_CHUNK = 25_000;
+/** A day: the seeded callers' windows stay open while the benchmark runs. */
+const SCALE_WINDOW_SECONDS = 86_400n;
+
+type SeederActor = {
+    seed_callers(method: string, start: number, count: number, windowSeconds: bigint): Promise<bigint>;
+};
+const seederIdl: IDL.InterfaceFactory = ({ IDL: idl }) =>
+    idl.Service({ seed_callers: idl.Func([idl.Text, idl.Nat32, idl.Nat32, idl.Nat64], [idl.Nat64], []) });
 
 function median(values: bigint[]): bigint {
     const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -50,7 +67,7 @@ async function measured(ic: LocalIc, canister: Principal, call: () => Promise<un
 }
 
 export async function benchWallet(
-    wasms: { wallet: string; token: string; probe: string },
+    wasms: { wallet: string; token: string; probe: string; sponsorshipSeeder: string },
     rounds: number,
     progress: (text: string) => void
 ): Promise<WalletBench> {
@@ -133,28 +150,60 @@ export async function benchWallet(
     };
     const [meteredToken, plainToken] = tokens as [(typeof tokens)[0], (typeof tokens)[0]];
     await meteredToken.actor.sponsorship_set_policy(policy);
-    const metered: bigint[] = [];
-    const unmetered: bigint[] = [];
-    const differences: bigint[] = [];
-    for (let i = 0; i < rounds; i++) {
-        const arg = {
-            from_subaccount: [] as [],
-            to: { owner: Principal.fromUint8Array(Uint8Array.of(2, i)), subaccount: [] as [] },
-            amount: 1n,
-            fee: [] as [],
-            memo: [] as [],
-            created_at_time: [] as []
-        };
-        const costs: bigint[] = [];
-        for (const { canisterId, actor } of [meteredToken, plainToken]) {
-            actor.setIdentity(holder);
-            costs.push(await measured(ic, canisterId, () => actor.icrc1_transfer(arg)));
+    let transfers = 0;
+    /** The same transfer on both tokens, `rounds` times: each token's median and the median difference. */
+    const compare = async () => {
+        const metered: bigint[] = [];
+        const unmetered: bigint[] = [];
+        const differences: bigint[] = [];
+        for (let i = 0; i < rounds; i++) {
+            const n = transfers++;
+            const arg = {
+                from_subaccount: [] as [],
+                to: { owner: Principal.fromUint8Array(Uint8Array.of(2, n >> 8, n & 0xff)), subaccount: [] as [] },
+                amount: 1n,
+                fee: [] as [],
+                memo: [] as [],
+                created_at_time: [] as []
+            };
+            const costs: bigint[] = [];
+            for (const { canisterId, actor } of [meteredToken, plainToken]) {
+                actor.setIdentity(holder);
+                costs.push(await measured(ic, canisterId, () => actor.icrc1_transfer(arg)));
+            }
+            const [m, u] = costs as [bigint, bigint];
+            metered.push(m);
+            unmetered.push(u);
+            differences.push(m - u);
         }
-        const [m, u] = costs as [bigint, bigint];
-        metered.push(m);
-        unmetered.push(u);
-        differences.push(m - u);
+        return { metered: median(metered), unmetered: median(unmetered), overhead: median(differences) };
+    };
+    const quota = await compare();
+
+    // The same check with 1,000 and then 1,000,000 callers in one window: written by the seeder fixture in the
+    // module's own layout, then the token's wasm is upgraded back in.
+    meteredToken.actor.setPrincipal(Principal.anonymous()); // the installer: a controller of the token
+    await meteredToken.actor.sponsorship_set_policy({ ...policy, version: 2n, window_seconds: SCALE_WINDOW_SECONDS });
+    const seeder = ic.createActor(seederIdl as never, meteredToken.canisterId) as unknown as SeederActor;
+    const upgradeArg = encodeLedgerArg({ Upgrade: [] });
+    let seeded = 0;
+    const atScale: { callers: number; overhead: bigint; stableBytes: number }[] = [];
+    for (const callers of QUOTA_SCALE) {
+        progress(`the quota check with ${callers.toLocaleString('en-US')} callers in the window`);
+        await ic.upgradeCanister({ canisterId: meteredToken.canisterId, wasm: wasms.sponsorshipSeeder });
+        while (seeded < callers) {
+            const count = Math.min(SEED_CHUNK, callers - seeded);
+            await seeder.seed_callers('icrc1_transfer', seeded, count, SCALE_WINDOW_SECONDS);
+            seeded += count;
+            if (seeded % 200_000 === 0) progress(`${seeded.toLocaleString('en-US')} callers`);
+        }
+        const stableBytes = (await ic.getStableMemory(meteredToken.canisterId)).length;
+        await ic.upgradeCanister({ canisterId: meteredToken.canisterId, wasm: wasms.token, arg: upgradeArg });
+        const tracked = (await meteredToken.actor.sponsorship_status()).tracked_callers;
+        if (tracked < BigInt(callers)) throw new Error(`the book holds ${tracked} callers, not ${callers}`);
+        atScale.push({ callers, overhead: (await compare()).overhead, stableBytes });
     }
+    const [small, large] = atScale as [(typeof atScale)[0], (typeof atScale)[0]];
     progress('icp deploy --proxy: create_canister and install_code through the wallet');
     const management = managementService.methods;
     const createArgs = encoder(management.create_canister.args)([{ settings: [], sender_canister_version: [] }]);
@@ -194,6 +243,13 @@ export async function benchWallet(
         proxy: { create: median(creates), install: median(installs), moduleBytes: module.length },
         send: median(sends),
         round: { sponsored: SPONSORED, topUps: median(topUps), checksOnly: median(checks) },
-        quota: { metered: median(metered), unmetered: median(unmetered), overhead: median(differences) }
+        quota,
+        quotaScale: {
+            small: small.callers,
+            large: large.callers,
+            smallOverhead: small.overhead,
+            largeOverhead: large.overhead,
+            bytesPerCaller: (large.stableBytes - small.stableBytes) / (large.callers - small.callers)
+        }
     };
 }

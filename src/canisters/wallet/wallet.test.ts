@@ -8,6 +8,7 @@ import { Principal } from '@dfinity/principal';
 
 import { OPEN_POLICY } from '../../shared/sponsorship/policy';
 import { MAX_REPORTED_CALLERS_PER_METHOD } from '../../shared/sponsorship/quota';
+import { AnonymousRoleError } from './roles';
 import { heapMaps, WalletStore } from './state';
 import { ROUND_TIMEOUT_NS, Wallet, type WalletEffects } from './wallet';
 
@@ -83,4 +84,29 @@ it('records a sponsored canister’s usage for the methods its policy meters onl
     const [record] = wallet.snapshot.sponsored;
     expect(record?.usage.map((u) => u.method)).toEqual(['pay']);
     expect(wallet.usage(0n, 1_000n).total).toBe(BigInt(MAX_REPORTED_CALLERS_PER_METHOD + 1));
+});
+
+describe('the anonymous principal holds no role (issue 24, item 4)', () => {
+    const anonymous = Principal.anonymous();
+    const refused = /anonymous principal \(2vxsx-fae\) cannot be a wallet (controller|custodian).*icp identity new/;
+
+    it('is refused as a controller or custodian, leaving the roles as they were', () => {
+        const wallet = new Wallet(new WalletStore(heapMaps()), effectsWith({}));
+        wallet.initialize(controller, [controller], undefined);
+        expect(() => wallet.addController(controller, anonymous)).toThrow(AnonymousRoleError);
+        expect(() => wallet.addController(controller, anonymous)).toThrow(refused);
+        expect(() => wallet.authorize(controller, anonymous)).toThrow(refused);
+        expect(wallet.snapshot.controllers).toEqual([controller]);
+        expect(wallet.snapshot.custodians).toEqual([]);
+        expect(wallet.canRead(anonymous)).toBe(false);
+    });
+
+    it('is refused as a first controller, given or as the installer', () => {
+        const fresh = () => new Wallet(new WalletStore(heapMaps()), effectsWith({}));
+        expect(() => fresh().initialize(controller, [anonymous], undefined)).toThrow(refused);
+        expect(() => fresh().initialize(anonymous, [], undefined)).toThrow(refused);
+        const installedByAnonymous = fresh();
+        installedByAnonymous.initialize(anonymous, [controller], undefined); // the controllers given are named
+        expect(installedByAnonymous.snapshot.controllers).toEqual([controller]);
+    });
 });

@@ -195,10 +195,12 @@ export class Wallet {
         return this.loaded;
     }
 
-    /** First install: the given controllers, or the installer. */
+    /** First install: the given controllers, or the installer; never the anonymous principal. */
     initialize(installer: Principal, controllers: Principal[], funding: FundingSettings | undefined): void {
+        const chosen = controllers.length > 0 ? controllers : [installer];
+        for (const controller of chosen) roles.requireNamedPrincipal(controller, 'controller');
         this.saved = undefined;
-        this.change(newState(controllers.length > 0 ? controllers : [installer], funding));
+        this.change(newState(chosen, funding));
     }
 
     get snapshot(): WalletState {
@@ -224,6 +226,7 @@ export class Wallet {
 
     addController(caller: Principal, principal: Principal): void {
         this.requireController(caller);
+        roles.requireNamedPrincipal(principal, 'controller');
         this.change(roles.addController(this.state, principal));
         this.log({ AddressAdded: { id: principal, name: [], role: { Controller: null } } });
     }
@@ -236,6 +239,7 @@ export class Wallet {
     authorize(caller: Principal, principal: Principal, limits: CustodianLimits = roles.UNLIMITED): void {
         this.requireController(caller);
         if (limits.window_seconds === 0n) throw new WalletAccessError('window_seconds must be positive');
+        roles.requireNamedPrincipal(principal, 'custodian');
         this.change(roles.authorize(this.state, principal, limits));
         this.log({ AddressAdded: { id: principal, name: [], role: { Custodian: null } } });
     }

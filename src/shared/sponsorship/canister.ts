@@ -68,6 +68,8 @@ export class SponsoredCanister {
             this.sponsorship.settle(caller, method, this.azle.performanceCounter(1), this.azle.time(), outcome);
         const result = body();
         if (result instanceof Promise) {
+            // The call awaits: its admission is written now, not at its settle in a later message.
+            this.sponsorship.flush();
             return result.then(
                 (value: unknown) => {
                     settle(outcomeOf(value));

@@ -8,7 +8,7 @@ import { Principal } from '@dfinity/principal';
 import { MemoryByteMap } from '../store';
 import { type MethodRule, OPEN_POLICY, type SponsorPolicy } from './policy';
 import { outcomeOf } from './canister';
-import { describeRefusal, MAX_REPORTED_CALLERS_PER_METHOD, MAX_TRACKED_CALLERS, Sponsorship } from './quota';
+import { describeRefusal, MAX_REPORTED_CALLERS_PER_METHOD, Sponsorship, TRUST_SECONDS } from './quota';
 
 const S = 1_000_000_000n;
 const alice = Principal.fromUint8Array(Uint8Array.of(1));
@@ -171,19 +171,100 @@ describe('quotas that cannot be turned against honest callers (issue 21, finding
         expect(outcomeOf([[{ Err: null }], [{ Ok: 2n }]])).toBe('succeeded');
         expect(outcomeOf(null)).toBe('succeeded');
     });
+});
 
-    it('tracks callers at O(1) a call when the table is full: no scan of every caller per refusal', () => {
-        const s = sponsorship({}, { calls_per_window: [1_000n] });
-        for (let i = 0; i < MAX_TRACKED_CALLERS; i++)
-            s.admit(Principal.fromUint8Array(Uint8Array.of(7, i >> 16, (i >> 8) & 0xff, i & 0xff)), 'pay', 0n);
-        expect(s.status().tracked_callers).toBe(BigInt(MAX_TRACKED_CALLERS));
-        const stranger = (i: number) => Principal.fromUint8Array(Uint8Array.of(8, i >> 8, i & 0xff));
-        const started = performance.now();
-        // The old module pruned every tracked caller for each new one while the table was full: 100,000 each.
-        for (let i = 0; i < 2_000; i++) expect(s.admit(stranger(i), 'pay', 1n)).toHaveProperty('GlobalCap');
-        expect(performance.now() - started).toBeLessThan(1_000);
-        // After the window, the least recent callers make room, a few a call, and the table shrinks.
-        for (let i = 0; i < 2_000; i++) expect(s.admit(stranger(i), 'pay', 61n * S)).toBeUndefined();
-        expect(s.status().tracked_callers).toBeLessThan(BigInt(MAX_TRACKED_CALLERS));
+describe('callers in stable memory, bounded (issue 24, item 7)', () => {
+    const CAP = 50;
+    const stranger = (i: number) => Principal.fromUint8Array(Uint8Array.of(8, i >> 8, i & 0xff));
+    const rule: MethodRule = { refuse_anonymous: true, calls_per_window: [2n], instructions_per_window: [] };
+    const policy: SponsorPolicy = { ...OPEN_POLICY, version: 1n, window_seconds: 60n, methods: [['pay', rule]] };
+
+    function small(store = new MemoryByteMap()): { s: Sponsorship; store: MemoryByteMap } {
+        const s = new Sponsorship(store, { maxCallers: CAP, maxTrusted: CAP });
+        s.setPolicy(policy);
+        return { s, store };
+    }
+
+    it('refuses new callers while the book is full, names when an entry is due, and makes room after it', () => {
+        const { s, store } = small();
+        for (let i = 0; i < CAP; i++) expect(s.admit(callerNo(i), 'pay', BigInt(i))).toBeUndefined();
+        expect(s.status().tracked_callers).toBe(BigInt(CAP));
+        // The first caller's window, which started at 0, is the first to end.
+        const full = { GlobalCap: { limit: BigInt(CAP), resets_at: 60n * S } };
+        expect(s.check(stranger(0), 'pay', 1_000n)).toEqual(full);
+        expect(s.admit(stranger(0), 'pay', 1_000n)).toEqual(full);
+        // Callers already tracked go on.
+        expect(s.admit(callerNo(3), 'pay', 1_000n)).toBeUndefined();
+        // Once windows end, strangers take their places, and the book never holds more than the cap.
+        for (let i = 0; i < CAP; i++) expect(s.admit(stranger(i), 'pay', 61n * S + BigInt(i))).toBeUndefined();
+        expect(s.admit(stranger(CAP), 'pay', 62n * S)).toEqual({ GlobalCap: { limit: BigInt(CAP), resets_at: 121n * S } });
+        expect(s.status().tracked_callers).toBeLessThanOrEqual(BigInt(CAP));
+        // Its stable memory is bounded too: a caller's entry and its index entry, the trusted callers', and a few.
+        expect(store.len()).toBeLessThanOrEqual(2 * CAP + 2 * CAP + 5);
+    });
+
+    it('a crowd of fresh principals, window after window, leaves no more entries than one window holds', () => {
+        const { s, store } = small();
+        for (let window = 0; window < 20; window++) {
+            const start = BigInt(window) * 61n * S;
+            for (let i = 0; i < 40; i++) {
+                const caller = stranger(window * 40 + i);
+                expect(s.admit(caller, 'pay', start)).toBeUndefined();
+                s.settle(caller, 'pay', 10n, start, 'failed');
+            }
+        }
+        expect(s.status().tracked_callers).toBeLessThanOrEqual(BigInt(CAP));
+        expect(store.len()).toBeLessThanOrEqual(2 * CAP + 5);
+        // The report timer prunes the rest once their windows have ended.
+        s.takeReport(0n, 2_000n * S);
+        expect(s.status().tracked_callers).toBe(0n);
+        expect(store.len()).toBeLessThanOrEqual(5);
+    });
+
+    it('a caller seen again after its index entry fell due is kept, with its quota, not dropped', () => {
+        const { s } = small();
+        expect(s.admit(alice, 'pay', 0n)).toBeUndefined(); // indexed to be dropped at 60 s
+        expect(s.admit(alice, 'pay', 61n * S)).toBeUndefined(); // a new window, to 121 s
+        s.takeReport(0n, 62n * S); // prunes at 62 s: alice's entry is moved to 121 s, not dropped
+        expect(s.status().tracked_callers).toBe(1n);
+        expect(s.admit(alice, 'pay', 63n * S)).toBeUndefined();
+        expect(s.admit(alice, 'pay', 64n * S)).toEqual({ CallQuota: { limit: 2n, resets_at: 121n * S } });
+        s.takeReport(0n, 122n * S);
+        expect(s.status().tracked_callers).toBe(0n);
+    });
+
+    it('keeps the counters across an upgrade: a caller at its quota stays refused in a new instance', () => {
+        const { s, store } = small();
+        expect(s.admit(alice, 'pay', 0n)).toBeUndefined();
+        s.settle(alice, 'pay', 10n, 0n, 'failed');
+        expect(s.admit(alice, 'pay', 1n)).toBeUndefined();
+        s.flush(); // as a metered method that awaits does
+        const upgraded = new Sponsorship(store, { maxCallers: CAP, maxTrusted: CAP });
+        expect(upgraded.admit(alice, 'pay', 2n)).toEqual({ CallQuota: { limit: 2n, resets_at: 60n * S } });
+        expect(upgraded.status().tracked_callers).toBe(1n);
+    });
+
+    it('remembers a successful caller for the trust period across instances, then forgets it', () => {
+        const store = new MemoryByteMap();
+        const s = new Sponsorship(store, { maxCallers: CAP, maxTrusted: CAP });
+        const open: MethodRule = { refuse_anonymous: true, calls_per_window: [], instructions_per_window: [] };
+        s.setPolicy({ ...policy, global_calls_per_window: [2n], methods: [['pay', open]] });
+        expect(s.admit(alice, 'pay', 0n)).toBeUndefined();
+        s.settle(alice, 'pay', 10n, 0n, 'succeeded');
+        // An upgrade: a new instance on the same stable map, with the heap's failure counts empty.
+        const later = new Sponsorship(store, { maxCallers: CAP, maxTrusted: CAP });
+        const fail = (from: number, at: bigint) => {
+            for (let i = from; i < from + 2; i++) {
+                expect(later.admit(stranger(i), 'pay', at)).toBeUndefined();
+                later.settle(stranger(i), 'pay', 10n, at, 'failed');
+            }
+        };
+        const late = (TRUST_SECONDS - 7_200n) * S;
+        fail(0, late);
+        expect(later.admit(bob, 'pay', late)).toHaveProperty('GlobalCap');
+        expect(later.admit(alice, 'pay', late)).toBeUndefined(); // trusted, from the first instance's write
+        const after = (TRUST_SECONDS + 120n) * S;
+        fail(2, after);
+        expect(later.admit(alice, 'pay', after)).toHaveProperty('GlobalCap'); // a day without a success
     });
 });

@@ -6,23 +6,26 @@
  * reaches execution, so it costs nothing) and {@link Sponsorship.admit} at the start of each metered method
  * (inspection does not run for inter-canister calls and a replica may skip it, so the method repeats it), then
  * {@link Sponsorship.settle} with the instructions the call executed. The policy comes from the wallet and is
- * kept in stable memory; the per-caller counters live on the heap: they describe the current window only, and
- * an upgrade that clears them gives callers at most one extra window.
+ * kept in stable memory, and so are the per-caller counters ({@link CallerBook}): a caller costs one stable-map
+ * look-up whatever the number of callers, and the heap does not grow with them.
  *
  * What bounds the cost of a crowd: anyone can make new principals for free, so per-caller quotas alone do not;
  * the global cap does. It is kept per method, so that garbage sent to one method never uses up another's, and
  * as two counts, of the calls that succeeded and of those that failed (answered `Err`): failures cannot use up
  * what honest callers need. Once a method's failures reach the cap, only callers with a call that succeeded
  * in the last {@link TRUST_SECONDS} are admitted to it until the window ends; a crowd of fresh principals
- * sending garbage then costs each one refusal. Tracking callers is O(1) a call at any count: callers are kept in the order they
- * were last admitted, and only the least recent is looked at (and dropped once its windows have ended).
+ * sending garbage then costs each one refusal. What tracking callers costs a call does not depend on how many
+ * are tracked (a stable-map look-up and write, and at most a few prune steps, each at the head of an expiry
+ * index); the callers tracked at once are bounded by {@link MAX_TRACKED_CALLERS}, the callers remembered as
+ * trusted by {@link MAX_TRUSTED_CALLERS}, and so is the stable memory they take (docs/wallet.md).
  */
 import type { Principal } from '@dfinity/principal';
 
 import { readU64be, u64be } from '../bytes';
 import type { ByteMap } from '../store';
 import { valueCodec } from '../candid/wire';
-import { charge, consume, current, EMPTY_WINDOW, NANOS_PER_SECOND, resetsAt, type WindowState } from '../window';
+import { NANOS_PER_SECOND } from '../window';
+import { CallerBook, type CallerEntry, type CallerLimits, methodPrefix, PRUNE_PER_REPORT } from './callers';
 import {
     type MethodRule,
     OPEN_POLICY,
@@ -34,12 +37,19 @@ import {
     type UsageReport
 } from './policy';
 
-/** Callers tracked at once, whatever the policy: beyond it, new callers wait for the window to end. */
-export const MAX_TRACKED_CALLERS = 100_000;
+/**
+ * Callers tracked at once (a caller on each metered method it calls), whatever the policy: beyond it, new
+ * callers wait until a tracked one's windows have ended. It bounds the book's stable memory, not its cost.
+ */
+export const MAX_TRACKED_CALLERS = 2_000_000;
 /** How long a call that succeeded vouches for its caller when a method's failures have reached the cap. */
 export const TRUST_SECONDS = 86_400n;
-/** Callers remembered as having succeeded, at most; the least recent is forgotten first. */
-export const MAX_TRUSTED_CALLERS = 100_000;
+/** How often a caller's successes are written down, at most: trust lasts 23 to 24 hours after the last one. */
+export const TRUST_REFRESH_SECONDS = 3_600n;
+/** Callers remembered as having succeeded, at most; beyond it, new successes wait for one to expire. */
+export const MAX_TRUSTED_CALLERS = 2_000_000;
+/** The book's limits in a canister. */
+export const DEFAULT_CALLER_LIMITS: CallerLimits = { maxCallers: MAX_TRACKED_CALLERS, maxTrusted: MAX_TRUSTED_CALLERS };
 /** Callers named one by one per method in a report; the rest are folded into one entry without a caller. */
 export const MAX_REPORTED_CALLERS_PER_METHOD = 100;
 /** How often a canister reports when its configuration does not say. */
@@ -54,10 +64,20 @@ const FOLDED = '\u0100';
  * inspection, so it is the largest single part of the quota check.
  */
 function principalKey(principal: Principal): string {
-    return String.fromCharCode.apply(null, principal.toUint8Array() as unknown as number[]);
+    return principalText(principal.toUint8Array());
+}
+
+function principalText(bytes: Uint8Array): string {
+    return String.fromCharCode.apply(null, bytes as unknown as number[]);
+}
+
+/** The entry of a caller the book does not hold yet. */
+function newEntry(): CallerEntry {
+    return { callsStart: 0n, calls: 0n, instructionsStart: 0n, instructions: 0n, trustedAt: 0n };
 }
 
 const ANONYMOUS_KEY = String.fromCharCode(4);
+const TRUST_REFRESH_NANOS = TRUST_REFRESH_SECONDS * NANOS_PER_SECOND;
 
 const utf8 = new TextEncoder();
 const POLICY_KEY = utf8.encode('policy');
@@ -66,14 +86,33 @@ const TOTALS_KEY = utf8.encode('totals');
 const policyCodec = valueCodec<SponsorPolicy>(SponsorPolicy);
 const configCodec = valueCodec<SponsorshipConfig>(SponsorshipConfig);
 
-/** A caller's windows on one method. */
-type CallerWindows = { calls: WindowState; instructions: WindowState };
-/** A method's global counts in the current window: calls that succeeded and calls that failed. */
-type MethodWindows = { succeeded: WindowState; failed: WindowState };
+/**
+ * A method's global counts in the current window, calls that succeeded and calls that failed, each a fixed
+ * window (start, used) changed in place.
+ */
+type MethodWindows = { succeededStart: bigint; succeeded: bigint; failedStart: bigint; failed: bigint };
 /** How an admitted call ended: its result was an `Err` (or a batch of them), or not. */
 export type CallOutcome = 'succeeded' | 'failed';
-/** A call refused, or admitted with the global and caller windows that count it. */
-type Verdict = { refusal: Refusal; key: string } | { refusal: undefined; key: string; windows: CallerWindows };
+/** A principal as the module keys it: its bytes, and as a string for heap maps ({@link principalKey}). */
+type CallerKey = { bytes: Uint8Array; text: string };
+/**
+ * A call the policy admits, or the call admitted last: its caller's entry (with the call counted), its key in
+ * the book and in the usage, the book's removal count when it was read, and whether it is still to be written
+ * (`dirty`). An admission is written by the call's settle, one stable write a call, or by whatever the module
+ * does next ({@link Sponsorship.flush}).
+ */
+type Admission = {
+    caller: Principal;
+    method: string;
+    key: Uint8Array;
+    usageKey: string;
+    entry: CallerEntry;
+    isNew: boolean;
+    removals: number;
+    dirty: boolean;
+    /** When it was last changed: the time a re-added entry prunes at. */
+    at: bigint;
+};
 /** What the metered methods did since the canister was installed: admitted calls, their instructions, refusals. */
 export type MeteredTotals = { calls: bigint; instructions: bigint; refused: bigint };
 
@@ -83,17 +122,23 @@ const DEFAULT_CONFIG: SponsorshipConfig = { wallet: [], report_interval_seconds:
 
 export class Sponsorship {
     private policy: SponsorPolicy = OPEN_POLICY;
+    /** The policy's window in nanoseconds, computed once: a bigint product is thousands of instructions. */
+    private windowNanos = OPEN_POLICY.window_seconds * NANOS_PER_SECOND;
+    private globalLimit: bigint | undefined;
     private config: SponsorshipConfig = DEFAULT_CONFIG;
     private rules = new Map<string, MethodRule>();
     private deny = new Set<string>();
     private allow: Set<string> | undefined;
-    /** Callers in the order they were last admitted (a Map keeps insertion order), least recent first. */
-    private readonly callers = new Map<string, CallerWindows>();
+    private readonly book: CallerBook;
+    private readonly prefixes = new Map<string, Uint8Array>();
+    /** The call {@link Sponsorship.verdict} admitted last (by `check` too, which never writes it). */
+    private admission: Admission | undefined;
+    /** The call {@link Sponsorship.admit} admitted last, until its settle (or a flush) wrote it. */
+    private last: Admission | undefined;
     private readonly methods = new Map<string, MethodWindows>();
-    /** Principal keys of callers whose calls succeeded, with the time of the last, least recent first. */
-    private readonly trusted = new Map<string, bigint>();
     /** Every admitted call, all methods together: reported in the status, not a limit. */
-    private global: WindowState = EMPTY_WINDOW;
+    private globalStart = 0n;
+    private globalUsed = 0n;
     private readonly usage = new Map<string, Usage>();
     private readonly namedPerMethod = new Map<string, number>();
     private usageSince: bigint | undefined;
@@ -103,9 +148,15 @@ export class Sponsorship {
 
     /**
      * Opens the module on its stable map. What an earlier version stored is read on first use, not here: Azle
-     * runs a canister's module once at build time, where there is no stable memory.
+     * runs a canister's module once at build time, where there is no stable memory. `limits` bound the callers
+     * tracked (tests give small ones).
      */
-    constructor(private readonly store: ByteMap) {}
+    constructor(
+        private readonly store: ByteMap,
+        limits: CallerLimits = DEFAULT_CALLER_LIMITS
+    ) {
+        this.book = new CallerBook(store, limits, TRUST_SECONDS * NANOS_PER_SECOND);
+    }
 
     private loaded = false;
 
@@ -141,6 +192,7 @@ export class Sponsorship {
     setPolicy(policy: SponsorPolicy): boolean {
         this.load();
         if (policy.version <= this.policy.version) return false;
+        this.flush();
         this.use(policy);
         this.store.insert(POLICY_KEY, policyCodec.encode(policy));
         return true;
@@ -156,7 +208,9 @@ export class Sponsorship {
     check(caller: Principal, method: string, now: bigint): Refusal | undefined {
         this.load();
         const rule = this.rules.get(method);
-        return rule === undefined ? undefined : this.verdict(caller, method, rule, now).refusal;
+        if (rule === undefined) return undefined;
+        this.flush();
+        return this.verdict(caller, method, rule, now);
     }
 
     /**
@@ -167,15 +221,25 @@ export class Sponsorship {
         this.load();
         const rule = this.rules.get(method);
         if (rule === undefined) return undefined;
-        const verdict = this.verdict(caller, method, rule, now);
-        const usage = this.usageOf(caller, method, now, verdict.key);
-        if (verdict.refusal !== undefined) {
+        this.flush();
+        let refusal = this.verdict(caller, method, rule, now);
+        const admission = this.admission as Admission;
+        if (refusal === undefined && admission.isNew && !this.book.reserve(admission.key, admission.entry, this.windowNanos, now))
+            refusal = this.trackingFull(now);
+        const usage = this.usageOf(caller, method, now, admission.usageKey);
+        if (refusal !== undefined) {
             usage.refused += 1n;
             this.totals.refused += 1n;
-            return verdict.refusal;
+            return refusal;
         }
-        this.global = charge(this.global, this.policy.window_seconds, 1n, now);
-        this.track(verdict.key, verdict.windows, now);
+        admission.removals = this.book.removals;
+        admission.dirty = true;
+        this.last = admission;
+        if (this.globalUsed === 0n || now >= this.globalStart + this.windowNanos) {
+            this.globalStart = now;
+            this.globalUsed = 0n;
+        }
+        this.globalUsed += 1n;
         usage.calls += 1n;
         this.totals.calls += 1n;
         return undefined;
@@ -187,17 +251,56 @@ export class Sponsorship {
      */
     settle(caller: Principal, method: string, instructions: bigint, now: bigint, outcome: CallOutcome): void {
         if (!this.rules.has(method)) return;
-        const key = `${method}\u0000${this.keyOf(caller)}`;
-        const windows = this.callers.get(key);
-        const seconds = this.policy.window_seconds;
-        if (windows !== undefined) windows.instructions = charge(windows.instructions, seconds, instructions, now);
-        const counts = this.methodWindows(method);
-        if (outcome === 'succeeded') {
-            counts.succeeded = charge(counts.succeeded, seconds, 1n, now);
-            this.trust(this.keyOf(caller), now);
-        } else counts.failed = charge(counts.failed, seconds, 1n, now);
-        this.usageOf(caller, method, now, key).instructions += instructions;
-        this.totals.instructions += instructions;
+        let last = this.last;
+        if (last === undefined || last.caller !== caller || last.method !== method) {
+            // Not the call admitted last (its settle comes after other calls): read its entry again.
+            this.flush();
+            const principal = this.keyOf(caller);
+            const key = this.book.keyOf(this.prefixOf(method), principal.bytes);
+            const usageKey = `${method}\u0000${principal.text}`;
+            const stored = this.book.get(key);
+            last = this.last =
+                stored === undefined
+                    ? undefined
+                    : {
+                          caller,
+                          method,
+                          key,
+                          usageKey,
+                          entry: stored,
+                          isNew: false,
+                          removals: this.book.removals,
+                          dirty: false,
+                          at: now
+                      };
+            if (last === undefined) this.settleCounts(caller, method, instructions, now, outcome, newEntry(), usageKey);
+        }
+        if (last === undefined) return;
+        const entry = last.entry;
+        if (entry.instructions === 0n || now >= entry.instructionsStart + this.windowNanos) {
+            entry.instructionsStart = now;
+            entry.instructions = 0n;
+        }
+        entry.instructions += instructions;
+        last.dirty = true;
+        last.at = now;
+        this.settleCounts(caller, method, instructions, now, outcome, entry, last.usageKey);
+        this.flush();
+    }
+
+    /**
+     * Writes the last admitted call's entry, if its settle has not: {@link SponsoredCanister} calls it when a
+     * metered method awaits, so that an upgrade before the settle does not lose the admission. Every other entry
+     * point calls it first. An entry pruned meanwhile (its stored windows had ended) is added again, with its
+     * index entry.
+     */
+    flush(): void {
+        const last = this.last;
+        if (last === undefined || !last.dirty) return;
+        last.dirty = false;
+        const present = this.book.removals === last.removals || this.book.get(last.key) !== undefined;
+        if (present || this.book.reserve(last.key, last.entry, this.windowNanos, last.at)) this.book.write(last.key, last.entry);
+        last.removals = this.book.removals;
     }
 
     /**
@@ -219,10 +322,14 @@ export class Sponsorship {
         this.store.insert(TOTALS_KEY, bytes);
     }
 
-    /** The usage since the last report, emptied; undefined when nothing happened. */
+    /**
+     * The usage since the last report, emptied; undefined when nothing happened. It first prunes up to
+     * {@link PRUNE_PER_REPORT} callers whose windows have ended.
+     */
     takeReport(balance: bigint, now: bigint): UsageReport | undefined {
         this.load();
-        this.dropEnded(now, Infinity);
+        this.flush();
+        this.book.prune(now, PRUNE_PER_REPORT, this.windowNanos);
         if (this.usage.size === 0) return undefined; // nothing metered since the last report: the totals are as saved
         this.checkpoint();
         const entries: UsageEntry[] = [...this.usage.values()].map((u) => ({
@@ -259,11 +366,12 @@ export class Sponsorship {
 
     status(): SponsorshipStatus {
         this.load();
+        this.flush();
         return {
             config: this.config,
             policy: this.policy,
-            global_window: this.global,
-            tracked_callers: BigInt(this.callers.size),
+            global_window: { started_at: this.globalStart, used: this.globalUsed },
+            tracked_callers: BigInt(this.book.size.callers),
             unreported_entries: BigInt(this.usage.size),
             reports_sent: this.reportsSent,
             reports_failed: this.reportsFailed
@@ -271,19 +379,34 @@ export class Sponsorship {
     }
 
     private lastCaller: Principal | undefined;
-    private lastKey = '';
+    private lastKey: CallerKey = { bytes: new Uint8Array(0), text: '' };
 
     /** The caller's key; a call's admit, settle and report use the same Principal, converted once. */
-    private keyOf(caller: Principal): string {
+    private keyOf(caller: Principal): CallerKey {
         if (caller !== this.lastCaller) {
+            const bytes = caller.toUint8Array();
             this.lastCaller = caller;
-            this.lastKey = principalKey(caller);
+            this.lastKey = { bytes, text: principalText(bytes) };
         }
         return this.lastKey;
     }
 
+    /** The prefix of a method's caller keys, made once per method. */
+    private prefixOf(method: string): Uint8Array {
+        let prefix = this.prefixes.get(method);
+        if (prefix === undefined) this.prefixes.set(method, (prefix = methodPrefix(method)));
+        return prefix;
+    }
+
+    /** The refusal of a new caller while the book holds as many as it may. */
+    private trackingFull(now: bigint): Refusal {
+        return { GlobalCap: { limit: BigInt(this.book.limits.maxCallers), resets_at: this.book.nextDue(now) } };
+    }
+
     private use(policy: SponsorPolicy): void {
         this.policy = policy;
+        this.windowNanos = policy.window_seconds * NANOS_PER_SECOND;
+        this.globalLimit = policy.global_calls_per_window[0];
         this.rules = new Map(policy.methods);
         this.deny = new Set(policy.deny.map(principalKey));
         const [allow] = policy.allow;
@@ -291,52 +414,100 @@ export class Sponsorship {
     }
 
     /**
-     * Whether the policy admits this call now and, if it does, the windows with the call counted, computed once
-     * for both the check and the admission (the quota check runs in every metered call: its cost is the
-     * canister's).
+     * Whether the policy admits this call now: the refusal, or undefined with the call, its caller's entry
+     * counting it, in {@link Sponsorship.admission} (its keys are set either way, for the report). One
+     * computation for both the check and the admission (the quota check runs in every metered call: its cost is
+     * the canister's).
      */
-    private verdict(caller: Principal, method: string, rule: MethodRule, now: bigint): Verdict {
-        const principal = this.keyOf(caller);
-        const key = `${method}\u0000${principal}`;
-        const windows = this.callers.get(key) ?? { calls: EMPTY_WINDOW, instructions: EMPTY_WINDOW };
-        const refuse = (refusal: Refusal): Verdict => ({ refusal, key });
-        if (this.deny.has(principal)) return refuse({ Denied: null });
-        if (this.allow !== undefined && !this.allow.has(principal)) return refuse({ NotAllowed: null });
-        if (rule.refuse_anonymous && principal === ANONYMOUS_KEY) return refuse({ Anonymous: null });
-        const seconds = this.policy.window_seconds;
-        const [globalLimit] = this.policy.global_calls_per_window;
-        const known = this.callers.get(key);
+    private verdict(caller: Principal, method: string, rule: MethodRule, now: bigint): Refusal | undefined {
+        const { bytes, text: principal } = this.keyOf(caller);
+        const usageKey = `${method}\u0000${principal}`;
+        const key = this.book.keyOf(this.prefixOf(method), bytes);
+        const admission: Admission = {
+            caller,
+            method,
+            key,
+            usageKey,
+            entry: NO_ENTRY,
+            isNew: false,
+            removals: 0,
+            dirty: false,
+            at: now
+        };
+        this.admission = admission;
+        if (this.deny.has(principal)) return { Denied: null };
+        if (this.allow !== undefined && !this.allow.has(principal)) return { NotAllowed: null };
+        if (rule.refuse_anonymous && principal === ANONYMOUS_KEY) return { Anonymous: null };
+        const span = this.windowNanos;
+        const globalLimit = this.globalLimit;
         if (globalLimit !== undefined) {
             const counts = this.methods.get(method);
-            const succeeded = current(counts?.succeeded ?? EMPTY_WINDOW, seconds, now);
-            if (succeeded.used >= globalLimit)
-                return refuse({ GlobalCap: { limit: globalLimit, resets_at: resetsAt(succeeded, seconds) } });
-            const failed = current(counts?.failed ?? EMPTY_WINDOW, seconds, now);
-            if (failed.used >= globalLimit && !this.isTrusted(principal, now))
-                return refuse({ GlobalCap: { limit: globalLimit, resets_at: resetsAt(failed, seconds) } });
-        }
-        if (known === undefined && this.callers.size >= MAX_TRACKED_CALLERS && !this.leastRecentEnded(now)) {
-            const [least] = this.callers.values();
-            const resets = least === undefined ? now : this.endOf(least);
-            return refuse({ GlobalCap: { limit: BigInt(MAX_TRACKED_CALLERS), resets_at: resets } });
-        }
-        const [callLimit] = rule.calls_per_window;
-        let calls: WindowState;
-        if (callLimit !== undefined) {
-            const taken = consume(windows.calls, { limit: callLimit, seconds }, 1n, now);
-            if (!taken.ok) return refuse({ CallQuota: { limit: callLimit, resets_at: taken.resetsAt } });
-            calls = taken.state;
-        } else calls = charge(windows.calls, seconds, 1n, now);
-        const [instructionLimit] = rule.instructions_per_window;
-        if (instructionLimit !== undefined) {
-            const spent = current(windows.instructions, seconds, now);
-            if (spent.used >= instructionLimit) {
-                return refuse({
-                    InstructionQuota: { limit: instructionLimit, used: spent.used, resets_at: resetsAt(spent, seconds) }
-                });
+            if (counts !== undefined) {
+                if (counts.succeeded !== 0n && now < counts.succeededStart + span && counts.succeeded >= globalLimit)
+                    return { GlobalCap: { limit: globalLimit, resets_at: counts.succeededStart + span } };
+                if (
+                    counts.failed !== 0n &&
+                    now < counts.failedStart + span &&
+                    counts.failed >= globalLimit &&
+                    !this.book.isTrusted(bytes, now)
+                )
+                    return { GlobalCap: { limit: globalLimit, resets_at: counts.failedStart + span } };
             }
         }
-        return { refusal: undefined, key, windows: { calls, instructions: windows.instructions } };
+        const known = this.book.get(key);
+        if (known === undefined && !this.book.hasRoom(now)) return this.trackingFull(now);
+        const entry = known ?? newEntry();
+        // Each window as it stands at `now`: a new, empty one if the last has ended.
+        if (entry.calls === 0n || now >= entry.callsStart + span) {
+            entry.callsStart = now;
+            entry.calls = 0n;
+        }
+        const callLimit = rule.calls_per_window[0];
+        if (callLimit !== undefined && entry.calls + 1n > callLimit)
+            return { CallQuota: { limit: callLimit, resets_at: entry.callsStart + span } };
+        const instructionLimit = rule.instructions_per_window[0];
+        if (instructionLimit !== undefined) {
+            const ended = entry.instructions === 0n || now >= entry.instructionsStart + span;
+            const used = ended ? 0n : entry.instructions;
+            if (used >= instructionLimit) {
+                const resets = (ended ? now : entry.instructionsStart) + span;
+                return { InstructionQuota: { limit: instructionLimit, used, resets_at: resets } };
+            }
+        }
+        entry.calls += 1n;
+        admission.entry = entry;
+        admission.isNew = known === undefined;
+        return undefined;
+    }
+
+    /** Counts how a call ended in its method's global windows, remembers a success, and adds to its usage. */
+    private settleCounts(
+        caller: Principal,
+        method: string,
+        instructions: bigint,
+        now: bigint,
+        outcome: CallOutcome,
+        entry: CallerEntry,
+        usageKey: string
+    ): void {
+        const counts = this.methodWindows(method);
+        const span = this.windowNanos;
+        if (outcome === 'succeeded') {
+            if (counts.succeeded === 0n || now >= counts.succeededStart + span) {
+                counts.succeededStart = now;
+                counts.succeeded = 0n;
+            }
+            counts.succeeded += 1n;
+            this.book.trust(this.keyOf(caller).bytes, entry, now, TRUST_REFRESH_NANOS, span);
+        } else {
+            if (counts.failed === 0n || now >= counts.failedStart + span) {
+                counts.failedStart = now;
+                counts.failed = 0n;
+            }
+            counts.failed += 1n;
+        }
+        this.usageOf(caller, method, now, usageKey).instructions += instructions;
+        this.totals.instructions += instructions;
     }
 
     /** The usage entry of a caller (by its key, as in `callers`) or, with no key, of the folded callers. */
@@ -354,63 +525,16 @@ export class Sponsorship {
         return usage;
     }
 
-    /** Remembers a caller's success, at O(1): the least recent is forgotten when the table is full. */
-    private trust(principal: string, now: bigint): void {
-        this.trusted.delete(principal);
-        this.trusted.set(principal, now);
-        if (this.trusted.size > MAX_TRUSTED_CALLERS) {
-            const [least] = this.trusted.keys();
-            if (least !== undefined) this.trusted.delete(least);
-        }
-    }
-
-    private isTrusted(principal: string, now: bigint): boolean {
-        const at = this.trusted.get(principal);
-        return at !== undefined && now < at + TRUST_SECONDS * NANOS_PER_SECOND;
-    }
-
     private methodWindows(method: string): MethodWindows {
         let counts = this.methods.get(method);
-        if (counts === undefined) this.methods.set(method, (counts = { succeeded: EMPTY_WINDOW, failed: EMPTY_WINDOW }));
+        if (counts === undefined)
+            this.methods.set(method, (counts = { succeededStart: 0n, succeeded: 0n, failedStart: 0n, failed: 0n }));
         return counts;
     }
-
-    /** When both of a caller's windows have ended (it would start afresh). */
-    private endOf(windows: CallerWindows): bigint {
-        const seconds = this.policy.window_seconds;
-        const end = (w: WindowState) => (w.used === 0n ? 0n : resetsAt(w, seconds));
-        const calls = end(windows.calls);
-        const instructions = end(windows.instructions);
-        return calls > instructions ? calls : instructions;
-    }
-
-    private leastRecentEnded(now: bigint): boolean {
-        const [least] = this.callers.values();
-        return least !== undefined && now >= this.endOf(least);
-    }
-
-    /**
-     * Keeps the caller at the most recent end of the order, first dropping up to two least recent callers whose
-     * windows have ended (so the table shrinks as fast as it grows, at O(1) a call).
-     */
-    private track(key: string, windows: CallerWindows, now: bigint): void {
-        this.dropEnded(now, 2);
-        this.callers.delete(key);
-        this.callers.set(key, windows);
-    }
-
-    /**
-     * Drops least recent callers whose windows have ended, at most `limit`. Only the least recent is ever looked
-     * at: if its windows have not ended, it was admitted within the last window, and so were all the others.
-     */
-    private dropEnded(now: bigint, limit: number): void {
-        for (let dropped = 0; dropped < limit; dropped++) {
-            const [least] = this.callers;
-            if (least === undefined || now < this.endOf(least[1])) return;
-            this.callers.delete(least[0]);
-        }
-    }
 }
+
+/** The entry of a refused call's admission, never read. */
+const NO_ENTRY: CallerEntry = newEntry();
 
 /** A refusal as a sentence that names the limit and when it resets, for errors that carry text. */
 export function describeRefusal(refusal: Refusal): string {
