@@ -1,17 +1,17 @@
 /**
  * The template canister: the interface is `service.ts`, the rules and layout `readings.ts`; this file connects
- * them to Azle and to the suite's sponsorship module (`src/shared/sponsorship`), which meters `submit` and
+ * them to Azle and to the suite's sponsorship module (`src/sponsorship`), which meters `submit` and
  * `set_payout` under the policy the suite's wallet sets and reports their use to it.
  */
 import * as azle from 'azle';
 import { inspectMessage, msgArgData, msgCaller, msgMethodName, StableBTreeMap, time } from 'azle';
 
-import { implement } from '../../src/shared/candid';
-import type { Account } from '../../src/shared/icrc/ledger';
-import { SponsoredCanister } from '../../src/shared/sponsorship/canister';
-import { sponsorshipEndpoints } from '../../src/shared/sponsorship/endpoints';
-import { Sponsorship } from '../../src/shared/sponsorship/quota';
-import { type ByteMap, mapsOf, RAW_BYTES } from '../../src/shared/store';
+import { implement } from '../../src/candid';
+import type { Account } from '../../src/icrc/interface';
+import { SponsoredCanister } from '../../src/sponsorship/canister';
+import { sponsorshipEndpoints } from '../../src/sponsorship/endpoints';
+import { Sponsorship } from '../../src/sponsorship/quota';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../src/ic/stable-maps';
 import { MEMORY, Readings, SPONSORSHIP_MEMORY } from './readings';
 import { type PayoutResult, type Reading, type ReadingArg, readingsService, type SubmitResult } from './service';
 

@@ -9,9 +9,9 @@
  */
 import * as z from 'zod/mini';
 
-import { c, defineService, query, update } from '../../src/shared/candid';
-import { Account } from '../../src/shared/icrc/ledger';
-import { sponsorshipMethods } from '../../src/shared/sponsorship/policy';
+import { c, defineService, query, update } from '../../src/candid';
+import { Account } from '../../src/icrc/interface';
+import { sponsorshipMethods } from '../../src/sponsorship/policy';
 
 /** A metric name is a key in stable memory: bounded, so a caller cannot make the canister store large keys. */
 export const MAX_METRIC_BYTES = 32;

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 
-import { leb128, sleb128 } from '../leb128';
+import { leb128, sleb128 } from '../ic/leb128';
 import { c } from './index';
 import {
     CandidDecodeError,

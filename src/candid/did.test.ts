@@ -6,8 +6,8 @@ import { IDL } from '@dfinity/candid';
 import fc from 'fast-check';
 import * as z from 'zod/mini';
 
-import { descArb, PRIMITIVES, schemaOf } from '../../../test/support/arbitraries';
-import { parseDid, sameType, serviceDifference, stopDidParser } from '../../../test/support/candid-types';
+import { descArb, PRIMITIVES, schemaOf } from '../../test/support/arbitraries';
+import { parseDid, sameType, serviceDifference, stopDidParser } from '../../test/support/candid-types';
 import { c } from './builders';
 import { IdlConverter } from './idl';
 import { defineService, query, update } from './service';

@@ -17,7 +17,7 @@
  * the method's parameters and result against the schemas; the build fails if a decorator names a method the
  * service lacks, or one of another kind.
  *
- * This module takes Azle's exports as a parameter instead of importing them, so `src/shared` stays importable
+ * This module takes Azle's exports as a parameter instead of importing them, so `src/candid` stays importable
  * by clients and tests that never load Azle.
  */
 import { IdlConverter, type IdlNamespace, type IdlType } from './idl';

@@ -15,7 +15,7 @@ import {
     PRIMITIVES,
     schemaOf,
     valueArb
-} from '../../../test/support/arbitraries';
+} from '../../test/support/arbitraries';
 import { toIdl } from './idl';
 
 function roundTrips(d: Desc, value: unknown): void {

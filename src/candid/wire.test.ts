@@ -16,7 +16,7 @@ import {
     PRIMITIVES,
     schemaOf,
     valueArb
-} from '../../../test/support/arbitraries';
+} from '../../test/support/arbitraries';
 import { c } from './builders';
 import { toIdl } from './idl';
 import { CandidDecodeError, decoder, encoder, MAX_DEPTH, preEncoded, valueCodec } from './wire';

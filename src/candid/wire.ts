@@ -28,7 +28,7 @@
 import { idlLabelToId } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { sleb128, leb128 } from '../leb128';
+import { sleb128, leb128 } from '../ic/leb128';
 import { TYPED_ARRAYS, type TypedArrayKind } from './builders';
 import { type AnySchema, type CandidNode, candidNodeOf, type FuncNode, type PrimitiveKind } from './node';
 

@@ -9,7 +9,7 @@
 import type { Principal } from '@dfinity/principal';
 import * as z from 'zod/mini';
 
-import { c, defineService, query, update } from './candid';
+import { c, defineService, query, update } from '../candid';
 
 const CanisterId = c.named('canister_id', c.principal());
 const SenderCanisterVersion = c.opt(c.nat64());

@@ -4,10 +4,10 @@
  */
 import fc from 'fast-check';
 
-import { leb128, sleb128 } from '../leb128';
+import { leb128, sleb128 } from '../ic/leb128';
 import { hashValue } from './hash';
-import { ICRC3_TEST_VECTORS } from '../../../test/support/icrc3-vectors';
-import type { ICRC3Value } from './ledger';
+import { ICRC3_TEST_VECTORS } from '../../test/support/icrc3-vectors';
+import type { ICRC3Value } from './interface';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 

@@ -13,10 +13,10 @@
  */
 import { concat } from '@dfinity/candid';
 
-import { compareBytes } from '../bytes';
-import { sha256 } from '../crypto';
-import { leb128, sleb128 } from '../leb128';
-import type { ICRC3Value, Value } from './ledger';
+import { compareBytes } from '../ic/bytes';
+import { sha256 } from '../ic/crypto';
+import { leb128, sleb128 } from '../ic/leb128';
+import type { ICRC3Value, Value } from './interface';
 
 const utf8 = new TextEncoder();
 

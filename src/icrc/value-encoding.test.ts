@@ -5,10 +5,10 @@
 import fc from 'fast-check';
 
 import { preEncoded, valueCodec } from '../candid/wire';
-import { ICRC3Value } from './ledger';
+import { ICRC3Value } from './interface';
 import { encodeIcrc3Value } from './value-encoding';
-import { icrc3ValueArb } from '../../../test/support/icrc3-arbitrary';
-import { ICRC3_TEST_VECTORS } from '../../../test/support/icrc3-vectors';
+import { icrc3ValueArb } from '../../test/support/icrc3-arbitrary';
+import { ICRC3_TEST_VECTORS } from '../../test/support/icrc3-vectors';
 
 const codec = valueCodec<ICRC3Value>(ICRC3Value);
 

@@ -8,8 +8,8 @@
  * `Map` 1, `Nat` 2, `Blob` 3, `Text` 4, `Array` 5.
  */
 import { EncodedValue } from '../candid/wire';
-import { leb128, sleb128 } from '../leb128';
-import type { ICRC3Value } from './ledger';
+import { leb128, sleb128 } from '../ic/leb128';
+import type { ICRC3Value } from './interface';
 
 const INDEX = { Int: 0, Map: 1, Nat: 2, Blob: 3, Text: 4, Array: 5 } as const;
 

@@ -12,7 +12,7 @@
 import { hashOfMap, IC_REQUEST_AUTH_DELEGATION_DOMAIN_SEPARATOR, IC_REQUEST_DOMAIN_SEPARATOR, requestIdOf } from '@dfinity/agent';
 import { Principal } from '@dfinity/principal';
 
-import { keyOfDer, verifyDeviceSignature } from '../shared/device-auth';
+import { keyOfDer, verifyDeviceSignature } from '../ic/keys';
 
 /** How far ahead an ingress expiry may be: the replica's 5-minute TTL plus the clock drift it permits. */
 export const MAX_INGRESS_TTL_NS = 5n * 60n * 1_000_000_000n;

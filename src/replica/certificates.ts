@@ -7,10 +7,10 @@ import { encodeWithSelfDescribedTag } from '@dfinity/cbor';
 import { bls12_381 } from '@noble/curves/bls12-381';
 import { sha256 } from '@noble/hashes/sha2';
 
-import { type HashTree, rootHash } from '../shared/hash-tree';
-import { leb128 } from '../shared/leb128';
+import { type HashTree, rootHash } from '../ic/hash-tree';
+import { leb128 } from '../ic/leb128';
 
-export type { HashTree } from '../shared/hash-tree';
+export type { HashTree } from '../ic/hash-tree';
 
 /** The DER prefix of a BLS12-381 G2 public key, as the IC encodes its root key. */
 const DER_PREFIX = Uint8Array.from(

@@ -6,7 +6,7 @@
 import type * as z from 'zod/mini';
 
 import { c, query, update } from '../candid';
-import { WindowState } from '../window';
+import { WindowState } from './window';
 
 /** How a sponsored method is metered. Methods a policy does not name are not metered. */
 export const MethodRule = c.named(

@@ -5,7 +5,7 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import { MemoryByteMap } from '../store';
+import { MemoryByteMap } from '../ic/stable-maps';
 import { type MethodRule, OPEN_POLICY, type SponsorPolicy } from './policy';
 import { outcomeOf } from './canister';
 import { describeRefusal, MAX_REPORTED_CALLERS_PER_METHOD, MAX_TRACKED_CALLERS, Sponsorship } from './quota';

@@ -7,7 +7,7 @@
  */
 import type * as z from 'zod/mini';
 
-import { c } from './candid';
+import { c } from '../candid';
 
 export const NANOS_PER_SECOND = 1_000_000_000n;
 

@@ -9,7 +9,7 @@
  *   forever: epoch closing halted.
  */
 import { CLAIM_WINDOW_NS, MAX_FAILED_CLAIMS } from '../../src/canisters/registry/limits';
-import type { DeviceSigner } from '../../src/shared/device-signer';
+import type { DeviceSigner } from '../../src/canisters/registry/device-signer';
 import { deployRegistry, identity, issuingKey, newDevice, nowPlus, type Suite } from '../registry/setup';
 import { createIc, localOnly, type TestIc } from '../support/ic';
 

@@ -13,8 +13,8 @@ import { wasmOf } from '../../scripts/lib/build';
 import { encodeLedgerArg, ledgerInit } from '../../src/canisters/token/deploy';
 import { APPROVE_PRUNE_LIMIT } from '../../src/canisters/token/ledger';
 import { tokenService } from '../../src/canisters/token/service';
-import type { ActorOf } from '../../src/shared/candid';
-import type { Account } from '../../src/shared/icrc/ledger';
+import type { ActorOf } from '../../src/candid';
+import type { Account } from '../../src/icrc/interface';
 import { createIc, localOnly, type TestIc } from '../support/ic';
 
 type TokenActor = ActorOf<typeof tokenService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };

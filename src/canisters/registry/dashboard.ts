@@ -9,10 +9,10 @@
  * that was. Nothing here runs per request but the lookup: an HTTP request costs the registry a query, which
  * users do not pay for but which cannot change anything either.
  */
-import { CYCLE_PRICES } from '../../shared/cycle-prices';
-import { type CertifiableResponse, CertifiedResponses } from '../../shared/http/certification';
-import type { EpochSummary, RegistryStats } from '../../shared/registry';
-import type { MeteredTotals } from '../../shared/sponsorship/quota';
+import { CYCLE_PRICES } from '../../ic/cycle-prices';
+import { type CertifiableResponse, CertifiedResponses } from '../../ic/http/response-certification';
+import type { EpochSummary, RegistryStats } from './types';
+import type { MeteredTotals } from '../../sponsorship/quota';
 
 /**
  * How often the figures are re-rendered and re-certified. A refresh costs 42.0M instructions (`npm run bench`:

@@ -1,6 +1,6 @@
 /**
  * A device's side of the registry, for firmware simulators, gateways, tests and the demo: it holds the
- * device's secret key and its nonce counter and signs the messages `device-auth.ts` defines. (A canister
+ * device's secret key and its nonce counter and signs the messages `src/ic/keys.ts` defines. (A canister
  * never holds a device's secret key; this module runs in clients.)
  */
 import { type DerEncodedPublicKey, type PublicKey, type Signature, SignIdentity } from '@dfinity/agent';
@@ -14,8 +14,8 @@ import {
     signAsDevice,
     signedMessage,
     type SignedMessageFields
-} from './device-auth';
-import type { ClaimDeviceArgs, DeviceKey, DeviceRegistration, DeviceSignature, RelayedHeartbeat } from './registry';
+} from '../../ic/keys';
+import type { ClaimDeviceArgs, DeviceKey, DeviceRegistration, DeviceSignature, RelayedHeartbeat } from './types';
 
 export class DeviceSigner {
     readonly publicKey: Uint8Array;

@@ -9,7 +9,7 @@
  * - each point is worth `reward_per_heartbeat`, unless the epoch's points at that price would pay more than
  *   `epoch_cap`: then a point is worth `epoch_cap / points` (rounded down), so the epoch pays at most the cap.
  */
-import type { EpochSettings, RewardSettings } from '../../shared/registry';
+import type { EpochSettings, RewardSettings } from './types';
 
 const NS = 1_000_000_000n;
 

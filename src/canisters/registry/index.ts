@@ -26,13 +26,13 @@ import {
     trap
 } from 'azle';
 
-import { c, implement } from '../../shared/candid';
-import { decoder, encoder } from '../../shared/candid/wire';
-import { usesNativeCrypto } from '../../shared/crypto';
-import { type CurveName, precomputeCurve } from '../../shared/device-auth';
-import type { CertifiedResponses } from '../../shared/http/certification';
-import type { HttpRequest, HttpResponse } from '../../shared/http/interface';
-import { TransferArg, TransferResult } from '../../shared/icrc/ledger';
+import { c, implement } from '../../candid';
+import { decoder, encoder } from '../../candid/wire';
+import { usesNativeCrypto } from '../../ic/crypto';
+import { type CurveName, precomputeCurve } from '../../ic/keys';
+import type { CertifiedResponses } from '../../ic/http/response-certification';
+import type { HttpRequest, HttpResponse } from '../../ic/http/interface';
+import { TransferArg, TransferResult } from '../../icrc/interface';
 import type {
     AddManufacturerArgs,
     ClaimRewardsResult,
@@ -50,11 +50,11 @@ import type {
     RegistryStats,
     RelayedHeartbeat,
     RewardSettings
-} from '../../shared/registry';
-import { SponsoredCanister } from '../../shared/sponsorship/canister';
-import { sponsorshipEndpoints } from '../../shared/sponsorship/endpoints';
-import { Sponsorship } from '../../shared/sponsorship/quota';
-import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
+} from './types';
+import { SponsoredCanister } from '../../sponsorship/canister';
+import { sponsorshipEndpoints } from '../../sponsorship/endpoints';
+import { Sponsorship } from '../../sponsorship/quota';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../ic/stable-maps';
 import { DASHBOARD_EPOCHS, DASHBOARD_REFRESH_SECONDS, dashboardResponses, epochRows } from './dashboard';
 import { CLOSE_CHUNK, MAX_ARG_BYTES, MAX_MANUFACTURERS_LISTED } from './limits';
 import { type Outcome, Registry, type RegistryEffects } from './registry';
@@ -191,7 +191,7 @@ function hasDeviceRole(caller: Principal, needs: 'owner' | 'any'): boolean {
     return needs === 'owner' ? registry.isOwner(caller, device) : registry.roleOver(caller, device) !== undefined;
 }
 
-/** The sponsorship methods come from `sponsorshipEndpoints` (`src/shared/sponsorship/endpoints.ts`). */
+/** The sponsorship methods come from `sponsorshipEndpoints` (`src/sponsorship/endpoints.ts`). */
 export default class RegistryCanister extends sponsorshipEndpoints(sponsored, azle) {
     @api.init()
     init(arg: RegistryInit): void {

@@ -5,7 +5,7 @@
  * claim; 7M–17M otherwise). On Azle's own template the checks are JS: 0.21B (secp256k1), 0.29B (P-256) and
  * 0.45B (Ed25519, whose policy adds two order checks) per check in the crypto table.
  */
-import { usesNativeCrypto } from '../../shared/crypto';
+import { usesNativeCrypto } from '../../ic/crypto';
 
 /**
  * Devices per `register_devices` and heartbeats per `relay_heartbeats` call, for a runtime with or without

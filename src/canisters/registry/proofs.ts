@@ -5,8 +5,8 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import { type CurveName, type DeviceAction, signedMessage, verifyDeviceSignature } from '../../shared/device-auth';
-import type { DeviceKey, DeviceSignature, RegistryError } from '../../shared/registry';
+import { type CurveName, type DeviceAction, signedMessage, verifyDeviceSignature } from '../../ic/keys';
+import type { DeviceKey, DeviceSignature, RegistryError } from './types';
 import { MAX_VALIDITY_NS } from './limits';
 
 export function curveName(key: DeviceKey): CurveName {

@@ -5,8 +5,8 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import { canonicalKey, type CurveName, devicePrincipal, InvalidDeviceKeyError } from '../../shared/device-auth';
-import type { Account } from '../../shared/icrc/ledger';
+import { canonicalKey, type CurveName, devicePrincipal, InvalidDeviceKeyError } from '../../ic/keys';
+import type { Account } from '../../icrc/interface';
 import type {
     AddManufacturerArgs,
     Delegate,
@@ -28,7 +28,7 @@ import type {
     RewardSettings,
     StatusAuthority,
     StatusKind
-} from '../../shared/registry';
+} from './types';
 import {
     epochEnd,
     epochOf,

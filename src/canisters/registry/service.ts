@@ -3,7 +3,7 @@
  * and rewards, queries, and the sponsorship methods every sponsored canister serves. The implementation is
  * `index.ts`; the rules are `registry.ts`.
  */
-import { c, defineService, query, update } from '../../shared/candid';
+import { c, defineService, query, update } from '../../candid';
 import {
     AddDelegateArgs,
     AddManufacturerArgs,
@@ -33,9 +33,9 @@ import {
     SetBeneficiaryArgs,
     SetStatusArgs,
     TransferDeviceArgs
-} from '../../shared/registry';
-import { httpMethods } from '../../shared/http/interface';
-import { sponsorshipMethods } from '../../shared/sponsorship/policy';
+} from './types';
+import { httpMethods } from '../../ic/http/interface';
+import { sponsorshipMethods } from '../../sponsorship/policy';
 
 export const ListDevicesResult = c.named('ListDevicesResult', c.variant({ Ok: c.vec(Device), Err: RegistryError }));
 

@@ -5,8 +5,8 @@
  */
 import type * as z from 'zod/mini';
 
-import { c } from './candid';
-import { Account } from './icrc/ledger';
+import { c } from '../../candid';
+import { Account } from '../../icrc/interface';
 
 export const Curve = c.named('Curve', c.variant({ Ed25519: c.null(), Secp256k1: c.null(), P256: c.null() }));
 export type Curve = z.infer<typeof Curve>;
@@ -15,7 +15,7 @@ export type Curve = z.infer<typeof Curve>;
 export const DeviceKey = c.named('DeviceKey', c.record({ curve: Curve, public_key: c.blob() }));
 export type DeviceKey = z.infer<typeof DeviceKey>;
 
-/** A signature by a device key over the message `src/shared/device-auth.ts` defines for the action. */
+/** A signature by a device key over the message `src/ic/keys.ts` defines for the action. */
 export const DeviceSignature = c.named(
     'DeviceSignature',
     c.record({ nonce: c.nat64(), expires_at: c.nat64(), signature: c.blob() })

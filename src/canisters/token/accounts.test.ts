@@ -1,7 +1,7 @@
 import { Principal } from '@dfinity/principal';
 import fc from 'fast-check';
 
-import { compareBytes } from '../../shared/bytes';
+import { compareBytes } from '../../ic/bytes';
 import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey, sameAccount, type Account } from './accounts';
 
 const principal = fc.uint8Array({ maxLength: 29 }).map((bytes) => Principal.fromUint8Array(bytes));

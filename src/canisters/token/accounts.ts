@@ -6,7 +6,7 @@
 import { uint8Equals } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { SUBACCOUNT_BYTES } from '../../shared/icrc/ledger';
+import { SUBACCOUNT_BYTES } from '../../icrc/interface';
 
 /** A principal is at most 29 bytes (IC interface specification, "Principals"). */
 export const MAX_PRINCIPAL_BYTES = 29;

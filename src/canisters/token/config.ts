@@ -6,8 +6,8 @@
  */
 import type * as z from 'zod/mini';
 
-import { c } from '../../shared/candid';
-import { Account, type InitArgs, Metadata, type UpgradeArgs } from '../../shared/icrc/ledger';
+import { c } from '../../candid';
+import { Account, type InitArgs, Metadata, type UpgradeArgs } from '../../icrc/interface';
 import { sameAccount } from './accounts';
 import { DEFAULT_DECIMALS, DEFAULT_MAX_MEMO_LENGTH } from './rules';
 

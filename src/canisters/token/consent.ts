@@ -5,8 +5,8 @@
  */
 import type * as z from 'zod/mini';
 
-import type { AnySchema } from '../../shared/candid';
-import { decoder } from '../../shared/candid/wire';
+import type { AnySchema } from '../../candid';
+import { decoder } from '../../candid/wire';
 import {
     type Account,
     ApproveArgs,
@@ -15,7 +15,7 @@ import {
     type Icrc21Value,
     TransferArg,
     TransferFromArgs
-} from '../../shared/icrc/ledger';
+} from '../../icrc/interface';
 import type { TokenConfig } from './config';
 
 const decodeTransfer = decoder([TransferArg]);

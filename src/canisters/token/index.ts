@@ -17,9 +17,9 @@ import {
     trap
 } from 'azle';
 
-import { implement } from '../../shared/candid';
-import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
-import { preEncoded } from '../../shared/candid/wire';
+import { implement } from '../../candid';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../ic/stable-maps';
+import { preEncoded } from '../../candid/wire';
 import type {
     Account,
     ApproveArgs,
@@ -49,13 +49,13 @@ import type {
     TransferFromArgs,
     TransferFromResult,
     TransferResult
-} from '../../shared/icrc/ledger';
-import { SponsoredCanister } from '../../shared/sponsorship/canister';
-import { sponsorshipEndpoints } from '../../shared/sponsorship/endpoints';
-import { SPONSORSHIP_REFUSED_ERROR_CODE } from '../../shared/sponsorship/policy';
-import { Sponsorship } from '../../shared/sponsorship/quota';
+} from '../../icrc/interface';
+import { SponsoredCanister } from '../../sponsorship/canister';
+import { sponsorshipEndpoints } from '../../sponsorship/endpoints';
+import { SPONSORSHIP_REFUSED_ERROR_CODE } from '../../sponsorship/policy';
+import { Sponsorship } from '../../sponsorship/quota';
 import { BLOCK_TYPES } from './blocks';
-import { tipTreeCbor } from './certification';
+import { tipTreeCbor } from './tip-certificate';
 import { applyUpgrade, configFromInit, MAX_TAKE_ALLOWANCES, metadataOf } from './config';
 import { consentMessage } from './consent';
 import { Ledger, MAX_QUERY_BATCH_SIZE, MAX_UPDATE_BATCH_SIZE } from './ledger';
@@ -105,7 +105,7 @@ function blocksIn(start: bigint, length: bigint, limit: number): { first: bigint
     return { first, blocks };
 }
 
-/** The sponsorship methods come from `sponsorshipEndpoints` (`src/shared/sponsorship/endpoints.ts`). */
+/** The sponsorship methods come from `sponsorshipEndpoints` (`src/sponsorship/endpoints.ts`). */
 export default class Token extends sponsorshipEndpoints(sponsored, azle) {
     @api.init()
     init(arg: LedgerArg): void {

@@ -5,8 +5,8 @@
 import { concat } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { compareBytes } from '../../shared/bytes';
-import type { Account } from '../../shared/icrc/ledger';
+import { compareBytes } from '../../ic/bytes';
+import type { Account } from '../../icrc/interface';
 import { configFromInit } from './config';
 import { ledgerInit } from './deploy';
 import { APPROVE_PRUNE_LIMIT, Ledger } from './ledger';

@@ -11,10 +11,10 @@
 import { uint8Equals } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
-import { preEncoded } from '../../shared/candid/wire';
-import { nativeIcrc3ValueHash } from '../../shared/crypto';
-import { hashMapOfHashes, hashValue } from '../../shared/icrc/hash';
-import { encodeIcrc3Value } from '../../shared/icrc/value-encoding';
+import { preEncoded } from '../../candid/wire';
+import { nativeIcrc3ValueHash } from '../../ic/crypto';
+import { hashMapOfHashes, hashValue } from '../../icrc/hash';
+import { encodeIcrc3Value } from '../../icrc/value-encoding';
 import type {
     Account,
     ApproveArgs,
@@ -27,11 +27,11 @@ import type {
     TransferFromArgs,
     TransferFromResult,
     TransferResult
-} from '../../shared/icrc/ledger';
-import { SUBACCOUNT_BYTES } from '../../shared/icrc/ledger';
+} from '../../icrc/interface';
+import { SUBACCOUNT_BYTES } from '../../icrc/interface';
 import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey, sameAccount } from './accounts';
 import { type BlockType, blockValue, feeCollectorValue, type Operation, topFeeOf, transactionValue } from './blocks';
-import { tipRootHash } from './certification';
+import { tipRootHash } from './tip-certificate';
 import type { TokenConfig } from './config';
 import {
     activeAllowance,

@@ -4,9 +4,9 @@
  */
 import fc from 'fast-check';
 
-import { compareBytes } from './bytes';
+import { compareBytes } from '../../ic/bytes';
 import { MAX_ENTRIES, OrderedKeys } from './ordered-keys';
-import { MemoryByteMap } from './store';
+import { MemoryByteMap } from '../../ic/stable-maps';
 
 const KEY_BYTES = 2;
 const key = fc.integer({ min: 0, max: 700 }).map((n) => Uint8Array.of(n >> 8, n & 0xff));

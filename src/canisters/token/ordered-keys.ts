@@ -16,8 +16,8 @@
  * least (MAX_ENTRIES / 2)^height keys added over the tree's life: at 16 entries a node, a height of 10 needs a
  * billion additions.
  */
-import { compareBytes } from './bytes';
-import type { ByteMap } from './store';
+import { compareBytes } from '../../ic/bytes';
+import type { ByteMap } from '../../ic/stable-maps';
 
 /** Keys in a leaf and children in an internal node, at most; a node's bytes stay about 2 KiB with 124-byte keys. */
 export const MAX_ENTRIES = 16;

@@ -5,7 +5,7 @@
  * its wallet meters callers ({@link TOKEN_EXTENSIONS}). A test
  * checks it against the official file, method by method. The implementation is `index.ts`.
  */
-import { c, defineService, query, update } from '../../shared/candid';
+import { c, defineService, query, update } from '../../candid';
 import {
     Account,
     Allowance,
@@ -43,8 +43,8 @@ import {
     TransferFromArgs,
     TransferFromResult,
     TransferResult
-} from '../../shared/icrc/ledger';
-import { sponsorshipMethods } from '../../shared/sponsorship/policy';
+} from '../../icrc/interface';
+import { sponsorshipMethods } from '../../sponsorship/policy';
 
 /** The methods this ledger serves beyond DFINITY's. */
 export const TOKEN_EXTENSIONS = [

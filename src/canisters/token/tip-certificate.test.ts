@@ -5,8 +5,8 @@
 import { lookup_path, lookupResultToBuffer, reconstruct } from '@dfinity/agent';
 import { decode as cborDecode } from '@dfinity/cbor';
 
-import { leb128 } from '../../shared/leb128';
-import { tipRootHash, tipTreeCbor } from './certification';
+import { leb128 } from '../../ic/leb128';
+import { tipRootHash, tipTreeCbor } from './tip-certificate';
 
 type Tree = Parameters<typeof reconstruct>[0];
 

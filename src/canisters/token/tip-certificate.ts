@@ -4,8 +4,8 @@
  * any await. `icrc3_get_tip_certificate` returns the IC's certificate of that data with the tree, CBOR-encoded,
  * so a client checks the tip against the IC's root key, then walks the blocks back from it.
  */
-import { encodeTree, type HashTree, rootHash } from '../../shared/hash-tree';
-import { leb128 } from '../../shared/leb128';
+import { encodeTree, type HashTree, rootHash } from '../../ic/hash-tree';
+import { leb128 } from '../../ic/leb128';
 
 const LAST_BLOCK_HASH = new TextEncoder().encode('last_block_hash');
 const LAST_BLOCK_INDEX = new TextEncoder().encode('last_block_index');

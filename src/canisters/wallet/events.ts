@@ -3,7 +3,7 @@
  * (`wallet_events`). There is one log; the original's view leaves out the kinds it does not know and shows a
  * top-up as the send it is.
  */
-import type { Event128, EventKind128, WalletEvent, WalletEventKind } from '../../shared/wallet';
+import type { Event128, EventKind128, WalletEvent, WalletEventKind } from './types';
 
 /** The original wallet's default page: the last 20 events. */
 export const DEFAULT_LEGACY_EVENTS = 20n;

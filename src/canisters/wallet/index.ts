@@ -24,11 +24,11 @@ import {
     trap
 } from 'azle';
 
-import { implement } from '../../shared/candid';
-import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
-import { decoder, encoder, preEncoded } from '../../shared/candid/wire';
-import { managementService } from '../../shared/management';
-import { type ReportAck, SponsorPolicy, type UsageReport } from '../../shared/sponsorship/policy';
+import { implement } from '../../candid';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../ic/stable-maps';
+import { decoder, encoder, preEncoded } from '../../candid/wire';
+import { managementService } from '../../ic/management';
+import { type ReportAck, SponsorPolicy, type UsageReport } from '../../sponsorship/policy';
 import type {
     CanisterSettings,
     CustodianInfo,
@@ -49,7 +49,7 @@ import type {
     WalletResult,
     WalletResultCall,
     WalletResultCreate
-} from '../../shared/wallet';
+} from './types';
 import { fitsU64, legacyEvents, legacyRange, MAX_EVENTS_PER_PAGE } from './events';
 import { walletService } from './service';
 import { MEMORY, WalletStore } from './state';

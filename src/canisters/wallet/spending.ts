@@ -6,8 +6,8 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import type { SpendRefusal } from '../../shared/wallet';
-import { consume, giveBack } from '../../shared/window';
+import type { SpendRefusal } from './types';
+import { consume, giveBack } from '../../sponsorship/window';
 import { custodianOf, expired, isController } from './roles';
 import type { WalletState } from './state';
 

@@ -6,9 +6,9 @@
  */
 import type * as z from 'zod/mini';
 
-import { c } from './candid';
-import { SponsorPolicy } from './sponsorship/policy';
-import { WindowState } from './window';
+import { c } from '../../candid';
+import { SponsorPolicy } from '../../sponsorship/policy';
+import { WindowState } from '../../sponsorship/window';
 
 // --- dfinity/cycles-wallet ---
 
@@ -293,7 +293,7 @@ export const UsageRow = c.named(
         calls: c.nat64(),
         refused: c.nat64(),
         instructions: c.nat64(),
-        /** Execution and ingress cycles at the 13-node prices (`src/shared/cycle-prices.ts`). */
+        /** Execution and ingress cycles at the 13-node prices (`src/ic/cycle-prices.ts`). */
         cycles: c.nat()
     })
 );

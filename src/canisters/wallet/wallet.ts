@@ -8,11 +8,11 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import { compareBytes } from '../../shared/bytes';
-import { c } from '../../shared/candid';
-import { CandidDecodeError, decoder } from '../../shared/candid/wire';
-import { CYCLE_PRICES } from '../../shared/cycle-prices';
-import type { ReportAck, SponsorPolicy, UsageReport } from '../../shared/sponsorship/policy';
+import { compareBytes } from '../../ic/bytes';
+import { c } from '../../candid';
+import { CandidDecodeError, decoder } from '../../candid/wire';
+import { CYCLE_PRICES } from '../../ic/cycle-prices';
+import type { ReportAck, SponsorPolicy, UsageReport } from '../../sponsorship/policy';
 import type {
     CanisterSettings,
     CustodianLimits,
@@ -27,9 +27,9 @@ import type {
     SpendRefusal,
     UsageRow,
     WalletEventKind
-} from '../../shared/wallet';
-import { MAX_REPORTED_CALLERS_PER_METHOD } from '../../shared/sponsorship/quota';
-import { NANOS_PER_SECOND } from '../../shared/window';
+} from './types';
+import { MAX_REPORTED_CALLERS_PER_METHOD } from '../../sponsorship/quota';
+import { NANOS_PER_SECOND } from '../../sponsorship/window';
 import { MAX_EVENTS_PER_PAGE } from './events';
 import { observe, planTopUp, replaceSponsored, runwaySeconds, settleTopUp, sponsoredOf } from './funding';
 import * as roles from './roles';

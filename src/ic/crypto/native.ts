@@ -25,7 +25,7 @@ export type NativeCrypto = {
     /** A P-256 key's uncompressed SEC1 form, or undefined. */
     readonly suiteP256UncompressedKey: (publicKey: Uint8Array) => Uint8Array | undefined;
     /**
-     * ICRC-3's hash of the value whose Candid value encoding is `encoded` (as `src/shared/icrc/value-encoding.ts`
+     * ICRC-3's hash of the value whose Candid value encoding is `encoded` (as `src/icrc/value-encoding.ts`
      * writes it), or undefined when the bytes are not exactly one such value in canonical form.
      */
     readonly suiteIcrc3ValueHash: (encoded: Uint8Array) => Uint8Array | undefined;

@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2';
 import fc from 'fast-check';
 
 import { allSignatureCases, type Curve, keyCases, RFC8032_VECTORS } from '../../../test/support/signature-cases';
-import { canonicalKey } from '../device-auth';
+import { canonicalKey } from '../keys';
 import { jsEd25519Verify, jsP256EcdsaVerify, jsSecp256k1EcdsaVerify } from './signatures';
 
 const JS: Record<Curve, (key: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean> = {

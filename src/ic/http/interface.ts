@@ -7,7 +7,7 @@
  */
 import type * as z from 'zod/mini';
 
-import { c, query } from '../candid';
+import { c, query } from '../../candid';
 
 export const HeaderField = c.named('HeaderField', c.tuple(c.text(), c.text()));
 export type HeaderField = z.infer<typeof HeaderField>;

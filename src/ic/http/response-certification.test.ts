@@ -7,8 +7,8 @@
 import { verifyRequestResponsePair } from '@dfinity/response-verification';
 import { Principal } from '@dfinity/principal';
 
-import { certifiedDataTree, SubnetKey } from '../../replica/certification';
-import { base64, CertifiedResponses, pathSegments, responseOnlyExpression } from './certification';
+import { certifiedDataTree, SubnetKey } from '../../replica/certificates';
+import { base64, CertifiedResponses, pathSegments, responseOnlyExpression } from './response-certification';
 import type { HttpResponse } from './interface';
 
 const utf8 = new TextEncoder();

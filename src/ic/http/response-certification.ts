@@ -12,7 +12,7 @@
  * Rendering is the caller's; this module only hashes and labels. Hashing a body costs about 0.9M instructions
  * per 64 bytes in a canister, so a canister certifies a response once, when it changes, not per request.
  */
-import { hashMapOfHashes } from '../icrc/hash';
+import { hashMapOfHashes } from '../../icrc/hash';
 import { sha256 } from '../crypto';
 import { encodeTextArray, encodeTree, type KnownHashes, rootHash, treeOf } from '../hash-tree';
 import { leb128 } from '../leb128';
