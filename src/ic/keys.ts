@@ -1,6 +1,6 @@
 /**
- * Device keys and the messages devices sign, shared by the registry (which verifies) and by clients, gateways
- * and the demo (which sign). One definition of the bytes, so the two ends cannot drift apart.
+ * Keys and signatures as the IC uses them: the network verifies every ingress signature with these, and the
+ * registry its devices' (the messages devices sign are the registry's, in src/canisters/registry/messages.ts).
  *
  * A device key is Ed25519, secp256k1 or P-256. Its DER encoding is the one the IC uses for ingress
  * (SubjectPublicKeyInfo; ECDSA points uncompressed), so the device's self-authenticating principal computed
@@ -14,7 +14,6 @@ import { ed25519 } from '@noble/curves/ed25519';
 import { p256 } from '@noble/curves/nist';
 import { secp256k1 } from '@noble/curves/secp256k1';
 
-import { u64be } from './bytes';
 import {
     ed25519KeyIsValid,
     ed25519Verify,
@@ -105,55 +104,6 @@ export function devicePrincipal(curve: CurveName, key: Uint8Array): Principal {
 
 /** The interface specification's "Principals": a self-authenticating id is SHA-224(DER key) ‖ 0x02. */
 const SELF_AUTHENTICATING_SUFFIX = Uint8Array.of(0x02);
-
-/** Domain separator: no message signed for the registry can be mistaken for an IC request or anything else. */
-export const SIGNING_DOMAIN = 'icp-depin-registry/v1';
-
-const utf8 = new TextEncoder();
-
-/** A field led by its length, so that concatenated fields cannot run into each other. */
-function field(bytes: Uint8Array): Uint8Array {
-    return concat(Uint8Array.of(bytes.length), bytes);
-}
-
-/** What a device authorizes with a signature; each action's message names what the action needs bound. */
-export type DeviceAction =
-    | { readonly action: 'register_device'; readonly manufacturer: Principal }
-    | { readonly action: 'claim_device'; readonly owner: Principal }
-    | { readonly action: 'heartbeat'; readonly location: bigint | undefined };
-
-export type SignedMessageFields = {
-    /** The registry canister: a signature for one registry is worthless at another. */
-    readonly registry: Principal;
-    readonly device: Principal;
-    /** Above the device's last used nonce: a message is accepted once. */
-    readonly nonce: bigint;
-    /** Nanoseconds since the epoch, after which the registry refuses the message. */
-    readonly expiresAt: bigint;
-} & DeviceAction;
-
-/**
- * The bytes a device signs:
- * `len ‖ "icp-depin-registry/v1" ‖ len ‖ action ‖ len ‖ registry ‖ len ‖ device ‖ nonce u64 BE ‖ expires_at u64 BE ‖ bound`,
- * where `bound` is `len ‖ manufacturer` (register_device), `len ‖ owner` (claim_device) or a location flag
- * byte followed by the H3 cell u64 BE when the flag is 1 (heartbeat). docs/registry.md spells it out for
- * firmware written in other languages.
- */
-export function signedMessage(fields: SignedMessageFields): Uint8Array {
-    let bound: Uint8Array;
-    if (fields.action === 'register_device') bound = field(fields.manufacturer.toUint8Array());
-    else if (fields.action === 'claim_device') bound = field(fields.owner.toUint8Array());
-    else bound = fields.location === undefined ? Uint8Array.of(0) : concat(Uint8Array.of(1), u64be(fields.location));
-    return concat(
-        field(utf8.encode(SIGNING_DOMAIN)),
-        field(utf8.encode(fields.action)),
-        field(fields.registry.toUint8Array()),
-        field(fields.device.toUint8Array()),
-        u64be(fields.nonce),
-        u64be(fields.expiresAt),
-        bound
-    );
-}
 
 /**
  * Whether `signature` is the device's over `message`, under the suite's signature policy (./crypto: native

@@ -22,7 +22,8 @@ import type { Principal } from '@dfinity/principal';
 import { readU64be, u64be } from '../ic/bytes';
 import type { ByteMap } from '../ic/stable-maps';
 import { valueCodec } from '../candid/wire';
-import { charge, consume, current, EMPTY_WINDOW, NANOS_PER_SECOND, resetsAt, type WindowState } from './window';
+import { NANOS_PER_SECOND } from '../ic/constants';
+import { charge, consume, current, EMPTY_WINDOW, resetsAt, type WindowState } from './window';
 import {
     type MethodRule,
     OPEN_POLICY,

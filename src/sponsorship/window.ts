@@ -8,8 +8,7 @@
 import type * as z from 'zod/mini';
 
 import { c } from '../candid';
-
-export const NANOS_PER_SECOND = 1_000_000_000n;
+import { NANOS_PER_SECOND } from '../ic/constants';
 
 export const WindowState = c.named('WindowState', c.record({ started_at: c.nat64(), used: c.nat() }));
 export type WindowState = z.infer<typeof WindowState>;

@@ -11,7 +11,8 @@ import { uint8Equals } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
 import type { Account, ICRC3Value, Value } from '../../icrc/interface';
-import { accountKey, sameAccount } from '../token/accounts';
+import { sameAccount } from '../../icrc/accounts';
+import { accountKey } from '../token/accounts';
 import { accountsOf, BlockDecodeError, decodeBlock, type IndexedBlock, transactionOf } from './blocks';
 import { type IndexConfig, type IndexState, type SyncState } from './state';
 

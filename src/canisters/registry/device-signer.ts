@@ -1,20 +1,13 @@
 /**
  * A device's side of the registry, for firmware simulators, gateways, tests and the demo: it holds the
- * device's secret key and its nonce counter and signs the messages `src/ic/keys.ts` defines. (A canister
+ * device's secret key and its nonce counter and signs the messages `messages.ts` defines. (A canister
  * never holds a device's secret key; this module runs in clients.)
  */
 import { type DerEncodedPublicKey, type PublicKey, type Signature, SignIdentity } from '@dfinity/agent';
 import type { Principal } from '@dfinity/principal';
 
-import {
-    type CurveName,
-    derOf,
-    devicePrincipal,
-    publicKeyOf,
-    signAsDevice,
-    signedMessage,
-    type SignedMessageFields
-} from '../../ic/keys';
+import { type CurveName, derOf, devicePrincipal, publicKeyOf, signAsDevice } from '../../ic/keys';
+import { signedMessage, type SignedMessageFields } from './messages';
 import type { ClaimDeviceArgs, DeviceKey, DeviceRegistration, DeviceSignature, RelayedHeartbeat } from './types';
 
 export class DeviceSigner {

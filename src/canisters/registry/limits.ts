@@ -5,6 +5,7 @@
  * claim; 7M–17M otherwise). On Azle's own template the checks are JS: 0.21B (secp256k1), 0.29B (P-256) and
  * 0.45B (Ed25519, whose policy adds two order checks) per check in the crypto table.
  */
+import { NANOS_PER_SECOND } from '../../ic/constants';
 import { usesNativeCrypto } from '../../ic/crypto';
 
 /**
@@ -38,7 +39,7 @@ export const MAX_DELEGATES = 10;
 /** Names and reasons are shown, not parsed: a bound keeps records small. */
 export const MAX_TEXT_BYTES = 256;
 
-const MINUTE = 60n * 1_000_000_000n;
+const MINUTE = 60n * NANOS_PER_SECOND;
 
 /**
  * How far ahead a signed message may expire, per action. A proof of possession is signed at the factory and

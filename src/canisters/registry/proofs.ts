@@ -5,7 +5,8 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import { type CurveName, type DeviceAction, signedMessage, verifyDeviceSignature } from '../../ic/keys';
+import { type CurveName, verifyDeviceSignature } from '../../ic/keys';
+import { type DeviceAction, signedMessage } from './messages';
 import type { DeviceKey, DeviceSignature, RegistryError } from './types';
 import { MAX_VALIDITY_NS } from './limits';
 

@@ -40,7 +40,7 @@ import {
     pointsOf,
     rewardPerPoint
 } from './epochs';
-import { sameAccount } from '../token/accounts';
+import { sameAccount } from '../../icrc/accounts';
 import { GroupIndex } from './groups';
 import {
     CLAIM_WINDOW_NS,
@@ -68,6 +68,7 @@ import {
     type StoredManufacturer,
     type Tally
 } from './state';
+import { U64_MAX } from '../../ic/constants';
 
 /** What the registry needs from the IC. */
 export interface RegistryEffects {
@@ -82,7 +83,6 @@ export interface RegistryEffects {
 export type Outcome<T> = { Ok: T } | { Err: RegistryError };
 
 const utf8 = new TextEncoder();
-const U64_MAX = 2n ** 64n - 1n;
 
 function err(error: RegistryError): { Err: RegistryError } {
     return { Err: error };

@@ -15,7 +15,7 @@ export type Curve = z.infer<typeof Curve>;
 export const DeviceKey = c.named('DeviceKey', c.record({ curve: Curve, public_key: c.blob() }));
 export type DeviceKey = z.infer<typeof DeviceKey>;
 
-/** A signature by a device key over the message `src/ic/keys.ts` defines for the action. */
+/** A signature by a device key over the message `messages.ts` defines for the action. */
 export const DeviceSignature = c.named(
     'DeviceSignature',
     c.record({ nonce: c.nat64(), expires_at: c.nat64(), signature: c.blob() })

@@ -8,7 +8,7 @@ import type * as z from 'zod/mini';
 
 import { c } from '../../candid';
 import { Account, type InitArgs, Metadata, type UpgradeArgs } from '../../icrc/interface';
-import { sameAccount } from './accounts';
+import { sameAccount } from '../../icrc/accounts';
 import { DEFAULT_DECIMALS, DEFAULT_MAX_MEMO_LENGTH } from './rules';
 
 export const TokenConfig = c.record({

@@ -10,7 +10,8 @@ import type { Account } from '../../icrc/interface';
 import { configFromInit } from './config';
 import { ledgerInit } from './deploy';
 import { APPROVE_PRUNE_LIMIT, Ledger } from './ledger';
-import { PERMITTED_DRIFT_NS, TRANSACTION_WINDOW_NS } from './rules';
+import { TRANSACTION_WINDOW_NS } from '../../icrc/deduplication';
+import { PERMITTED_DRIFT_NS } from '../../ic/constants';
 import { heapMaps, LedgerState, ownerKeyOf, pairKey } from './state';
 
 const FEE = 10n;

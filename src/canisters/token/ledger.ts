@@ -29,7 +29,10 @@ import type {
     TransferResult
 } from '../../icrc/interface';
 import { SUBACCOUNT_BYTES } from '../../icrc/interface';
-import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey, sameAccount } from './accounts';
+import { TRANSACTION_WINDOW_NS } from '../../icrc/deduplication';
+import { PERMITTED_DRIFT_NS } from '../../ic/constants';
+import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey } from './accounts';
+import { sameAccount } from '../../icrc/accounts';
 import { type BlockType, blockValue, feeCollectorValue, type Operation, topFeeOf, transactionValue } from './blocks';
 import { tipRootHash } from './tip-certificate';
 import type { TokenConfig } from './config';
@@ -44,8 +47,6 @@ import {
     feeFor,
     GENERIC_ERROR_CODE,
     memoTooLong,
-    PERMITTED_DRIFT_NS,
-    TRANSACTION_WINDOW_NS,
     transferKind
 } from './rules';
 import { type LedgerState, type Tip, ownerKeyOf, pairKey } from './state';

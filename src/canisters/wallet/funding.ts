@@ -6,7 +6,8 @@
 import type { Principal } from '@dfinity/principal';
 
 import type { FundingRefusal, Observation, SponsoredCanister } from './types';
-import { charge, current, giveBack, NANOS_PER_SECOND, remaining, resetsAt } from '../../sponsorship/window';
+import { NANOS_PER_SECOND } from '../../ic/constants';
+import { charge, current, giveBack, remaining, resetsAt } from '../../sponsorship/window';
 import { spendable } from './spending';
 import type { WalletState } from './state';
 

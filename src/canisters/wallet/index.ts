@@ -54,10 +54,10 @@ import { fitsU64, legacyEvents, legacyRange, MAX_EVENTS_PER_PAGE } from './event
 import { walletService } from './service';
 import { MEMORY, WalletStore } from './state';
 import { CallFailure, Wallet, WalletAccessError, type WalletEffects } from './wallet';
+import { U64_MAX } from '../../ic/constants';
 
 /** The cycles-wallet API version this wallet answers to (release 20240410). */
 const API_VERSION = '0.3.2';
-const U64_MAX = 2n ** 64n - 1n;
 
 /** Stable maps with binary keys and values, opened on the memories `state.ts` assigns. */
 const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
