@@ -128,8 +128,9 @@ export function publicKeyOf(curve: CurveName, secretKey: Uint8Array): Uint8Array
 }
 
 /**
- * Builds the curve's base-point table now. A canister's first signature check on each curve otherwise pays
- * for it: 2.3B to 4.5B instructions (measured on the local IC), against 0.2B to 0.3B for a check after it.
+ * Builds the curve's base-point table now. A canister's first JS signature check on each curve otherwise pays
+ * for it, many times what a check after it costs: the registry builds the tables in a timer after install, so
+ * no device's call pays for them.
  */
 export function precomputeCurve(curve: CurveName): void {
     if (curve === 'Ed25519') ed25519.ExtendedPoint.BASE.precompute(8, false);

@@ -106,7 +106,7 @@ it('3,200 approvals with one expiry leave transfers and approvals working, at bo
     console.info(
         `approve at 10 approvals: ${first} instructions, at 3,200: ${last}; a transfer pruning ${APPROVE_PRUNE_LIMIT}: ${worstPrune} at most; a plain transfer: ${plain}`
     );
-    // The old layout: the 3,200th approve rewrote 400 KB, and a pruning transfer ran past 40B instructions.
+    // The old layout rewrote every approval of the owner on each approve, and a pruning transfer ran past the 40B limit.
     expect(last).toBeLessThan(first * 2n);
     expect(worstPrune).toBeLessThan(1_000_000_000n);
 }, 900_000);

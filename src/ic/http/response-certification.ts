@@ -9,8 +9,8 @@
  * names; not the request) and `IC-Certificate` (the IC's certificate, the tree, the path in it, the version).
  * Paths it does not serve are covered by a wildcard (`<*>`) entry, so a gateway can verify the 404 as well.
  *
- * Rendering is the caller's; this module only hashes and labels. Hashing a body costs about 0.9M instructions
- * per 64 bytes in a canister, so a canister certifies a response once, when it changes, not per request.
+ * Rendering is the caller's; this module only hashes and labels. Hashing a body is dear in a canister (the
+ * hashing table of docs/benchmarks.md), so a canister certifies a response once, when it changes, not per request.
  */
 import { hashMapOfHashes } from '../../icrc/hash';
 import { sha256 } from '../crypto';
