@@ -17,16 +17,13 @@ import { type PayoutResult, type Reading, type ReadingArg, readingsService, type
 
 const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
 
-const api = implement(readingsService, azle);
 const readings = new Readings(mapsOf(MEMORY, openStable));
 const sponsored = new SponsoredCanister(new Sponsorship(openStable(SPONSORSHIP_MEMORY)), azle);
+/** The methods `service.ts` declares metered run through `sponsored`. */
+const api = implement(readingsService, azle, { meter: sponsored });
 
-const KNOWN_METHODS = new Set<string>(Object.keys(readingsService.methods));
 /** Ingress larger than any valid argument is refused unread. */
 const MAX_ARG_BYTES = 1_024;
-
-/** What a caller the policy refuses gets. */
-const throttled = (reason: string) => ({ Err: { Throttled: { reason } } }) as const;
 
 /** The sponsorship methods (`sponsorship_configure`, `sponsorship_set_policy`, `sponsorship_status`) are inherited. */
 export default class ReadingsCanister extends sponsorshipEndpoints(sponsored, azle) {
@@ -44,18 +41,18 @@ export default class ReadingsCanister extends sponsorshipEndpoints(sponsored, az
     @inspectMessage({ manual: true })
     inspect(): boolean {
         const method = msgMethodName();
-        if (!KNOWN_METHODS.has(method) || msgArgData().length > MAX_ARG_BYTES) return false;
+        if (!api.inspect(method, msgCaller()) || msgArgData().length > MAX_ARG_BYTES) return false;
         return sponsored.sponsorship.check(msgCaller(), method, time()) === undefined;
     }
 
     @api.update('submit')
     submit(arg: ReadingArg): SubmitResult {
-        return sponsored.metered('submit', throttled, () => readings.submit(msgCaller(), arg, time()));
+        return readings.submit(msgCaller(), arg, time());
     }
 
     @api.update('set_payout')
     set_payout(account: Account): PayoutResult {
-        return sponsored.metered('set_payout', throttled, () => readings.setPayout(msgCaller(), account));
+        return readings.setPayout(msgCaller(), account);
     }
 
     @api.query('latest')

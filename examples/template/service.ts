@@ -51,13 +51,16 @@ export type PayoutResult = z.infer<typeof PayoutResult>;
 
 const invalid = (reason: string) => ({ Err: { InvalidArgument: { reason } } });
 
+/** What a caller the sponsorship policy refuses gets (`metered` below: `implement` meters the method). */
+const throttled = (reason: string) => ({ Err: { Throttled: { reason } } });
+
 export const readingsService = defineService({
     init: [],
     methods: {
         /** Posts the caller's latest value of a metric (metered by the sponsorship policy). */
-        submit: update([ReadingArg], SubmitResult, { invalid }),
+        submit: update([ReadingArg], SubmitResult, { invalid, metered: throttled }),
         /** Names the ICRC account the caller's data earnings go to (metered). */
-        set_payout: update([Account], PayoutResult, { invalid }),
+        set_payout: update([Account], PayoutResult, { invalid, metered: throttled }),
         /** A device's latest value of a metric. */
         latest: query([c.record({ device: c.principal(), metric: Metric })], c.opt(Reading)),
         /** Where a device's earnings go. */

@@ -5,11 +5,12 @@
  * rules are tested without a network.
  */
 import { IDL } from '@dfinity/candid';
+import { Principal } from '@dfinity/principal';
 import * as z from 'zod/mini';
 
 import { c } from './builders';
 import { withValidation } from './client';
-import { type AzleApi, implement } from './implement';
+import { type AzleApi, implement, type Meter } from './implement';
 import { defineService, query, update } from './service';
 import { InvalidArgumentError } from './validate';
 
@@ -202,5 +203,106 @@ describe('withValidation(service, actor)', () => {
         await expect(checked.transfer(5n)).resolves.toEqual({ Ok: 1n });
         expect(sent).toEqual([[5n]]);
         expect(checked.other).toBe(42);
+    });
+});
+
+describe('rules declared in the service', () => {
+    const Result = c.variant({ Ok: c.nat(), Err: c.variant({ Throttled: c.text(), NotAuthorized: c.null() }) });
+    const guarded = defineService({
+        methods: {
+            pay: update([c.nat()], Result, { metered: (reason) => ({ Err: { Throttled: reason } }) }),
+            configure: update([c.nat()], Result, { controllerOnly: () => ({ Err: { NotAuthorized: null } }) }),
+            read: query([], c.nat())
+        }
+    });
+    const controller = Principal.fromText('aaaaa-aa');
+    const stranger = Principal.anonymous();
+
+    /** A canister of `guarded` on the recorder, with a meter that refuses when told to and records what it ran. */
+    function guardedCanister(caller: Principal) {
+        const recorder = recordingAzle();
+        const azle: AzleApi = {
+            ...recorder.azle,
+            msgCaller: () => caller,
+            isController: (p) => p.compareTo(controller) === 'eq'
+        };
+        const metered: string[] = [];
+        let refuse: string | undefined;
+        const meter: Meter = {
+            metered(method, refused, body) {
+                metered.push(method);
+                return refuse === undefined ? body() : refused(refuse);
+            }
+        };
+        const api = implement(guarded, azle, { meter });
+        const ran: string[] = [];
+        class Guarded {
+            @api.update('pay')
+            pay(amount: bigint) {
+                ran.push('pay');
+                return { Ok: amount };
+            }
+            @api.update('configure')
+            configure(value: bigint) {
+                ran.push('configure');
+                return { Ok: value };
+            }
+            @api.query('read')
+            read(): bigint {
+                return 0n;
+            }
+        }
+        return { recorder, canister: new Guarded(), api, metered, ran, refuseWith: (reason: string) => (refuse = reason) };
+    }
+
+    it('meters a metered method under its own name, and answers a refusal with the declared result', () => {
+        const g = guardedCanister(stranger);
+        expect(serve(g.recorder, g.canister, 'pay', [5n])).toEqual({ Ok: 5n });
+        expect(g.metered).toEqual(['pay']);
+        g.refuseWith('over the quota');
+        expect(serve(g.recorder, g.canister, 'pay', [5n])).toEqual({ Err: { Throttled: 'over the quota' } });
+        expect(g.ran).toEqual(['pay']); // the refused call did not run the body
+        expect(serve(g.recorder, g.canister, 'read', [])).toBe(0n);
+        expect(g.metered).toEqual(['pay', 'pay']); // an undeclared method is not metered
+    });
+
+    it('answers a controller-only method called by another with its refusal, without running the body', () => {
+        const g = guardedCanister(stranger);
+        expect(serve(g.recorder, g.canister, 'configure', [1n])).toEqual({ Err: { NotAuthorized: null } });
+        expect(g.ran).toEqual([]);
+        const byController = guardedCanister(controller);
+        expect(serve(byController.recorder, byController.canister, 'configure', [1n])).toEqual({ Ok: 1n });
+    });
+
+    it("gives inspect_message the same declarations: unknown methods and others' controller-only calls are refused", () => {
+        const { api } = guardedCanister(stranger);
+        expect(api.inspect('pay', stranger)).toBe(true);
+        expect(api.inspect('configure', stranger)).toBe(false);
+        expect(api.inspect('configure', controller)).toBe(true);
+        expect(api.inspect('withdraw', controller)).toBe(false);
+        expect(api.inspect('toString', controller)).toBe(false); // not a method because an object has it
+    });
+
+    it('refuses to serve a metered method without a meter, and a controller-only one without the caller', () => {
+        const recorder = recordingAzle();
+        const api = implement(guarded, recorder.azle);
+        expect(() => {
+            class NoMeter {
+                @api.update('pay')
+                pay(amount: bigint) {
+                    return { Ok: amount };
+                }
+            }
+            return NoMeter;
+        }).toThrow('pay is metered, but implement() was given no meter');
+        expect(() => {
+            class NoCaller {
+                @api.update('configure')
+                configure(value: bigint) {
+                    return { Ok: value };
+                }
+            }
+            return NoCaller;
+        }).toThrow('configure is for controllers, but implement() was given no msgCaller and isController');
     });
 });

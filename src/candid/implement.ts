@@ -17,9 +17,17 @@
  * the method's parameters and result against the schemas; the build fails if a decorator names a method the
  * service lacks, or one of another kind.
  *
+ * The cross-cutting rules a method declares in the service (`controllerOnly`, `metered`) are applied here, after
+ * the argument check and before the body, so a body holds only its work and no method name is written twice:
+ * a controller-only method answers any other caller with its declared refusal; a metered one runs through the
+ * meter passed to `implement` (the sponsorship module's `SponsoredCanister`). `inspect` gives `inspect_message`
+ * the same declarations: unknown methods and controller-only methods called by others are refused there.
+ *
  * This module takes Azle's exports as a parameter instead of importing them, so `src/candid` stays importable
  * by clients and tests that never load Azle.
  */
+import type { Principal } from '@dfinity/principal';
+
 import { IdlConverter, type IdlNamespace, type IdlType } from './idl';
 import type { ArgsOf, MethodMode, Methods, MethodSpec, ResultOf, Service } from './service';
 import type { AnySchema } from './node';
@@ -43,7 +51,21 @@ export type AzleApi = {
     readonly msgReply: (reply: Uint8Array) => void;
     readonly init: (params?: IdlType[]) => AzleDecorator;
     readonly postUpgrade: (params?: IdlType[]) => AzleDecorator;
+    /** The caller of the message being served (for `controllerOnly` methods and `inspect`). */
+    readonly msgCaller?: () => Principal;
+    readonly isController?: (principal: Principal) => boolean;
 };
+
+/**
+ * What runs a metered method: admits the caller or answers with `refused(reason)`, runs `body`, records the
+ * call (`SponsoredCanister` is one).
+ */
+export type Meter = {
+    metered<R>(method: string, refused: (reason: string) => R, body: () => R): R;
+};
+
+/** What `implement` needs for the rules the service declares, beyond Azle's exports. */
+export type ImplementOptions = { readonly meter?: Meter };
 
 type KeysOfMode<M extends Methods, Mode extends MethodMode> = {
     [K in keyof M]: M[K]['mode'] extends Mode ? K : never;
@@ -64,6 +86,11 @@ export type Implementation<M extends Methods, I extends readonly AnySchema[]> = 
     /** `@init`: Azle requires init and post-upgrade to take the same arguments; both are the service's `init`. */
     init(): TypedDecorator<ArgsOf<I>, void>;
     postUpgrade(): TypedDecorator<ArgsOf<I>, void>;
+    /**
+     * `inspect_message`'s part of the declarations: false for a method the service lacks, and for a
+     * controller-only method called by another principal.
+     */
+    inspect(method: string, caller: Principal): boolean;
 };
 
 type ArgsCheck = (args: unknown[]) => Checked<unknown[]>;
@@ -84,6 +111,44 @@ function guarded<This, A extends unknown[], R>(
 }
 
 /**
+ * The method with the rules its spec declares around it: the controller check first (a refused caller costs no
+ * metering), then the meter.
+ */
+function ruled<This, A extends unknown[], R>(
+    method: Method<This, A, R>,
+    spec: MethodSpec,
+    methodName: string,
+    azle: AzleApi,
+    options: ImplementOptions
+): Method<This, A, R> {
+    let run = method;
+    const refusedByMeter = spec.metered as ((reason: string, ...args: A) => R) | undefined;
+    if (refusedByMeter !== undefined) {
+        const meter = options.meter;
+        if (meter === undefined) throw new Error(`${methodName} is metered, but implement() was given no meter`);
+        run = function (this: This, ...args: A): R {
+            return meter.metered(
+                methodName,
+                (reason) => refusedByMeter(reason, ...args),
+                () => method.apply(this, args)
+            );
+        };
+    }
+    const refusedCaller = spec.controllerOnly as (() => R) | undefined;
+    if (refusedCaller !== undefined) {
+        const { msgCaller, isController } = azle;
+        if (msgCaller === undefined || isController === undefined) {
+            throw new Error(`${methodName} is for controllers, but implement() was given no msgCaller and isController`);
+        }
+        const inner = run;
+        run = function (this: This, ...args: A): R {
+            return isController(msgCaller()) ? inner.apply(this, args) : refusedCaller();
+        };
+    }
+    return run;
+}
+
+/**
  * Serves a query or update in Azle's manual mode: decodes the message's argument bytes, runs the checked method
  * and replies with its encoded result (once its promise settles, for an async method).
  */
@@ -91,7 +156,8 @@ function served<This, A extends unknown[], R>(
     method: Method<This, A, R>,
     spec: MethodSpec,
     methodName: string,
-    azle: AzleApi
+    azle: AzleApi,
+    options: ImplementOptions
 ): Method<This, [], void | Promise<void>> {
     const decode = decoder(spec.args);
     const results = spec.ret === undefined ? [] : [spec.ret];
@@ -99,7 +165,7 @@ function served<This, A extends unknown[], R>(
     const reply = (result: unknown): void => azle.msgReply(encode(results.length === 0 ? [] : [result]));
     // The suite's decoder produced the arguments, so only their refinements are checked (validate.ts).
     const checkedMethod = guarded(
-        method,
+        ruled(method, spec, methodName, azle, options),
         decodedArgsChecker(spec.args),
         methodName,
         spec.invalid as ((reason: string) => R) | undefined
@@ -120,7 +186,8 @@ function served<This, A extends unknown[], R>(
 
 export function implement<M extends Methods, I extends readonly AnySchema[]>(
     service: Service<M, I>,
-    azle: AzleApi
+    azle: AzleApi,
+    options: ImplementOptions = {}
 ): Implementation<M, I> {
     const converter = new IdlConverter(azle.IDL);
     const initTypes = converter.types(service.init);
@@ -140,7 +207,7 @@ export function implement<M extends Methods, I extends readonly AnySchema[]>(
             if (context.name !== name) {
                 throw new Error(`@${kind}('${name}') decorates a method named "${String(context.name)}": the names must match`);
             }
-            register(served(original, spec, name, azle) as typeof original, context);
+            register(served(original, spec, name, azle, options) as typeof original, context);
         };
     }
 
@@ -155,6 +222,11 @@ export function implement<M extends Methods, I extends readonly AnySchema[]>(
         query: (name) => method(name, 'query'),
         update: (name) => method(name, 'update'),
         init: () => lifecycle('init'),
-        postUpgrade: () => lifecycle('postUpgrade')
+        postUpgrade: () => lifecycle('postUpgrade'),
+        inspect: (name, caller) => {
+            const spec = Object.hasOwn(service.methods, name) ? service.methods[name] : undefined;
+            if (spec === undefined) return false;
+            return spec.controllerOnly === undefined || azle.isController?.(caller) === true;
+        }
     };
 }

@@ -32,26 +32,54 @@ export type MethodSpec<
      * argument traps with the reason.
      */
     readonly invalid: ((reason: string) => ResultOf<R>) | undefined;
+    /**
+     * Metered by the sponsorship module: `implement` admits the caller before the body runs and records what
+     * the call cost after. The function turns a refusal's reason (and the call's arguments) into the method's
+     * result.
+     */
+    readonly metered: MeteredRefusal<A, R> | undefined;
+    /**
+     * Controllers only: `implement` answers any other caller with this result (a function that throws traps
+     * instead), before the body runs, and `inspect_message` refuses their ingress (`Implementation.inspect`).
+     */
+    readonly controllerOnly: (() => ResultOf<R>) | undefined;
 };
 
-type MethodOptions<R extends AnySchema | undefined> = { readonly invalid?: (reason: string) => ResultOf<R> };
+/**
+ * A metered method's refusal. Written as a method signature so that a spec with its own argument types is still
+ * a `MethodSpec` of any arguments (method parameters are compared bivariantly).
+ */
+type MeteredRefusal<A extends readonly AnySchema[], R extends AnySchema | undefined> = {
+    refuse(reason: string, ...args: ArgsOf<A>): ResultOf<R>;
+}['refuse'];
+
+type MethodOptions<A extends readonly AnySchema[], R extends AnySchema | undefined> = {
+    readonly invalid?: (reason: string) => ResultOf<R>;
+    readonly metered?: (reason: string, ...args: ArgsOf<A>) => ResultOf<R>;
+    readonly controllerOnly?: () => ResultOf<R>;
+};
+
+/** The cross-cutting rules of a method's options, as its spec holds them. */
+function rules<A extends readonly AnySchema[], R extends AnySchema | undefined>(options: MethodOptions<A, R>) {
+    return { invalid: options.invalid, metered: options.metered, controllerOnly: options.controllerOnly };
+}
 
 /** A query method: read-only, answered by one replica. */
 export function query<const A extends readonly AnySchema[], R extends AnySchema | undefined = undefined>(
     args: A,
     ret?: R,
-    options: MethodOptions<R> & { readonly composite?: boolean } = {}
+    options: MethodOptions<A, R> & { readonly composite?: boolean } = {}
 ): MethodSpec<A, R, 'query' | 'composite_query'> {
-    return { mode: options.composite === true ? 'composite_query' : 'query', args, ret: ret as R, invalid: options.invalid };
+    return { mode: options.composite === true ? 'composite_query' : 'query', args, ret: ret as R, ...rules(options) };
 }
 
 /** An update method: goes through consensus and may change state. */
 export function update<const A extends readonly AnySchema[], R extends AnySchema | undefined = undefined>(
     args: A,
     ret?: R,
-    options: MethodOptions<R> = {}
+    options: MethodOptions<A, R> = {}
 ): MethodSpec<A, R, 'update'> {
-    return { mode: 'update', args, ret: ret as R, invalid: options.invalid };
+    return { mode: 'update', args, ret: ret as R, ...rules(options) };
 }
 
 export type Methods = Readonly<Record<string, MethodSpec>>;

@@ -1,7 +1,7 @@
 /**
  * The registry's limits, each with the reason for its value. Signature checks dominate what a batch costs,
  * against 40B instructions for a whole update message on the IC. What a device in a batch costs, on the suite's
- * runtime (native checks) and on Azle's own template (JS checks, some twenty to fifty times dearer), is in
+ * runtime (native checks) and on Azle's own template (JS checks, far dearer), is in
  * docs/benchmarks.md (`npm run bench`).
  */
 import { NANOS_PER_SECOND } from '../../ic/constants';

@@ -223,7 +223,6 @@ function events128(range: EventRange): Event128[] {
 
 /** Methods the wallet refuses in inspect_message: they are for canisters (which inspection never sees). */
 const CANISTER_ONLY = new Set(['wallet_receive', 'report_usage']);
-const KNOWN_METHODS = new Set<string>(Object.keys(walletService.methods));
 
 export default class WalletCanister {
     @api.init()
@@ -246,7 +245,7 @@ export default class WalletCanister {
     @inspectMessage({ manual: true })
     inspect(): boolean {
         const method = msgMethodName();
-        if (!KNOWN_METHODS.has(method) || CANISTER_ONLY.has(method)) return false;
+        if (!api.inspect(method, msgCaller()) || CANISTER_ONLY.has(method)) return false;
         return wallet.canRead(msgCaller());
     }
 
