@@ -12,8 +12,8 @@ import type { registryService } from './src/canisters/registry/service';
 import { ledgerInit } from './src/canisters/token/deploy';
 import type { tokenService } from './src/canisters/token/service';
 import type { walletService } from './src/canisters/wallet/service';
-import type { ArgsOf } from './src/shared/candid';
-import type { FundingSettings } from './src/shared/wallet';
+import type { ArgsOf } from './src/candid';
+import type { FundingSettings } from './src/canisters/wallet/types';
 
 export type DeployContext = {
     readonly deployer: Principal;

@@ -20,7 +20,8 @@ export default tseslint.config(
                     patterns: [
                         {
                             group: ['azle'],
-                            message: 'src/shared must not import azle: take its exports as a parameter (see implement.ts).'
+                            message:
+                                'only canisters import azle: library code takes its exports as a parameter (see src/candid/implement.ts).'
                         }
                     ]
                 }

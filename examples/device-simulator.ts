@@ -18,9 +18,9 @@ import { parseArgs } from 'node:util';
 import { sha256 } from '@noble/hashes/sha2';
 
 import { registryService } from '../src/canisters/registry/service';
-import type { CurveName } from '../src/shared/device-auth';
-import { DeviceSigner } from '../src/shared/device-signer';
-import type { Device, HeartbeatResult } from '../src/shared/registry';
+import type { CurveName } from '../src/ic/keys';
+import { DeviceSigner } from '../src/canisters/registry/device-signer';
+import type { Device, HeartbeatResult } from '../src/canisters/registry/types';
 import { actorOf, canisterOf, errorText, targetOf, UsageError } from './lib/client';
 
 export type SimulatorOptions = {

@@ -16,8 +16,8 @@ import type { Principal } from '@dfinity/principal';
 import { seededIdentity } from '../scripts/lib/identities';
 import { registryService } from '../src/canisters/registry/service';
 import { tokenService } from '../src/canisters/token/service';
-import type { ActorOf } from '../src/shared/candid';
-import type { Device } from '../src/shared/registry';
+import type { ActorOf } from '../src/candid';
+import type { Device } from '../src/canisters/registry/types';
 import { actorOf, canisterOf, errorText, identityFromPem, targetOf, UsageError } from './lib/client';
 
 export type OwnerCommand = 'devices' | 'claim' | 'balance';

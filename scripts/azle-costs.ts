@@ -5,7 +5,7 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import type { TransferArg } from '../src/shared/icrc/ledger';
+import type { TransferArg } from '../src/icrc/interface';
 import { azleCostsIdlFactory, type AzleCostsActor } from '../test/fixtures/azle_costs/interface';
 import { LocalIc } from '../src/replica';
 

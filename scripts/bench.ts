@@ -15,7 +15,7 @@ import { benchWallet } from '../src/canisters/wallet/wallet.bench';
 import { benchIndex } from '../src/canisters/ledger_index/ledger_index.bench';
 import { DASHBOARD_REFRESH_SECONDS } from '../src/canisters/registry/dashboard';
 import { benchRegistry } from '../src/canisters/registry/registry.bench';
-import { benchCrypto } from '../src/shared/crypto/crypto.bench';
+import { benchCrypto } from '../src/ic/crypto/crypto.bench';
 import { benchAzleCosts } from './azle-costs';
 import { wasmOf } from './lib/build';
 import { ROOT } from './lib/canisters';
@@ -159,7 +159,7 @@ device message a signature check. On the suite's runtime (\`azle-runtime/\`) the
 the template Azle ships runs the JS implementations, which QuickJS interprets. Instructions per call in the
 \`crypto\` test fixture (one call, read from the canister's instruction counter):
 
-| SHA-256 of | native | JS (\`src/shared/crypto/js-sha256.ts\`) | @noble/hashes | JS / native |
+| SHA-256 of | native | JS (\`src/ic/crypto/js-sha256.ts\`) | @noble/hashes | JS / native |
 |---|---|---|---|---|
 ${crypto.sha256.map((f) => `| ${f.bytes} bytes | ${fmt(Number(f.native))} | ${fmt(Number(f.js))} | ${fmt(Number(f.noble))} | ${fmt(Number(f.js) / Number(f.native))}× |`).join('\n')}
 
@@ -249,7 +249,7 @@ written by the \`registry_seeder\` test fixture in the registry's own layout, th
 Stable memory per device (record, liveness, two group indexes), from the growth while seeding: ${fmt(registry.bytesPerDevice, 1)} bytes.
 
 A month of ${fmt(registry.scale.large)} devices each sending a heartbeat as itself every 10 minutes (${fmt(Number(registry.month.heartbeats))}
-heartbeats; Piggycell's stress-test scale), at the 13-node prices of \`src/shared/cycle-prices.ts\` (ingress and
+heartbeats; Piggycell's stress-test scale), at the 13-node prices of \`src/ic/cycle-prices.ts\` (ingress and
 update fees, instructions at the 100,000-device figure), with hourly epochs and the stable memory above:
 
 | part | cycles per month |

@@ -29,7 +29,7 @@ async function measure(entry: string, flavour: 'zod/mini' | 'zod'): Promise<Bund
     let layerBytes = 0;
     for (const [path, input] of Object.entries(output.inputs)) {
         if (path.includes('node_modules/zod/')) zodBytes += input.bytesInOutput;
-        if (path.startsWith('src/shared/')) layerBytes += input.bytesInOutput;
+        if (path.startsWith('src/candid/')) layerBytes += input.bytesInOutput;
     }
     return { flavour, totalBytes: file.contents.byteLength, gzipBytes: gzipSync(file.contents).byteLength, zodBytes, layerBytes };
 }
@@ -45,7 +45,7 @@ export function bundleTable(figures: readonly BundleFigures[]): string {
             `| ${f.flavour} | ${kb(f.zodBytes)} | ${kb(f.layerBytes)} | ${kb(f.zodBytes + f.layerBytes)} | ${kb(f.totalBytes)} | ${kb(f.gzipBytes)} |`
     );
     return [
-        '| Zod flavour | zod in bundle | schema layer (src/shared) | layer + zod | whole bundle | whole bundle, gzip |',
+        '| Zod flavour | zod in bundle | schema layer (src/candid) | layer + zod | whole bundle | whole bundle, gzip |',
         '|---|---|---|---|---|---|',
         ...rows
     ].join('\n');

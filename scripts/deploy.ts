@@ -25,8 +25,8 @@ import { identityFromPem, type Target, targetOf, UsageError } from '../examples/
 import { registryService } from '../src/canisters/registry/service';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
-import type { ActorOf } from '../src/shared/candid';
-import { managementService, settingsArg } from '../src/shared/management';
+import type { ActorOf } from '../src/candid';
+import { managementService, settingsArg } from '../src/ic/management';
 import { readCanisters, ROOT } from './lib/canisters';
 import { seededIdentity } from './lib/identities';
 import { wireSuite } from './lib/wiring';

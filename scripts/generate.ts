@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-import { Service } from '../src/shared/candid';
+import { Service } from '../src/candid';
 import { type CanisterInfo, readCanisters, ROOT } from './lib/canisters';
 
 /** The service description a canister's `service.ts` exports. */

@@ -45,7 +45,7 @@ describe.each(readCanisters().map((c) => [c.name, c] as const))('canister %s', (
 });
 
 describe('a failed build', () => {
-    /** A throwaway project inside this one (so `azle` and `src/shared` resolve), with one canister. */
+    /** A throwaway project inside this one (so `azle` and `src/candid` resolve), with one canister. */
     function projectWith(source: string): { root: string; cleanup: () => void } {
         mkdirSync(join(ROOT, '.azle'), { recursive: true });
         const root = mkdtempSync(join(ROOT, '.azle', 'project-'));
@@ -75,7 +75,7 @@ describe('a failed build', () => {
     it("names the canister when Azle refuses it: here a decorator names a method the class doesn't have", async () => {
         const { root, cleanup } = projectWith(`
 import * as azle from 'azle';
-import { c, defineService, implement, query } from '../../../src/shared/candid';
+import { c, defineService, implement, query } from '../../../src/candid';
 const api = implement(defineService({ methods: { get: query([], c.nat()) } }), azle);
 export default class {
     @api.query('get')

@@ -14,7 +14,7 @@ import { simulateDevice, type SimulatorOptions } from '../examples/device-simula
 import { runOwnerCommand } from '../examples/owner-cli';
 import { LocalNetwork, writeNetworkFile } from '../src/network';
 import { LocalIc } from '../src/replica';
-import { DeviceSigner } from '../src/shared/device-signer';
+import { DeviceSigner } from '../src/canisters/registry/device-signer';
 import { deployRegistry, EPOCHS, identity, issuingKey, REWARDS, type Suite } from './registry/setup';
 
 const DEVICE = 'example device';

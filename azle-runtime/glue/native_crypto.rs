@@ -1,7 +1,7 @@
 //! The suite's native functions on `_azleIc`, the object Azle's runtime gives canister code
 //! (`src/ic/mod.rs` of Azle's stable template). Added to a copy of the template as one module with one
 //! registration (`scripts/build-runtime.ts`); their TypeScript declarations are in
-//! `src/shared/crypto/native.ts`. Bytes come in as `Uint8Array`s (a wrong type is a JS TypeError the caller
+//! `src/ic/crypto/native.ts`. Bytes come in as `Uint8Array`s (a wrong type is a JS TypeError the caller
 //! can catch, never a trap); the checks answer `false` and the decoders `undefined` on any input they refuse.
 
 use rquickjs::{Ctx, Function, Object, Result, TypedArray};

@@ -6,7 +6,7 @@
 import * as azle from 'azle';
 import { msgCaller, StableBTreeMap, time } from 'azle';
 
-import { implement } from '../../src/shared/candid';
+import { implement } from '../../src/candid';
 import { counterService, type CounterInit, type IncrementArg, type IncrementResult, type LastIncrement } from './service';
 
 const api = implement(counterService, azle);

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod/mini';
 
-import { c, defineService, query, update } from '../../src/shared/candid';
+import { c, defineService, query, update } from '../../src/candid';
 
 /** A memo is bounded so a caller cannot make the canister store (and pay for) large values. */
 export const MAX_MEMO_BYTES = 32;

@@ -14,7 +14,7 @@ import { Secp256k1KeyIdentity } from '@dfinity/identity-secp256k1';
 import { Principal } from '@dfinity/principal';
 
 import { LOCAL_NETWORK_FILE, type LocalNetworkFile } from '../../src/network';
-import type { ActorOf, Methods, Service } from '../../src/shared/candid/service';
+import type { ActorOf, Methods, Service } from '../../src/candid/service';
 
 export const MAINNET_HOST = 'https://icp-api.io';
 

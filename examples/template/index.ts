@@ -1,32 +1,29 @@
 /**
  * The template canister: the interface is `service.ts`, the rules and layout `readings.ts`; this file connects
- * them to Azle and to the suite's sponsorship module (`src/shared/sponsorship`), which meters `submit` and
+ * them to Azle and to the suite's sponsorship module (`src/sponsorship`), which meters `submit` and
  * `set_payout` under the policy the suite's wallet sets and reports their use to it.
  */
 import * as azle from 'azle';
 import { inspectMessage, msgArgData, msgCaller, msgMethodName, StableBTreeMap, time } from 'azle';
 
-import { implement } from '../../src/shared/candid';
-import type { Account } from '../../src/shared/icrc/ledger';
-import { SponsoredCanister } from '../../src/shared/sponsorship/canister';
-import { sponsorshipEndpoints } from '../../src/shared/sponsorship/endpoints';
-import { Sponsorship } from '../../src/shared/sponsorship/quota';
-import { type ByteMap, mapsOf, RAW_BYTES } from '../../src/shared/store';
+import { implement } from '../../src/candid';
+import type { Account } from '../../src/icrc/interface';
+import { SponsoredCanister } from '../../src/sponsorship/canister';
+import { sponsorshipEndpoints } from '../../src/sponsorship/endpoints';
+import { Sponsorship } from '../../src/sponsorship/quota';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../src/ic/stable-maps';
 import { MEMORY, Readings, SPONSORSHIP_MEMORY } from './readings';
 import { type PayoutResult, type Reading, type ReadingArg, readingsService, type SubmitResult } from './service';
 
 const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
 
-const api = implement(readingsService, azle);
 const readings = new Readings(mapsOf(MEMORY, openStable));
 const sponsored = new SponsoredCanister(new Sponsorship(openStable(SPONSORSHIP_MEMORY)), azle);
+/** The methods `service.ts` declares metered run through `sponsored`. */
+const api = implement(readingsService, azle, { meter: sponsored });
 
-const KNOWN_METHODS = new Set<string>(Object.keys(readingsService.methods));
 /** Ingress larger than any valid argument is refused unread. */
 const MAX_ARG_BYTES = 1_024;
-
-/** What a caller the policy refuses gets. */
-const throttled = (reason: string) => ({ Err: { Throttled: { reason } } }) as const;
 
 /** The sponsorship methods (`sponsorship_configure`, `sponsorship_set_policy`, `sponsorship_status`) are inherited. */
 export default class ReadingsCanister extends sponsorshipEndpoints(sponsored, azle) {
@@ -44,18 +41,18 @@ export default class ReadingsCanister extends sponsorshipEndpoints(sponsored, az
     @inspectMessage({ manual: true })
     inspect(): boolean {
         const method = msgMethodName();
-        if (!KNOWN_METHODS.has(method) || msgArgData().length > MAX_ARG_BYTES) return false;
+        if (!api.inspect(method, msgCaller()) || msgArgData().length > MAX_ARG_BYTES) return false;
         return sponsored.sponsorship.check(msgCaller(), method, time()) === undefined;
     }
 
     @api.update('submit')
     submit(arg: ReadingArg): SubmitResult {
-        return sponsored.metered('submit', throttled, () => readings.submit(msgCaller(), arg, time()));
+        return readings.submit(msgCaller(), arg, time());
     }
 
     @api.update('set_payout')
     set_payout(account: Account): PayoutResult {
-        return sponsored.metered('set_payout', throttled, () => readings.setPayout(msgCaller(), account));
+        return readings.setPayout(msgCaller(), account);
     }
 
     @api.query('latest')

@@ -8,8 +8,8 @@ import { Principal } from '@dfinity/principal';
 
 import { wasmOf } from '../../scripts/lib/build';
 import { seededIdentity } from '../../scripts/lib/identities';
-import type { ActorOf } from '../../src/shared/candid';
-import { OPEN_POLICY } from '../../src/shared/sponsorship/policy';
+import type { ActorOf } from '../../src/candid';
+import { OPEN_POLICY } from '../../src/sponsorship/policy';
 import { createIc, type TestIc } from '../../test/support/ic';
 import { readingsService } from './service';
 

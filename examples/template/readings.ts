@@ -4,10 +4,10 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import { readU64be, u64be } from '../../src/shared/bytes';
-import { valueCodec } from '../../src/shared/candid/wire';
-import { Account } from '../../src/shared/icrc/ledger';
-import type { ByteMap } from '../../src/shared/store';
+import { readU64be, u64be } from '../../src/ic/bytes';
+import { valueCodec } from '../../src/candid/wire';
+import { Account } from '../../src/icrc/interface';
+import type { ByteMap } from '../../src/ic/stable-maps';
 import { Reading, type ReadingArg, type ReadingsError } from './service';
 
 /** Stable memory ids: each map owns one for the life of the canister (never reuse or renumber). */

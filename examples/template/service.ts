@@ -9,9 +9,9 @@
  */
 import * as z from 'zod/mini';
 
-import { c, defineService, query, update } from '../../src/shared/candid';
-import { Account } from '../../src/shared/icrc/ledger';
-import { sponsorshipMethods } from '../../src/shared/sponsorship/policy';
+import { c, defineService, query, update } from '../../src/candid';
+import { Account } from '../../src/icrc/interface';
+import { sponsorshipMethods } from '../../src/sponsorship/policy';
 
 /** A metric name is a key in stable memory: bounded, so a caller cannot make the canister store large keys. */
 export const MAX_METRIC_BYTES = 32;
@@ -51,13 +51,16 @@ export type PayoutResult = z.infer<typeof PayoutResult>;
 
 const invalid = (reason: string) => ({ Err: { InvalidArgument: { reason } } });
 
+/** What a caller the sponsorship policy refuses gets (`metered` below: `implement` meters the method). */
+const throttled = (reason: string) => ({ Err: { Throttled: { reason } } });
+
 export const readingsService = defineService({
     init: [],
     methods: {
         /** Posts the caller's latest value of a metric (metered by the sponsorship policy). */
-        submit: update([ReadingArg], SubmitResult, { invalid }),
+        submit: update([ReadingArg], SubmitResult, { invalid, metered: throttled }),
         /** Names the ICRC account the caller's data earnings go to (metered). */
-        set_payout: update([Account], PayoutResult, { invalid }),
+        set_payout: update([Account], PayoutResult, { invalid, metered: throttled }),
         /** A device's latest value of a metric. */
         latest: query([c.record({ device: c.principal(), metric: Metric })], c.opt(Reading)),
         /** Where a device's earnings go. */

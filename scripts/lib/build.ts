@@ -2,7 +2,7 @@
  * Builds Azle canisters offline, skipping the ones whose inputs did not change.
  *
  * The cache key is a hash of everything the wasm depends on: every file esbuild pulls into the canister's
- * bundle (its own sources, `src/shared`, the npm packages it imports), the canister's dfx.json entry, the
+ * bundle (its own sources, the library folders under `src/`, the npm packages it imports), the canister's dfx.json entry, the
  * values of the environment variables it bakes in, Azle's version and the template it builds on. Azle is
  * run with `CANISTER_CANDID_PATH` and `AZLE_DFX_ROOT` set, the two things dfx would otherwise provide.
  *

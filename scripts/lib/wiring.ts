@@ -9,8 +9,8 @@ import type { Principal } from '@dfinity/principal';
 import type { registryService } from '../../src/canisters/registry/service';
 import type { tokenService } from '../../src/canisters/token/service';
 import type { walletService } from '../../src/canisters/wallet/service';
-import type { ActorOf } from '../../src/shared/candid';
-import type { MethodRule, SponsorPolicy } from '../../src/shared/sponsorship/policy';
+import type { ActorOf } from '../../src/candid';
+import type { MethodRule, SponsorPolicy } from '../../src/sponsorship/policy';
 
 const T = 1_000_000_000_000n;
 

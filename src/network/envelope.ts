@@ -12,11 +12,11 @@
 import { hashOfMap, IC_REQUEST_AUTH_DELEGATION_DOMAIN_SEPARATOR, IC_REQUEST_DOMAIN_SEPARATOR, requestIdOf } from '@dfinity/agent';
 import { Principal } from '@dfinity/principal';
 
-import { keyOfDer, verifyDeviceSignature } from '../shared/device-auth';
+import { NANOS_PER_SECOND, PERMITTED_DRIFT_NS } from '../ic/constants';
+import { keyOfDer, verifyDeviceSignature } from '../ic/keys';
 
 /** How far ahead an ingress expiry may be: the replica's 5-minute TTL plus the clock drift it permits. */
-export const MAX_INGRESS_TTL_NS = 5n * 60n * 1_000_000_000n;
-export const PERMITTED_DRIFT_NS = 60n * 1_000_000_000n;
+export const MAX_INGRESS_TTL_NS = 5n * 60n * NANOS_PER_SECOND;
 /** The longest delegation chain the replica accepts, and the most targets one delegation may name. */
 export const MAX_DELEGATIONS = 20;
 export const MAX_DELEGATION_TARGETS = 1_000;

@@ -19,9 +19,9 @@ import type * as z from 'zod/mini';
 
 import { CallRejectedError } from '../replica/errors';
 import type { LocalIc } from '../replica/local-ic';
-import { c } from '../shared/candid';
-import { decoder, encoder } from '../shared/candid/wire';
-import { HeaderField, HttpRequest, HttpUpdateRequest } from '../shared/http/interface';
+import { c } from '../candid';
+import { decoder, encoder } from '../candid/wire';
+import { HeaderField, HttpRequest, HttpUpdateRequest } from '../ic/http/interface';
 
 /** How old a certificate may be (the specification's "e.g. 5 minutes", as DFINITY's gateways use). */
 export const MAX_CERTIFICATE_AGE_NS = 5n * 60n * 1_000_000_000n;

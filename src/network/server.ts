@@ -28,11 +28,11 @@ import { Principal } from '@dfinity/principal';
 
 import { CallRejectedError, RejectCode } from '../replica/errors';
 import type { LocalIc } from '../replica/local-ic';
-import { derOf } from '../shared/device-auth';
-import { type TreeEntry, treeOf } from '../shared/hash-tree';
-import { c } from '../shared/candid';
-import { CandidDecodeError, decoder } from '../shared/candid/wire';
-import { leb128 } from '../shared/leb128';
+import { derOf } from '../ic/keys';
+import { type TreeEntry, treeOf } from '../ic/hash-tree';
+import { c } from '../candid';
+import { CandidDecodeError, decoder } from '../candid/wire';
+import { leb128 } from '../ic/leb128';
 import { canisterOfHost, HttpGateway } from './gateway';
 import { authenticate, type AuthenticatedRequest, type Envelope, InvalidRequestError, MAX_INGRESS_TTL_NS } from './envelope';
 

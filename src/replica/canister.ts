@@ -6,7 +6,7 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import type { EnvironmentVariable, Visibility } from '../shared/management';
+import type { EnvironmentVariable, Visibility } from '../ic/management';
 import { CYCLE_PRICES, DEFAULT_SETTINGS, GIB, instructionLimitMessage } from './costs';
 import { CanisterTrap } from './errors';
 import { HeapShadow, type StableCopy, StableMemory } from './memory';

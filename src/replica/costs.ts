@@ -5,7 +5,7 @@
  * - instruction limits: the IC's `rs/config/src/subnet_config.rs` (application subnets) and the resource-limits
  *   page of the developer docs;
  * - system API overheads: `rs/embedders/src/wasmtime_embedder/system_api_complexity.rs`, module `overhead`;
- * - cycle prices: `src/shared/cycle-prices.ts` (canisters estimate their costs from the same table).
+ * - cycle prices: `src/ic/cycle-prices.ts` (canisters estimate their costs from the same table).
  */
 
 /** Instructions one message may execute before it traps. */
@@ -71,7 +71,7 @@ export const SYSTEM_API_OVERHEAD: Readonly<Record<string, number>> = {
     trap: 500
 };
 
-export { CYCLE_PRICES } from '../shared/cycle-prices';
+export { CYCLE_PRICES } from '../ic/cycle-prices';
 
 /** Default canister settings (interface specification, `canister_settings`). */
 export const DEFAULT_SETTINGS = {

@@ -15,4 +15,4 @@ export {
     type SetupCanisterOptions,
     type UpgradeCanisterOptions
 } from './local-ic';
-export { managementService } from '../shared/management';
+export { managementService } from '../ic/management';

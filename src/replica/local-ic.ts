@@ -12,10 +12,10 @@ import { readFileSync } from 'node:fs';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { checkArgs } from '../shared/candid';
+import { checkArgs } from '../candid';
 import { type Actor, type ActorInterface, createActor, type InterfaceFactory } from './actor';
 import { Canister, type CanisterLogRecord, type SnapshotContent } from './canister';
-import { certifiedDataTree, type HashTree, SubnetKey } from './certification';
+import { certifiedDataTree, type HashTree, SubnetKey } from './certificates';
 import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES, INSTRUCTION_LIMITS } from './costs';
 import { CallRejectedError, RejectCode } from './errors';
 import {
@@ -26,7 +26,7 @@ import {
     type ManagementMethod,
     wasmBytes
 } from './management/handlers';
-import { type InstallModeArg, managementService, settingsArg } from '../shared/management';
+import { type InstallModeArg, managementService, settingsArg } from '../ic/management';
 import { CallContext, type CallResponse, type EntryKind, newMessage, type OutgoingCall, type Reject } from './message';
 import { loadModule } from './modules';
 import { providedSystemApi } from './system-api';

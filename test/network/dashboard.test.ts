@@ -19,9 +19,9 @@ import { DASHBOARD_REFRESH_SECONDS, executionCycles } from '../../src/canisters/
 import { LocalNetwork } from '../../src/network';
 import { HttpGateway } from '../../src/network/gateway';
 import { LocalIc } from '../../src/replica';
-import { decoder, encoder } from '../../src/shared/candid/wire';
-import { DeviceSigner } from '../../src/shared/device-signer';
-import { HttpResponse } from '../../src/shared/http/interface';
+import { decoder, encoder } from '../../src/candid/wire';
+import { DeviceSigner } from '../../src/canisters/registry/device-signer';
+import { HttpResponse } from '../../src/ic/http/interface';
 import { wasmOf } from '../../scripts/lib/build';
 import { probeIdlFactory, type ProbeActor } from '../fixtures/probe/interface';
 import { deployRegistry, EPOCHS, identity, issuingKey, type Suite } from '../registry/setup';

@@ -9,7 +9,7 @@ import type { Principal } from '@dfinity/principal';
 import { wasmOf } from '../../scripts/lib/build';
 import { batchLimits } from '../../src/canisters/registry/limits';
 import { registryService } from '../../src/canisters/registry/service';
-import type { DeviceSigner } from '../../src/shared/device-signer';
+import type { DeviceSigner } from '../../src/canisters/registry/device-signer';
 import { probeIdlFactory, type ProbeActor } from '../fixtures/probe/interface';
 import { createIc, type TestIc } from '../support/ic';
 import { CURVES, deployRegistry, identity, issuingKey, newDevice, nowPlus, type Suite } from './setup';

@@ -8,9 +8,9 @@ import { ECDSAKeyIdentity, Ed25519KeyIdentity } from '@dfinity/identity';
 import { p256 } from '@noble/curves/nist';
 import { secp256k1 } from '@noble/curves/secp256k1';
 
-import { signedMessage } from '../../src/shared/device-auth';
-import { DeviceSigner } from '../../src/shared/device-signer';
-import type { DeviceKey, DeviceRegistration } from '../../src/shared/registry';
+import { signedMessage } from '../../src/canisters/registry/messages';
+import { DeviceSigner } from '../../src/canisters/registry/device-signer';
+import type { DeviceKey, DeviceRegistration } from '../../src/canisters/registry/types';
 import { createIc, type TestIc } from '../support/ic';
 import { CURVES, deployRegistry, identity, issuingKey, newDevice, nowPlus, type Suite } from './setup';
 

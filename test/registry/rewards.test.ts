@@ -8,7 +8,7 @@ import { IDL } from '@dfinity/candid';
 
 import { wasmOf } from '../../scripts/lib/build';
 import { registryService } from '../../src/canisters/registry/service';
-import type { DeviceSigner } from '../../src/shared/device-signer';
+import type { DeviceSigner } from '../../src/canisters/registry/device-signer';
 import { createIc, type TestIc } from '../support/ic';
 import { deployRegistry, EPOCHS, identity, issuingKey, newDevice, nowPlus, REWARDS, type Suite } from './setup';
 

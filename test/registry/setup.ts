@@ -15,10 +15,10 @@ import { seededIdentity } from '../../scripts/lib/identities';
 import { registryService } from '../../src/canisters/registry/service';
 import { ledgerInit } from '../../src/canisters/token/deploy';
 import { tokenService } from '../../src/canisters/token/service';
-import type { ActorOf } from '../../src/shared/candid';
-import type { CurveName } from '../../src/shared/device-auth';
-import { DeviceSigner } from '../../src/shared/device-signer';
-import type { DeviceKey, EpochSettings, RewardSettings } from '../../src/shared/registry';
+import type { ActorOf } from '../../src/candid';
+import type { CurveName } from '../../src/ic/keys';
+import { DeviceSigner } from '../../src/canisters/registry/device-signer';
+import type { DeviceKey, EpochSettings, RewardSettings } from '../../src/canisters/registry/types';
 import type { TestIc } from '../support/ic';
 
 type Settable = { setIdentity(identity: Ed25519KeyIdentity): void; setPrincipal(principal: Principal): void };

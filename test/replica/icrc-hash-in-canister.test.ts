@@ -7,10 +7,10 @@ import { IDL } from '@dfinity/candid';
 import fc from 'fast-check';
 
 import { LocalIc } from '../../src/replica';
-import { toIdl } from '../../src/shared/candid';
-import { valueCodec } from '../../src/shared/candid/wire';
-import { hashValue } from '../../src/shared/icrc/hash';
-import { ICRC3Value } from '../../src/shared/icrc/ledger';
+import { toIdl } from '../../src/candid';
+import { valueCodec } from '../../src/candid/wire';
+import { hashValue } from '../../src/icrc/hash';
+import { ICRC3Value } from '../../src/icrc/interface';
 import { wasmOf } from '../../scripts/lib/build';
 import { icrc3ValueArb } from '../support/icrc3-arbitrary';
 import { ICRC3_TEST_VECTORS } from '../support/icrc3-vectors';

@@ -12,7 +12,7 @@ import { Principal } from '@dfinity/principal';
 import { ROOT } from '../../scripts/lib/canisters';
 import { type Actor, LocalIc, managementService } from '../../src/replica';
 import { ENVIRONMENT_VARIABLE_LIMITS } from '../../src/replica/management/handlers';
-import { type CanisterSettingsArg, type CanisterStatusResultValue, settingsArg } from '../../src/shared/management';
+import { type CanisterSettingsArg, type CanisterStatusResultValue, settingsArg } from '../../src/ic/management';
 import { isSubtype, parseDid, stopDidParser } from '../support/candid-types';
 
 afterAll(stopDidParser);

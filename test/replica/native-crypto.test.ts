@@ -1,6 +1,6 @@
 /**
  * The suite's runtime (azle-runtime/) inside a canister: its native SHA-256/224, signature checks and key
- * validation give exactly the answers of the JS path (which Node runs: src/shared/crypto/*.test.ts) on the
+ * validation give exactly the answers of the JS path (which Node runs: src/ic/crypto/*.test.ts) on the
  * standards' vectors (ICRC-3's through icrc-hash-in-canister.test.ts), Wycheproof's and the hostile cases,
  * answer `false` rather than trap, and throw a catchable JS error on arguments of the wrong type. A canister
  * built on the template Azle ships has no native functions and falls back to JS with the same answers.

@@ -11,7 +11,7 @@ import { Principal } from '@dfinity/principal';
 import { counterService } from '../../examples/counter/service';
 import { wasmOf } from '../../scripts/lib/build';
 import { managementService } from '../../src/replica';
-import { settingsArg } from '../../src/shared/management';
+import { settingsArg } from '../../src/ic/management';
 import { createIc, localOnly, type TestIc } from '../support/ic';
 import { probeIdlFactory, type ProbeActor } from '../fixtures/probe/interface';
 

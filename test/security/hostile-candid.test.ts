@@ -8,7 +8,7 @@
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { leb128 } from '../../src/shared/leb128';
+import { leb128 } from '../../src/ic/leb128';
 import { deployRegistry, identity, type Suite } from '../registry/setup';
 import { createIc, localOnly, type TestIc } from '../support/ic';
 

@@ -18,7 +18,7 @@ import { counterService } from '../../examples/counter/service';
 import { wasmOf } from '../../scripts/lib/build';
 import { LocalNetwork } from '../../src/network';
 import { LocalIc } from '../../src/replica';
-import { derOf, keyOfDer } from '../../src/shared/device-auth';
+import { derOf, keyOfDer } from '../../src/ic/keys';
 import { deployWallet, type DeployedWallet, identity } from '../wallet/setup';
 
 const controller = identity(61);

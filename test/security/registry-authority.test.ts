@@ -1,6 +1,6 @@
 /**
  * Issue 21, findings 3, 5 and 8, on the compiled registry:
- * - 3: a stranger's claim with a random signature made the registry verify it (0.19B-0.31B instructions) for any
+ * - 3: a stranger's claim with a random signature made the registry verify it (its dearest check) for any
  *   registered unowned device, as often as it liked. Now a device allows MAX_FAILED_CLAIMS failed claim
  *   signatures per CLAIM_WINDOW_NS; further claims are refused before the check until the window ends.
  * - 5: an owner "suspended" a device its manufacturer had suspended (rewriting `status_by`), then resumed it.
@@ -9,7 +9,7 @@
  *   forever: epoch closing halted.
  */
 import { CLAIM_WINDOW_NS, MAX_FAILED_CLAIMS } from '../../src/canisters/registry/limits';
-import type { DeviceSigner } from '../../src/shared/device-signer';
+import type { DeviceSigner } from '../../src/canisters/registry/device-signer';
 import { deployRegistry, identity, issuingKey, newDevice, nowPlus, type Suite } from '../registry/setup';
 import { createIc, localOnly, type TestIc } from '../support/ic';
 
@@ -59,8 +59,8 @@ it('a stranger makes the registry verify at most a few bad claims per device and
     const refused = local?.lastInstructions(s.registryId);
     if (verified !== undefined && refused !== undefined) {
         console.info(`a forged claim verified: ${verified} instructions; refused before the check: ${refused}`);
-        // the refusal skips the signature check: at least the ~7M instructions of a native Ed25519 check
-        // (docs/benchmarks.md; 0.19B on the JS path)
+        // the refusal skips the signature check, which costs more than 5M instructions even natively
+        // (docs/benchmarks.md's crypto table)
         expect(verified - refused).toBeGreaterThan(5_000_000n);
     }
     // After the window the owner's real claim goes through.

@@ -6,7 +6,7 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import { OPEN_POLICY } from '../../src/shared/sponsorship/policy';
+import { OPEN_POLICY } from '../../src/sponsorship/policy';
 import { deployRegistry, identity, issuingKey, newDevice, nowPlus, type Suite } from '../registry/setup';
 import { createIc, type TestIc } from '../support/ic';
 

@@ -11,7 +11,7 @@ import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
 import { MAX_LOGGED_REFUSALS } from '../../src/canisters/wallet/wallet';
-import type { CustodianLimits } from '../../src/shared/wallet';
+import type { CustodianLimits } from '../../src/canisters/wallet/types';
 import { createIc, type TestIc } from '../support/ic';
 import { deployProbe, deployWallet, type DeployedWallet, identity, T } from '../wallet/setup';
 

@@ -5,8 +5,8 @@
 import { Principal } from '@dfinity/principal';
 import fc from 'fast-check';
 
-import { type AnySchema, c } from '../../src/shared/candid';
-import { PRIMITIVE_KINDS, type PrimitiveKind } from '../../src/shared/candid/node';
+import { type AnySchema, c } from '../../src/candid';
+import { PRIMITIVE_KINDS, type PrimitiveKind } from '../../src/candid/node';
 
 export type Desc = (
     | { kind: PrimitiveKind }

@@ -1,5 +1,5 @@
 /** Reading a ledger's whole block log, as ICRC-3 clients do: pages of `icrc3_get_blocks` until `log_length`. */
-import type { ICRC3Value } from '../../src/shared/icrc/ledger';
+import type { ICRC3Value } from '../../src/icrc/interface';
 
 type BlockReader = {
     icrc3_get_blocks(

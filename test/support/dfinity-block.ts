@@ -20,7 +20,7 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import type { ICRC3Value, Value } from '../../src/shared/icrc/ledger';
+import type { ICRC3Value, Value } from '../../src/icrc/interface';
 
 export type DfinityAccount = { owner: Principal; subaccount?: Uint8Array };
 

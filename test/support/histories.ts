@@ -3,7 +3,7 @@
  * whose `tx` names the account as `from`, `to` or `spender`, newest first. Written apart from the index's own
  * reading of blocks, so the tests that compare the two check it.
  */
-import type { Account, ICRC3Value } from '../../src/shared/icrc/ledger';
+import type { Account, ICRC3Value } from '../../src/icrc/interface';
 
 /** An account's name for these maps: the owner's bytes, and the subaccount's unless it is all zeros. */
 export function accountName(account: Account): string {

@@ -1,7 +1,7 @@
 /** Random ICRC-3 values for property tests: every variant, nested, with numbers around LEB128's byte edges. */
 import fc from 'fast-check';
 
-import type { ICRC3Value } from '../../src/shared/icrc/ledger';
+import type { ICRC3Value } from '../../src/icrc/interface';
 
 /** Naturals of every LEB128 length up to 2^128, and the edges where a float or a bigint path takes over. */
 const natArb = fc.oneof(

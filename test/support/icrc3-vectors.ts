@@ -1,5 +1,5 @@
 /** The test vectors of the ICRC-3 standard ("Value" hashing), shared by the tests that check hashing. */
-import type { ICRC3Value } from '../../src/shared/icrc/ledger';
+import type { ICRC3Value } from '../../src/icrc/interface';
 
 const blob = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
 

@@ -13,8 +13,8 @@ import { wasmOf } from '../../scripts/lib/build';
 import { encodeLedgerArg, ledgerInit } from '../../src/canisters/token/deploy';
 import { APPROVE_PRUNE_LIMIT } from '../../src/canisters/token/ledger';
 import { tokenService } from '../../src/canisters/token/service';
-import type { ActorOf } from '../../src/shared/candid';
-import type { Account } from '../../src/shared/icrc/ledger';
+import type { ActorOf } from '../../src/candid';
+import type { Account } from '../../src/icrc/interface';
 import { createIc, localOnly, type TestIc } from '../support/ic';
 
 type TokenActor = ActorOf<typeof tokenService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
@@ -106,7 +106,7 @@ it('3,200 approvals with one expiry leave transfers and approvals working, at bo
     console.info(
         `approve at 10 approvals: ${first} instructions, at 3,200: ${last}; a transfer pruning ${APPROVE_PRUNE_LIMIT}: ${worstPrune} at most; a plain transfer: ${plain}`
     );
-    // The old layout: the 3,200th approve rewrote 400 KB, and a pruning transfer ran past 40B instructions.
+    // The old layout rewrote every approval of the owner on each approve, and a pruning transfer ran past the 40B limit.
     expect(last).toBeLessThan(first * 2n);
     expect(worstPrune).toBeLessThan(1_000_000_000n);
 }, 900_000);

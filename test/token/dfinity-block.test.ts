@@ -6,7 +6,7 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import type { ICRC3Value } from '../../src/shared/icrc/ledger';
+import type { ICRC3Value } from '../../src/icrc/interface';
 import { decodeDfinityBlock, DfinityDecodeError } from '../support/dfinity-block';
 
 const nat = (n: bigint | number): ICRC3Value => ({ Nat: BigInt(n) });

@@ -18,7 +18,7 @@ import type {
     TransferFromArgs,
     TransferFromResult,
     TransferResult
-} from '../../src/shared/icrc/ledger';
+} from '../../src/icrc/interface';
 
 /** The outcome of a call that trapped: the canister rejects it and nothing changes. */
 export type Trapped = { trapped: string };

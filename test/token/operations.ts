@@ -19,7 +19,7 @@ import type {
     TransferFromArgs,
     TransferFromResult,
     TransferResult
-} from '../../src/shared/icrc/ledger';
+} from '../../src/icrc/interface';
 import { decodeDfinityBlock } from '../support/dfinity-block';
 import { accountId, pairId, replay, TokenModel, type Trapped } from './model';
 

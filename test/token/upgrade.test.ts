@@ -11,9 +11,9 @@ import { Principal } from '@dfinity/principal';
 import { wasmOf } from '../../scripts/lib/build';
 import { encodeLedgerArg, ledgerInit } from '../../src/canisters/token/deploy';
 import { tokenService } from '../../src/canisters/token/service';
-import type { ActorOf } from '../../src/shared/candid';
-import { hashValue } from '../../src/shared/icrc/hash';
-import type { Account, ICRC3Value } from '../../src/shared/icrc/ledger';
+import type { ActorOf } from '../../src/candid';
+import { hashValue } from '../../src/icrc/hash';
+import type { Account, ICRC3Value } from '../../src/icrc/interface';
 import { allBlocks } from '../support/blocks';
 import { createIc, type TestIc } from '../support/ic';
 

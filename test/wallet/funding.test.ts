@@ -8,7 +8,7 @@ import type { Principal } from '@dfinity/principal';
 
 import { wasmOf } from '../../scripts/lib/build';
 import { walletService } from '../../src/canisters/wallet/service';
-import type { FundingSettings, FundingStrategy, SponsoredCanister, WalletEvent } from '../../src/shared/wallet';
+import type { FundingSettings, FundingStrategy, SponsoredCanister, WalletEvent } from '../../src/canisters/wallet/types';
 import { createIc, localOnly, type TestIc } from '../support/ic';
 import { deployProbe, deployWallet, type DeployedWallet, identity, T } from './setup';
 

@@ -5,7 +5,7 @@
  */
 import { IDL } from '@dfinity/candid';
 
-import type { CustodianLimits } from '../../src/shared/wallet';
+import type { CustodianLimits } from '../../src/canisters/wallet/types';
 import { createIc, type TestIc } from '../support/ic';
 import { deployProbe, deployWallet, type DeployedWallet, identity, T } from './setup';
 

@@ -11,9 +11,9 @@ import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
 import { wasmOf } from '../../scripts/lib/build';
-import { decoder, encoder } from '../../src/shared/candid/wire';
-import { managementService, settingsArg } from '../../src/shared/management';
-import { ProxyArgs, ProxyResult } from '../../src/shared/wallet';
+import { decoder, encoder } from '../../src/candid/wire';
+import { managementService, settingsArg } from '../../src/ic/management';
+import { ProxyArgs, ProxyResult } from '../../src/canisters/wallet/types';
 import { probeIdlFactory, type ProbeActor } from '../fixtures/probe/interface';
 import { createIc, localOnly, type TestIc } from '../support/ic';
 import { deployWallet, type DeployedWallet, identity, T } from './setup';

@@ -1,6 +1,6 @@
 /**
  * Sponsoring users safely: the token, funded by the wallet, meters its callers with the sponsorship module
- * (src/shared/sponsorship). A drain attempt (one principal calling a sponsored method in a loop) is cut off by
+ * (src/sponsorship). A drain attempt (one principal calling a sponsored method in a loop) is cut off by
  * its quota in inspect_message (ingress: refused before it costs the token anything) and in the method
  * (inter-canister calls, which inspection never sees: refused at the method's start, at a bounded cost). The
  * token reports its usage to the wallet, which shows it per canister, method and caller and pushes policy
@@ -13,9 +13,9 @@ import { Principal } from '@dfinity/principal';
 import { wasmOf } from '../../scripts/lib/build';
 import { encodeLedgerArg, ledgerInit } from '../../src/canisters/token/deploy';
 import { tokenService } from '../../src/canisters/token/service';
-import { toIdl } from '../../src/shared/candid';
-import { TransferArg, TransferResult } from '../../src/shared/icrc/ledger';
-import type { SponsorPolicy } from '../../src/shared/sponsorship/policy';
+import { toIdl } from '../../src/candid';
+import { TransferArg, TransferResult } from '../../src/icrc/interface';
+import type { SponsorPolicy } from '../../src/sponsorship/policy';
 import { createIc, localOnly, type TestIc } from '../support/ic';
 import { deployWallet, type DeployedWallet, identity, T } from './setup';
 

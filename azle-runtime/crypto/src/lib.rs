@@ -1,6 +1,6 @@
 //! The hashes (SHA-256/224, ICRC-3 values) and signature checks the suite's canisters call natively (through `_azleIc`, see
 //! `glue/native_crypto.rs`), with the input policy written once for both paths: the JS fallback in
-//! `src/shared/crypto/` applies the same rules, and the tests on each side check the same vectors.
+//! `src/ic/crypto/` applies the same rules, and the tests on each side check the same vectors.
 //!
 //! No function here panics on any input: a wrong length, an encoding that is not a point, a point outside
 //! the policy or a signature that does not verify all return `false`.

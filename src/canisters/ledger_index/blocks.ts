@@ -7,7 +7,7 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import type { Account, ICRC3Value, Transaction, Value } from '../../shared/icrc/ledger';
+import type { Account, ICRC3Value, Transaction, Value } from '../../icrc/interface';
 
 export type BlockKind = 'mint' | 'burn' | 'transfer' | 'approve' | 'fee_collector';
 

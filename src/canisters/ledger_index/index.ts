@@ -8,10 +8,10 @@ import type { Principal } from '@dfinity/principal';
 import * as azle from 'azle';
 import { call, setTimer, StableBTreeMap, trap } from 'azle';
 
-import { c, type FuncRef, implement } from '../../shared/candid';
-import { decoder, encoder } from '../../shared/candid/wire';
-import { type Account, GetBlocksArgs, GetBlocksResult, type Transaction, type Value } from '../../shared/icrc/ledger';
-import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
+import { c, type FuncRef, implement } from '../../candid';
+import { decoder, encoder } from '../../candid/wire';
+import { type Account, GetBlocksArgs, GetBlocksResult, type Transaction, type Value } from '../../icrc/interface';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../ic/stable-maps';
 import { LedgerIndex } from './indexer';
 import { ledgerIndexService } from './service';
 import { type IndexConfig, IndexState, MEMORY } from './state';

@@ -9,7 +9,7 @@ import { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 import * as fc from 'fast-check';
 
-import type { Account, ICRC3Value } from '../../shared/icrc/ledger';
+import type { Account, ICRC3Value } from '../../icrc/interface';
 import { configFromInit } from '../token/config';
 import { ledgerInit } from '../token/deploy';
 import { Ledger } from '../token/ledger';

@@ -10,8 +10,9 @@
 import { uint8Equals } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
-import type { Account, ICRC3Value, Value } from '../../shared/icrc/ledger';
-import { accountKey, sameAccount } from '../token/accounts';
+import type { Account, ICRC3Value, Value } from '../../icrc/interface';
+import { sameAccount } from '../../icrc/accounts';
+import { accountKey } from '../token/accounts';
 import { accountsOf, BlockDecodeError, decodeBlock, type IndexedBlock, transactionOf } from './blocks';
 import { type IndexConfig, type IndexState, type SyncState } from './state';
 

@@ -7,8 +7,8 @@ import { IDL } from '@dfinity/candid';
 import { Ed25519KeyIdentity } from '@dfinity/identity';
 
 import { LocalIc } from '../../replica';
-import type { ActorOf } from '../../shared/candid';
-import type { Account, TransferArg } from '../../shared/icrc/ledger';
+import type { ActorOf } from '../../candid';
+import type { Account, TransferArg } from '../../icrc/interface';
 import { encodeLedgerArg, ledgerInit } from '../token/deploy';
 import { tokenService } from '../token/service';
 import { ledgerIndexService } from './service';

@@ -4,8 +4,8 @@
  * wallets which list an account's history through that index (NNS dapp, Oisy) list it through this one. The
  * implementation is `index.ts`.
  */
-import { c, defineService, query } from '../../shared/candid';
-import { Account, Subaccount, Tokens, Transaction, Value } from '../../shared/icrc/ledger';
+import { c, defineService, query } from '../../candid';
+import { Account, Subaccount, Tokens, Transaction, Value } from '../../icrc/interface';
 
 /** The legacy interval setting, or the minimum and maximum of an adaptive one, in seconds (index-ng's). */
 const intervalFields = {

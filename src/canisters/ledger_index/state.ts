@@ -17,13 +17,13 @@ import { concat } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 import type * as z from 'zod/mini';
 
-import { readU64be, u64be } from '../../shared/bytes';
-import { c } from '../../shared/candid';
-import { valueCodec } from '../../shared/candid/wire';
-import { Account, ICRC3Value } from '../../shared/icrc/ledger';
-import { leb128, readLeb128 } from '../../shared/leb128';
-import { OrderedKeys } from '../../shared/ordered-keys';
-import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../shared/store';
+import { readU64be, u64be } from '../../ic/bytes';
+import { c } from '../../candid';
+import { valueCodec } from '../../candid/wire';
+import { Account, ICRC3Value } from '../../icrc/interface';
+import { leb128, readLeb128 } from '../../ic/leb128';
+import { OrderedKeys } from '../token/ordered-keys';
+import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../ic/stable-maps';
 import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey } from '../token/accounts';
 
 export const MEMORY = { meta: 0, blocks: 1, accounts: 2, subaccounts: 3, history: 4, feeCollectors: 5 } as const;

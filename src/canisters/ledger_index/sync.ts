@@ -4,7 +4,7 @@
  * order. One step is one timer message with at most {@link MAX_BLOCKS_PER_SYNC} blocks, so no message of the
  * index runs out of instructions however far behind it is; the canister chains steps while the ledger has more.
  */
-import type { ICRC3Value } from '../../shared/icrc/ledger';
+import type { ICRC3Value } from '../../icrc/interface';
 import type { LedgerIndex } from './indexer';
 
 /** Blocks applied in one message (the ledger answers at most 100 a call; one call a step). */

@@ -9,15 +9,15 @@
  * that was. Nothing here runs per request but the lookup: an HTTP request costs the registry a query, which
  * users do not pay for but which cannot change anything either.
  */
-import { CYCLE_PRICES } from '../../shared/cycle-prices';
-import { type CertifiableResponse, CertifiedResponses } from '../../shared/http/certification';
-import type { EpochSummary, RegistryStats } from '../../shared/registry';
-import type { MeteredTotals } from '../../shared/sponsorship/quota';
+import { CYCLE_PRICES } from '../../ic/cycle-prices';
+import { type CertifiableResponse, CertifiedResponses } from '../../ic/http/response-certification';
+import type { EpochSummary, RegistryStats } from './types';
+import type { MeteredTotals } from '../../sponsorship/quota';
 
 /**
- * How often the figures are re-rendered and re-certified. A refresh costs 42.0M instructions (`npm run bench`:
- * hashing the figures and the tree nodes they change, and encoding the tree); with the update fee, 2.03T cycles
- * a month at once a minute.
+ * How often the figures are re-rendered and re-certified. A refresh hashes the figures and the tree nodes they
+ * change and encodes the tree; what it costs, and what once a minute costs a month, is in docs/benchmarks.md
+ * (`npm run bench`). A minute is as fresh as an operator's page needs and keeps that cost small.
  */
 export const DASHBOARD_REFRESH_SECONDS = 60;
 

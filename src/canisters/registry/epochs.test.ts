@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 
-import type { EpochSettings } from '../../shared/registry';
+import type { EpochSettings } from './types';
 import { isH3Cell, minimumBeats, pointsAdded, pointsOf, rewardPerPoint } from './epochs';
 
 const settings = fc

@@ -9,9 +9,8 @@
  * - each point is worth `reward_per_heartbeat`, unless the epoch's points at that price would pay more than
  *   `epoch_cap`: then a point is worth `epoch_cap / points` (rounded down), so the epoch pays at most the cap.
  */
-import type { EpochSettings, RewardSettings } from '../../shared/registry';
-
-const NS = 1_000_000_000n;
+import { NANOS_PER_SECOND } from '../../ic/constants';
+import type { EpochSettings, RewardSettings } from './types';
 
 /** Refuses settings the rule cannot use: a zero interval, an epoch not a whole number of intervals, >100%. */
 export function epochSettingsError(settings: EpochSettings): string | undefined {
@@ -25,21 +24,21 @@ export function epochSettingsError(settings: EpochSettings): string | undefined 
 
 /** The interval `now` falls in (0 is the one starting at genesis). */
 export function intervalOf(settings: EpochSettings, genesis: bigint, now: bigint): bigint {
-    return now < genesis ? 0n : (now - genesis) / (settings.heartbeat_interval_seconds * NS);
+    return now < genesis ? 0n : (now - genesis) / (settings.heartbeat_interval_seconds * NANOS_PER_SECOND);
 }
 
 export function epochOf(settings: EpochSettings, genesis: bigint, now: bigint): bigint {
-    return now < genesis ? 0n : (now - genesis) / (settings.epoch_seconds * NS);
+    return now < genesis ? 0n : (now - genesis) / (settings.epoch_seconds * NANOS_PER_SECOND);
 }
 
 /** When interval `interval` starts. */
 export function intervalStart(settings: EpochSettings, genesis: bigint, interval: bigint): bigint {
-    return genesis + interval * settings.heartbeat_interval_seconds * NS;
+    return genesis + interval * settings.heartbeat_interval_seconds * NANOS_PER_SECOND;
 }
 
 /** When epoch `epoch` ends: it can close from then on. */
 export function epochEnd(settings: EpochSettings, genesis: bigint, epoch: bigint): bigint {
-    return genesis + (epoch + 1n) * settings.epoch_seconds * NS;
+    return genesis + (epoch + 1n) * settings.epoch_seconds * NANOS_PER_SECOND;
 }
 
 export function intervalsPerEpoch(settings: EpochSettings): bigint {

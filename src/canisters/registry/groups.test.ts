@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 
-import { MemoryByteMap } from '../../shared/store';
+import { MemoryByteMap } from '../../ic/stable-maps';
 import { GroupIndex } from './groups';
 
 const groupsOf = () =>

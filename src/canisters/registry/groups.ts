@@ -8,7 +8,7 @@
  */
 import { concat, uint8Equals } from '@dfinity/candid';
 
-import type { ByteMap } from '../../shared/store';
+import type { ByteMap } from '../../ic/stable-maps';
 
 export const GROUP_KIND = { owner: 1, manufacturer: 2, status: 3 } as const;
 export type GroupKind = keyof typeof GROUP_KIND;

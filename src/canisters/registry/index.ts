@@ -22,17 +22,16 @@ import {
     setTimer,
     setTimerInterval,
     StableBTreeMap,
-    time,
-    trap
+    time
 } from 'azle';
 
-import { c, implement } from '../../shared/candid';
-import { decoder, encoder } from '../../shared/candid/wire';
-import { usesNativeCrypto } from '../../shared/crypto';
-import { type CurveName, precomputeCurve } from '../../shared/device-auth';
-import type { CertifiedResponses } from '../../shared/http/certification';
-import type { HttpRequest, HttpResponse } from '../../shared/http/interface';
-import { TransferArg, TransferResult } from '../../shared/icrc/ledger';
+import { c, implement } from '../../candid';
+import { decoder, encoder } from '../../candid/wire';
+import { usesNativeCrypto } from '../../ic/crypto';
+import { type CurveName, precomputeCurve } from '../../ic/keys';
+import type { CertifiedResponses } from '../../ic/http/response-certification';
+import type { HttpRequest, HttpResponse } from '../../ic/http/interface';
+import { TransferArg, TransferResult } from '../../icrc/interface';
 import type {
     AddManufacturerArgs,
     ClaimRewardsResult,
@@ -44,17 +43,16 @@ import type {
     HeartbeatResult,
     Manufacturer,
     RegistryConfig,
-    RegistryError,
     RegistryInit,
     RegistryResult,
     RegistryStats,
     RelayedHeartbeat,
     RewardSettings
-} from '../../shared/registry';
-import { SponsoredCanister } from '../../shared/sponsorship/canister';
-import { sponsorshipEndpoints } from '../../shared/sponsorship/endpoints';
-import { Sponsorship } from '../../shared/sponsorship/quota';
-import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
+} from './types';
+import { SponsoredCanister } from '../../sponsorship/canister';
+import { sponsorshipEndpoints } from '../../sponsorship/endpoints';
+import { Sponsorship } from '../../sponsorship/quota';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../ic/stable-maps';
 import { DASHBOARD_EPOCHS, DASHBOARD_REFRESH_SECONDS, dashboardResponses, epochRows } from './dashboard';
 import { CLOSE_CHUNK, MAX_ARG_BYTES, MAX_MANUFACTURERS_LISTED } from './limits';
 import { type Outcome, Registry, type RegistryEffects } from './registry';
@@ -63,8 +61,6 @@ import { MEMORY, RegistryStore, SPONSORSHIP_MEMORY } from './state';
 
 /** Stable maps with binary keys and values, opened on the memories `state.ts` assigns. */
 const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
-
-const api = implement(registryService, azle);
 
 const encodeTransfer = encoder([TransferArg]);
 const decodeTransfer = decoder([TransferResult]);
@@ -100,10 +96,8 @@ const registry = new Registry(new RegistryStore(mapsOf(MEMORY, openStable)), eff
 const sponsored = new SponsoredCanister(new Sponsorship(openStable(SPONSORSHIP_MEMORY)), azle);
 const sponsorship = sponsored.sponsorship;
 
-/** What a caller the sponsorship policy refuses gets. */
-function throttled(reason: string): { Err: RegistryError } {
-    return { Err: { Throttled: { reason } } };
-}
+/** The controller-only and metered methods `service.ts` declares are checked and metered by `implement`. */
+const api = implement(registryService, azle, { meter: sponsored });
 
 let closingTimer: bigint | undefined;
 
@@ -155,17 +149,6 @@ function warmUpCurves(): void {
     for (const curve of ['Ed25519', 'Secp256k1', 'P256'] as CurveName[]) setTimer(0, () => precomputeCurve(curve));
 }
 
-const KNOWN_METHODS = new Set<string>(Object.keys(registryService.methods));
-const CONTROLLER_METHODS = new Set([
-    'add_manufacturer',
-    'revoke_manufacturer',
-    'set_gateway',
-    'set_reward_settings',
-    'set_token',
-    'close_epochs',
-    'sponsorship_configure'
-]);
-
 /**
  * Methods on one device and the roles over it they need (the methods check again, for inter-canister calls):
  * the owner's, or for a status change any role `setStatus` accepts.
@@ -191,7 +174,7 @@ function hasDeviceRole(caller: Principal, needs: 'owner' | 'any'): boolean {
     return needs === 'owner' ? registry.isOwner(caller, device) : registry.roleOver(caller, device) !== undefined;
 }
 
-/** The sponsorship methods come from `sponsorshipEndpoints` (`src/shared/sponsorship/endpoints.ts`). */
+/** The sponsorship methods come from `sponsorshipEndpoints` (`src/sponsorship/endpoints.ts`). */
 export default class RegistryCanister extends sponsorshipEndpoints(sponsored, azle) {
     @api.init()
     init(arg: RegistryInit): void {
@@ -227,8 +210,7 @@ export default class RegistryCanister extends sponsorshipEndpoints(sponsored, az
     inspect(): boolean {
         const method = msgMethodName();
         const caller = msgCaller();
-        if (!KNOWN_METHODS.has(method) || msgArgData().length > MAX_ARG_BYTES) return false;
-        if (CONTROLLER_METHODS.has(method) && !isController(caller)) return false;
+        if (!api.inspect(method, caller) || msgArgData().length > MAX_ARG_BYTES) return false;
         if (method === 'heartbeat' && !registry.isActiveDevice(caller)) return false;
         if (method === 'relay_heartbeats' && !registry.isGateway(caller)) return false;
         if ((method === 'register_device' || method === 'register_devices') && !registry.isActiveManufacturer(caller))
@@ -243,33 +225,32 @@ export default class RegistryCanister extends sponsorshipEndpoints(sponsored, az
 
     @api.update('add_manufacturer')
     add_manufacturer(args: AddManufacturerArgs): Outcome<Principal> {
-        return registry.addManufacturer(msgCaller(), args);
+        return registry.addManufacturer(args);
     }
 
     @api.update('revoke_manufacturer')
     revoke_manufacturer(args: { manufacturer: Principal; reason: string }): RegistryResult {
-        return registry.revokeManufacturer(msgCaller(), args.manufacturer, args.reason);
+        return registry.revokeManufacturer(args.manufacturer, args.reason);
     }
 
     @api.update('set_gateway')
     set_gateway(args: { gateway: Principal; allowed: boolean }): RegistryResult {
-        return registry.setGateway(msgCaller(), args.gateway, args.allowed);
+        return registry.setGateway(args.gateway, args.allowed);
     }
 
     @api.update('set_reward_settings')
     set_reward_settings(rewards: RewardSettings): RegistryResult {
-        return registry.setRewards(msgCaller(), rewards);
+        return registry.setRewards(rewards);
     }
 
     @api.update('set_token')
     set_token(token: [] | [Principal]): RegistryResult {
-        return registry.setToken(msgCaller(), token[0]);
+        return registry.setToken(token[0]);
     }
 
     /** Closes ended epochs now (a timer does it too), one chunk of devices per call. */
     @api.update('close_epochs')
     close_epochs(): { credited: number; remaining: boolean } {
-        if (!isController(msgCaller())) trap('close_epochs: only a controller may close epochs (a timer closes them too)');
         return registry.closeEpochs(CLOSE_CHUNK);
     }
 
@@ -277,27 +258,25 @@ export default class RegistryCanister extends sponsorshipEndpoints(sponsored, az
 
     @api.update('register_device')
     register_device(registration: DeviceRegistration): DeviceResult {
-        return sponsored.metered('register_device', throttled, () => {
-            const outcome = registry.register(msgCaller(), [registration]);
-            return 'Err' in outcome ? outcome : (outcome.Ok[0] as DeviceResult);
-        });
+        const outcome = registry.register(msgCaller(), [registration]);
+        return 'Err' in outcome ? outcome : (outcome.Ok[0] as DeviceResult);
     }
 
     @api.update('register_devices')
     register_devices(registrations: DeviceRegistration[]): Outcome<DeviceResult[]> {
-        return sponsored.metered('register_devices', throttled, () => registry.register(msgCaller(), registrations));
+        return registry.register(msgCaller(), registrations);
     }
 
     // --- devices and gateways ---
 
     @api.update('heartbeat')
     heartbeat(args: { location: [] | [bigint] }): HeartbeatResult {
-        return sponsored.metered('heartbeat', throttled, () => registry.heartbeat(msgCaller(), args.location[0]));
+        return registry.heartbeat(msgCaller(), args.location[0]);
     }
 
     @api.update('relay_heartbeats')
     relay_heartbeats(heartbeats: RelayedHeartbeat[]): Outcome<HeartbeatResult[]> {
-        return sponsored.metered('relay_heartbeats', throttled, () => registry.relay(msgCaller(), heartbeats));
+        return registry.relay(msgCaller(), heartbeats);
     }
 
     // --- owners ---
@@ -307,7 +286,7 @@ export default class RegistryCanister extends sponsorshipEndpoints(sponsored, az
         device: Principal;
         proof: { nonce: bigint; expires_at: bigint; signature: Uint8Array };
     }): RegistryResult {
-        return sponsored.metered('claim_device', throttled, () => registry.claimDevice(msgCaller(), args.device, args.proof));
+        return registry.claimDevice(msgCaller(), args.device, args.proof);
     }
 
     @api.update('transfer_device')
@@ -340,11 +319,7 @@ export default class RegistryCanister extends sponsorshipEndpoints(sponsored, az
 
     @api.update('claim_rewards')
     async claim_rewards(args: { devices: Principal[] }): Promise<ClaimRewardsResult> {
-        return sponsored.metered(
-            'claim_rewards',
-            async (reason) => throttled(reason),
-            () => registry.claimRewards(msgCaller(), args.devices)
-        );
+        return registry.claimRewards(msgCaller(), args.devices);
     }
 
     // --- queries ---

@@ -1,17 +1,17 @@
 /**
  * The registry's limits, each with the reason for its value. Signature checks dominate what a batch costs,
- * against 40B instructions for a whole update message on the IC. Measured on the local IC (`npm run bench`):
- * on the suite's runtime (native checks) a device in a batch costs at most about 18M instructions (a P-256
- * claim; 7M–17M otherwise). On Azle's own template the checks are JS: 0.21B (secp256k1), 0.29B (P-256) and
- * 0.45B (Ed25519, whose policy adds two order checks) per check in the crypto table.
+ * against 40B instructions for a whole update message on the IC. What a device in a batch costs, on the suite's
+ * runtime (native checks) and on Azle's own template (JS checks, far dearer), is in
+ * docs/benchmarks.md (`npm run bench`).
  */
-import { usesNativeCrypto } from '../../shared/crypto';
+import { NANOS_PER_SECOND } from '../../ic/constants';
+import { usesNativeCrypto } from '../../ic/crypto';
 
 /**
  * Devices per `register_devices` and heartbeats per `relay_heartbeats` call, for a runtime with or without
- * the native checks: 500 native P-256 proofs take about 9B instructions and 125 KB of argument. On the JS
- * path an Ed25519 registration pays its 0.45B check and at most as much again to validate the key, so 40 of
- * them stay under 36B. Both leave room under the 40B limit for the rest of the message.
+ * the native checks, each sized from the dearest device (docs/benchmarks.md: a P-256 proof natively; on the JS
+ * path an Ed25519 registration, which pays its check and as much again to validate the key) so that a full
+ * batch leaves room under the 40B limit for the rest of the message. The argument bound follows the batch.
  */
 export function batchLimits(native: boolean): { readonly register: number; readonly relay: number; readonly argBytes: number } {
     return native ? { register: 500, relay: 500, argBytes: 160 * 1024 } : { register: 40, relay: 40, argBytes: 64 * 1024 };
@@ -38,7 +38,7 @@ export const MAX_DELEGATES = 10;
 /** Names and reasons are shown, not parsed: a bound keeps records small. */
 export const MAX_TEXT_BYTES = 256;
 
-const MINUTE = 60n * 1_000_000_000n;
+const MINUTE = 60n * NANOS_PER_SECOND;
 
 /**
  * How far ahead a signed message may expire, per action. A proof of possession is signed at the factory and

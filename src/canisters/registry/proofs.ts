@@ -1,12 +1,13 @@
 /**
  * The checks on a message a device signed, cheapest first: the expiry and the nonce are compared before the
- * signature is verified (4M–13M instructions natively, 0.21B-0.45B on the JS path), so a stale or replayed message is refused for
- * almost nothing.
+ * signature is verified (by far the dearest check: docs/benchmarks.md), so a stale or replayed message is refused
+ * for almost nothing.
  */
 import type { Principal } from '@dfinity/principal';
 
-import { type CurveName, type DeviceAction, signedMessage, verifyDeviceSignature } from '../../shared/device-auth';
-import type { DeviceKey, DeviceSignature, RegistryError } from '../../shared/registry';
+import { type CurveName, verifyDeviceSignature } from '../../ic/keys';
+import { type DeviceAction, signedMessage } from './messages';
+import type { DeviceKey, DeviceSignature, RegistryError } from './types';
 import { MAX_VALIDITY_NS } from './limits';
 
 export function curveName(key: DeviceKey): CurveName {
@@ -39,7 +40,7 @@ export function cheapProofError(ctx: ProofContext, action: DeviceAction, proof: 
     return undefined;
 }
 
-/** The signature check itself: 4M–13M instructions natively, 0.21B-0.45B on the JS path (docs/benchmarks.md). */
+/** The signature check itself, the dearest of the checks (its cost per curve is in docs/benchmarks.md). */
 export function signatureError(ctx: ProofContext, action: DeviceAction, proof: DeviceSignature): RegistryError | undefined {
     const message = signedMessage({
         registry: ctx.registry,

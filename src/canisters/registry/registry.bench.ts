@@ -11,10 +11,10 @@ import type { Principal } from '@dfinity/principal';
 
 import { deployRegistry, EPOCHS, identity, issuingKey, newDevice, nowPlus, type Suite } from '../../../test/registry/setup';
 import { LocalIc } from '../../replica';
-import { CYCLE_PRICES } from '../../shared/cycle-prices';
+import { CYCLE_PRICES } from '../../ic/cycle-prices';
 import { DASHBOARD_REFRESH_SECONDS } from './dashboard';
-import type { CurveName } from '../../shared/device-auth';
-import type { DeviceSigner } from '../../shared/device-signer';
+import type { CurveName } from '../../ic/keys';
+import type { DeviceSigner } from './device-signer';
 import { registryService } from './service';
 
 export const SCALE_DEVICES = Number(process.env.BENCH_REGISTRY_DEVICES ?? 100_000);

@@ -5,8 +5,8 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import { canonicalKey, type CurveName, devicePrincipal, InvalidDeviceKeyError } from '../../shared/device-auth';
-import type { Account } from '../../shared/icrc/ledger';
+import { canonicalKey, type CurveName, devicePrincipal, InvalidDeviceKeyError } from '../../ic/keys';
+import type { Account } from '../../icrc/interface';
 import type {
     AddManufacturerArgs,
     Delegate,
@@ -28,7 +28,7 @@ import type {
     RewardSettings,
     StatusAuthority,
     StatusKind
-} from '../../shared/registry';
+} from './types';
 import {
     epochEnd,
     epochOf,
@@ -40,7 +40,7 @@ import {
     pointsOf,
     rewardPerPoint
 } from './epochs';
-import { sameAccount } from '../token/accounts';
+import { sameAccount } from '../../icrc/accounts';
 import { GroupIndex } from './groups';
 import {
     CLAIM_WINDOW_NS,
@@ -68,6 +68,7 @@ import {
     type StoredManufacturer,
     type Tally
 } from './state';
+import { U64_MAX } from '../../ic/constants';
 
 /** What the registry needs from the IC. */
 export interface RegistryEffects {
@@ -82,7 +83,6 @@ export interface RegistryEffects {
 export type Outcome<T> = { Ok: T } | { Err: RegistryError };
 
 const utf8 = new TextEncoder();
-const U64_MAX = 2n ** 64n - 1n;
 
 function err(error: RegistryError): { Err: RegistryError } {
     return { Err: error };
@@ -175,34 +175,24 @@ export class Registry {
         this.cachedCore = undefined;
     }
 
-    private requireController(caller: Principal): { Err: RegistryError } | undefined {
-        return this.effects.isController(caller) ? undefined : notAuthorized('only a controller of the registry may do this');
-    }
-
-    // --- configuration (controllers) ---
+    // --- configuration (controllers: `service.ts` declares these controller-only, and `implement` checks) ---
 
     config(): RegistryConfig {
         const { token, epochs, rewards, genesis, gateways } = this.core;
         return { token, epochs, rewards, genesis, gateways };
     }
 
-    setRewards(caller: Principal, rewards: RewardSettings): Outcome<null> {
-        const denied = this.requireController(caller);
-        if (denied !== undefined) return denied;
+    setRewards(rewards: RewardSettings): Outcome<null> {
         this.setCore({ ...this.core, rewards });
         return { Ok: null };
     }
 
-    setToken(caller: Principal, token: Principal | undefined): Outcome<null> {
-        const denied = this.requireController(caller);
-        if (denied !== undefined) return denied;
+    setToken(token: Principal | undefined): Outcome<null> {
         this.setCore({ ...this.core, token: token === undefined ? [] : [token] });
         return { Ok: null };
     }
 
-    setGateway(caller: Principal, gateway: Principal, allowed: boolean): Outcome<null> {
-        const denied = this.requireController(caller);
-        if (denied !== undefined) return denied;
+    setGateway(gateway: Principal, allowed: boolean): Outcome<null> {
         const others = this.core.gateways.filter((g) => g.compareTo(gateway) !== 'eq');
         this.setCore({ ...this.core, gateways: allowed ? [...others, gateway] : others });
         return { Ok: null };
@@ -214,8 +204,9 @@ export class Registry {
 
     // --- manufacturers ---
 
-    addManufacturer(caller: Principal, args: AddManufacturerArgs): Outcome<Principal> {
-        const denied = this.requireController(caller) ?? textError('the name', args.name);
+    /** Controllers only (declared in `service.ts`). */
+    addManufacturer(args: AddManufacturerArgs): Outcome<Principal> {
+        const denied = textError('the name', args.name);
         if (denied !== undefined) return denied;
         const key = keyOf(args.issuing_key);
         if ('Err' in key) return key;
@@ -231,8 +222,9 @@ export class Registry {
         return { Ok: key.Ok.id };
     }
 
-    revokeManufacturer(caller: Principal, manufacturer: Principal, reason: string): Outcome<null> {
-        const denied = this.requireController(caller) ?? textError('the reason', reason);
+    /** Controllers only (declared in `service.ts`). */
+    revokeManufacturer(manufacturer: Principal, reason: string): Outcome<null> {
+        const denied = textError('the reason', reason);
         if (denied !== undefined) return denied;
         const id = manufacturer.toUint8Array();
         const stored = this.store.manufacturer(id);

@@ -3,7 +3,7 @@
  * and rewards, queries, and the sponsorship methods every sponsored canister serves. The implementation is
  * `index.ts`; the rules are `registry.ts`.
  */
-import { c, defineService, query, update } from '../../shared/candid';
+import { c, defineService, query, update } from '../../candid';
 import {
     AddDelegateArgs,
     AddManufacturerArgs,
@@ -33,9 +33,14 @@ import {
     SetBeneficiaryArgs,
     SetStatusArgs,
     TransferDeviceArgs
-} from '../../shared/registry';
-import { httpMethods } from '../../shared/http/interface';
-import { sponsorshipMethods } from '../../shared/sponsorship/policy';
+} from './types';
+import { httpMethods } from '../../ic/http/interface';
+import { sponsorshipMethods } from '../../sponsorship/policy';
+
+/** What a caller other than a controller gets from a controller's method. */
+const controllersOnly = () => ({ Err: { NotAuthorized: { reason: 'only a controller of the registry may do this' } } });
+/** What a caller the sponsorship policy refuses gets. */
+const throttled = (reason: string) => ({ Err: { Throttled: { reason } } });
 
 export const ListDevicesResult = c.named('ListDevicesResult', c.variant({ Ok: c.vec(Device), Err: RegistryError }));
 
@@ -43,29 +48,37 @@ export const registryService = defineService({
     init: [RegistryInit],
     methods: {
         // controllers
-        add_manufacturer: update([AddManufacturerArgs], ManufacturerResult),
-        revoke_manufacturer: update([c.record({ manufacturer: c.principal(), reason: c.text() })], RegistryResult),
-        set_gateway: update([c.record({ gateway: c.principal(), allowed: c.bool() })], RegistryResult),
-        set_reward_settings: update([RewardSettings], RegistryResult),
-        set_token: update([c.opt(c.principal())], RegistryResult),
-        close_epochs: update([], c.record({ credited: c.nat32(), remaining: c.bool() })),
+        add_manufacturer: update([AddManufacturerArgs], ManufacturerResult, { controllerOnly: controllersOnly }),
+        revoke_manufacturer: update([c.record({ manufacturer: c.principal(), reason: c.text() })], RegistryResult, {
+            controllerOnly: controllersOnly
+        }),
+        set_gateway: update([c.record({ gateway: c.principal(), allowed: c.bool() })], RegistryResult, {
+            controllerOnly: controllersOnly
+        }),
+        set_reward_settings: update([RewardSettings], RegistryResult, { controllerOnly: controllersOnly }),
+        set_token: update([c.opt(c.principal())], RegistryResult, { controllerOnly: controllersOnly }),
+        close_epochs: update([], c.record({ credited: c.nat32(), remaining: c.bool() }), {
+            controllerOnly: () => {
+                throw new Error('close_epochs: only a controller may close epochs (a timer closes them too)');
+            }
+        }),
 
         // manufacturers
-        register_device: update([DeviceRegistration], DeviceResult),
-        register_devices: update([c.vec(DeviceRegistration)], BatchResult),
+        register_device: update([DeviceRegistration], DeviceResult, { metered: throttled }),
+        register_devices: update([c.vec(DeviceRegistration)], BatchResult, { metered: throttled }),
 
         // devices and gateways
-        heartbeat: update([HeartbeatArgs], HeartbeatResult),
-        relay_heartbeats: update([c.vec(RelayedHeartbeat)], RelayResult),
+        heartbeat: update([HeartbeatArgs], HeartbeatResult, { metered: throttled }),
+        relay_heartbeats: update([c.vec(RelayedHeartbeat)], RelayResult, { metered: throttled }),
 
         // owners
-        claim_device: update([ClaimDeviceArgs], RegistryResult),
+        claim_device: update([ClaimDeviceArgs], RegistryResult, { metered: throttled }),
         transfer_device: update([TransferDeviceArgs], RegistryResult),
         set_beneficiary: update([SetBeneficiaryArgs], RegistryResult),
         add_delegate: update([AddDelegateArgs], RegistryResult),
         remove_delegate: update([RemoveDelegateArgs], RegistryResult),
         set_device_status: update([SetStatusArgs], RegistryResult),
-        claim_rewards: update([ClaimRewardsArgs], ClaimRewardsResult),
+        claim_rewards: update([ClaimRewardsArgs], ClaimRewardsResult, { metered: throttled }),
 
         // queries
         get_device: query([DeviceRef], c.opt(Device)),

@@ -15,16 +15,16 @@
  * | 5      | tallies         | epoch u64 BE                          | heartbeats u64 ‖ points u64 ‖ devices u32 |
  * | 6      | epochs          | epoch u64 BE                          | EpochSummary                            |
  * | 7-9    | group indexes   | see `groups.ts`                       |                                         |
- * | 10     | sponsorship     | see `src/shared/sponsorship/quota.ts` |                                         |
+ * | 10     | sponsorship     | see `src/sponsorship/quota.ts` |                                         |
  *
  * Never renumber a memory or change a layout in place: an upgrade reads what the previous version wrote.
  */
 import type * as z from 'zod/mini';
 
-import { readU64be, u64be } from '../../shared/bytes';
-import { c } from '../../shared/candid';
-import { valueCodec } from '../../shared/candid/wire';
-import { Account } from '../../shared/icrc/ledger';
+import { readU64be, u64be } from '../../ic/bytes';
+import { c } from '../../candid';
+import { valueCodec } from '../../candid/wire';
+import { Account } from '../../icrc/interface';
 import {
     Delegate,
     DeviceKey,
@@ -34,8 +34,8 @@ import {
     RewardSettings,
     StatusAuthority,
     type StatusKind
-} from '../../shared/registry';
-import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../shared/store';
+} from './types';
+import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../ic/stable-maps';
 import type { GroupMaps } from './groups';
 
 export const MEMORY = {

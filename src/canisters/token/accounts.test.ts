@@ -1,8 +1,10 @@
 import { Principal } from '@dfinity/principal';
 import fc from 'fast-check';
 
-import { compareBytes } from '../../shared/bytes';
-import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey, sameAccount, type Account } from './accounts';
+import { compareBytes } from '../../ic/bytes';
+import { sameAccount } from '../../icrc/accounts';
+import type { Account } from '../../icrc/interface';
+import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey } from './accounts';
 
 const principal = fc.uint8Array({ maxLength: 29 }).map((bytes) => Principal.fromUint8Array(bytes));
 const subaccount = fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }), { nil: undefined });

@@ -3,10 +3,9 @@
  * accounts in (owner principals by their bytes, then subaccounts by theirs). The default subaccount, whether
  * given as None or as 32 zero bytes, is one account (ICRC-1: "the default subaccount is all zeros").
  */
-import { uint8Equals } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { SUBACCOUNT_BYTES } from '../../shared/icrc/ledger';
+import { type Account, SUBACCOUNT_BYTES } from '../../icrc/interface';
 
 /** A principal is at most 29 bytes (IC interface specification, "Principals"). */
 export const MAX_PRINCIPAL_BYTES = 29;
@@ -17,8 +16,6 @@ export const MAX_PRINCIPAL_BYTES = 29;
  * as comparing the principals' bytes does.
  */
 export const ACCOUNT_KEY_BYTES = MAX_PRINCIPAL_BYTES + 1 + SUBACCOUNT_BYTES;
-
-export type Account = { owner: Principal; subaccount: [] | [Uint8Array] };
 
 /** The stored key of an account. */
 export function accountKey(account: Account): Uint8Array {
@@ -44,9 +41,4 @@ export function accountOfKey(key: Uint8Array): Account {
         owner: Principal.fromUint8Array(key.slice(0, length)),
         subaccount: subaccount.some((b) => b !== 0) ? [subaccount] : []
     };
-}
-
-/** True when both name the same account (None and the all-zero subaccount are the same). */
-export function sameAccount(a: Account, b: Account): boolean {
-    return uint8Equals(accountKey(a), accountKey(b));
 }

@@ -14,8 +14,8 @@
  * Blocks written before this schema (by earlier versions of this ledger) carry `btype` (`1xfer`, ...) and no
  * `tx.op`; they stay as they were hashed, and {@link blockTypeOf} reads both.
  */
-import { type Account, type ICRC3Value } from '../../shared/icrc/ledger';
-import { Icrc3MapWriter } from '../../shared/icrc/value-encoding';
+import { type Account, type ICRC3Value } from '../../icrc/interface';
+import { Icrc3MapWriter } from '../../icrc/value-encoding';
 
 /** The block types this ledger emits, with the standard that defines each (`icrc3_supported_block_types`). */
 export const BLOCK_TYPES = [

@@ -6,9 +6,9 @@
  */
 import type * as z from 'zod/mini';
 
-import { c } from '../../shared/candid';
-import { Account, type InitArgs, Metadata, type UpgradeArgs } from '../../shared/icrc/ledger';
-import { sameAccount } from './accounts';
+import { c } from '../../candid';
+import { Account, type InitArgs, Metadata, type UpgradeArgs } from '../../icrc/interface';
+import { sameAccount } from '../../icrc/accounts';
 import { DEFAULT_DECIMALS, DEFAULT_MAX_MEMO_LENGTH } from './rules';
 
 export const TokenConfig = c.record({

@@ -5,8 +5,8 @@
  */
 import type * as z from 'zod/mini';
 
-import type { AnySchema } from '../../shared/candid';
-import { decoder } from '../../shared/candid/wire';
+import type { AnySchema } from '../../candid';
+import { decoder } from '../../candid/wire';
 import {
     type Account,
     ApproveArgs,
@@ -15,15 +15,13 @@ import {
     type Icrc21Value,
     TransferArg,
     TransferFromArgs
-} from '../../shared/icrc/ledger';
+} from '../../icrc/interface';
 import type { TokenConfig } from './config';
+import { NANOS_PER_SECOND, U64_MAX } from '../../ic/constants';
 
 const decodeTransfer = decoder([TransferArg]);
 const decodeApprove = decoder([ApproveArgs]);
 const decodeTransferFrom = decoder([TransferFromArgs]);
-
-/** ICRC-21's `TokenAmount` carries a nat64; a larger amount is shown as text, in the same units. */
-const U64_MAX = 2n ** 64n - 1n;
 
 /** One line of a consent message, before it is rendered for a device. */
 type Field = [label: string, value: Icrc21Value];
@@ -36,6 +34,7 @@ function amountText(amount: bigint, config: TokenConfig): string {
 }
 
 function amountField(label: string, amount: bigint, config: TokenConfig): Field {
+    // ICRC-21's `TokenAmount` carries a nat64; a larger amount is shown as text, in the same units
     if (amount > U64_MAX) return [label, { Text: { content: amountText(amount, config) } }];
     return [label, { TokenAmount: { decimals: config.decimals, amount, symbol: config.token_symbol } }];
 }
@@ -109,7 +108,7 @@ function describeCall(request: ConsentMessageRequest, config: TokenConfig): { in
                     amountField('Allowance', arg.amount, config),
                     expires === undefined
                         ? ['Expires', { Text: { content: 'never' } }]
-                        : ['Expires', { TimestampSeconds: { amount: expires / 1_000_000_000n } }],
+                        : ['Expires', { TimestampSeconds: { amount: expires / NANOS_PER_SECOND } }],
                     fee(arg.fee),
                     ...memoFields(arg.memo)
                 ]

@@ -6,8 +6,8 @@
 import { IDL } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
-import { toIdl } from '../../shared/candid';
-import { type Account, LedgerArg } from '../../shared/icrc/ledger';
+import { toIdl } from '../../candid';
+import { type Account, LedgerArg } from '../../icrc/interface';
 
 export type NewLedger = {
     mintingAccount: Account;

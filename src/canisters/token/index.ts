@@ -17,9 +17,9 @@ import {
     trap
 } from 'azle';
 
-import { implement } from '../../shared/candid';
-import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
-import { preEncoded } from '../../shared/candid/wire';
+import { implement } from '../../candid';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../ic/stable-maps';
+import { preEncoded } from '../../candid/wire';
 import type {
     Account,
     ApproveArgs,
@@ -49,13 +49,12 @@ import type {
     TransferFromArgs,
     TransferFromResult,
     TransferResult
-} from '../../shared/icrc/ledger';
-import { SponsoredCanister } from '../../shared/sponsorship/canister';
-import { sponsorshipEndpoints } from '../../shared/sponsorship/endpoints';
-import { SPONSORSHIP_REFUSED_ERROR_CODE } from '../../shared/sponsorship/policy';
-import { Sponsorship } from '../../shared/sponsorship/quota';
+} from '../../icrc/interface';
+import { SponsoredCanister } from '../../sponsorship/canister';
+import { sponsorshipEndpoints } from '../../sponsorship/endpoints';
+import { Sponsorship } from '../../sponsorship/quota';
 import { BLOCK_TYPES } from './blocks';
-import { tipTreeCbor } from './certification';
+import { tipTreeCbor } from './tip-certificate';
 import { applyUpgrade, configFromInit, MAX_TAKE_ALLOWANCES, metadataOf } from './config';
 import { consentMessage } from './consent';
 import { Ledger, MAX_QUERY_BATCH_SIZE, MAX_UPDATE_BATCH_SIZE } from './ledger';
@@ -67,20 +66,14 @@ import { argumentLimit, MAX_BLOCKS_PER_RESPONSE, MAX_TRANSACTIONS_PER_REQUEST, r
 /** Stable maps with binary keys and values, opened on the memories `state.ts` assigns. */
 const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
 
-const api = implement(tokenService, azle);
-
 const ledger = new Ledger(new LedgerState(mapsOf(MEMORY, openStable)), (data) => certifiedDataSet(data));
-
-const KNOWN_METHODS = new Set<string>(Object.keys(tokenService.methods));
 
 /** The wallet's metering of callers: off (nothing metered) until a wallet sets a policy. */
 const sponsored = new SponsoredCanister(new Sponsorship(openStable(SPONSORSHIP_MEMORY)), azle);
 const sponsorship = sponsored.sponsorship;
 
-/** The GenericError a call refused by the sponsorship policy gets. */
-function refusedError(message: string) {
-    return { Err: { GenericError: { error_code: SPONSORSHIP_REFUSED_ERROR_CODE, message } } } as const;
-}
+/** The methods `service.ts` declares metered run through `sponsored`. */
+const api = implement(tokenService, azle, { meter: sponsored });
 
 const STANDARDS = [
     { name: 'ICRC-1', url: 'https://github.com/dfinity/ICRC-1/tree/main/standards/ICRC-1' },
@@ -105,7 +98,7 @@ function blocksIn(start: bigint, length: bigint, limit: number): { first: bigint
     return { first, blocks };
 }
 
-/** The sponsorship methods come from `sponsorshipEndpoints` (`src/shared/sponsorship/endpoints.ts`). */
+/** The sponsorship methods come from `sponsorshipEndpoints` (`src/sponsorship/endpoints.ts`). */
 export default class Token extends sponsorshipEndpoints(sponsored, azle) {
     @api.init()
     init(arg: LedgerArg): void {
@@ -133,7 +126,7 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
     inspect(): boolean {
         const method = msgMethodName();
         const caller = msgCaller();
-        if (!KNOWN_METHODS.has(method)) return false;
+        if (!api.inspect(method, caller)) return false;
         if (msgArgData().length > argumentLimit(method, ledger.config.max_memo_length)) return false;
         // Who may call what: the sponsorship methods refuse callers without the role here, before they cost
         // anything. (ICRC-107 wants AccessDenied for a stranger's icrc107_set_fee_collector, so that one is
@@ -186,7 +179,7 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
 
     @api.update('icrc1_transfer')
     icrc1_transfer(arg: TransferArg): TransferResult {
-        return sponsored.metered('icrc1_transfer', refusedError, () => ledger.transfer(context(), arg));
+        return ledger.transfer(context(), arg);
     }
 
     @api.query('icrc1_supported_standards')
@@ -203,7 +196,7 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
 
     @api.update('icrc2_approve')
     icrc2_approve(arg: ApproveArgs): ApproveResult {
-        return sponsored.metered('icrc2_approve', refusedError, () => ledger.approve(context(), arg));
+        return ledger.approve(context(), arg);
     }
 
     @api.query('icrc2_allowance')
@@ -213,7 +206,7 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
 
     @api.update('icrc2_transfer_from')
     icrc2_transfer_from(arg: TransferFromArgs): TransferFromResult {
-        return sponsored.metered('icrc2_transfer_from', refusedError, () => ledger.transferFrom(context(), arg));
+        return ledger.transferFrom(context(), arg);
     }
 
     // --- ICRC-3 ---
@@ -294,11 +287,7 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
 
     @api.update('icrc21_canister_call_consent_message')
     icrc21_canister_call_consent_message(request: ConsentMessageRequest): ConsentMessageResponse {
-        // Anyone may ask (wallets do before a signature), so it is metered like the transfers it describes.
-        const refused = (message: string): ConsentMessageResponse => ({
-            Err: { GenericError: { error_code: SPONSORSHIP_REFUSED_ERROR_CODE, description: message } }
-        });
-        return sponsored.metered('icrc21_canister_call_consent_message', refused, () => consentMessage(request, ledger.config));
+        return consentMessage(request, ledger.config);
     }
 
     @api.query('icrc103_get_allowances')
@@ -319,8 +308,7 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
 
     @api.update('icrc4_transfer_batch')
     icrc4_transfer_batch(args: TransferArg[]): TransferBatchResults {
-        const refused = (message: string): TransferBatchResults => args.map(() => [refusedError(message)]);
-        return sponsored.metered('icrc4_transfer_batch', refused, () => ledger.transferBatch(context(), args));
+        return ledger.transferBatch(context(), args);
     }
 
     @api.query('icrc4_balance_of_batch')
@@ -343,10 +331,8 @@ export default class Token extends sponsorshipEndpoints(sponsored, azle) {
 
     @api.update('icrc107_set_fee_collector')
     icrc107_set_fee_collector(arg: SetFeeCollectorArgs): SetFeeCollectorResult {
-        return sponsored.metered('icrc107_set_fee_collector', refusedError, () => {
-            const ctx = context();
-            return ledger.setFeeCollector(ctx, arg, isController(ctx.caller));
-        });
+        const ctx = context();
+        return ledger.setFeeCollector(ctx, arg, isController(ctx.caller));
     }
 
     @api.query('icrc107_get_fee_collector')

@@ -5,12 +5,13 @@
 import { concat } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import { compareBytes } from '../../shared/bytes';
-import type { Account } from '../../shared/icrc/ledger';
+import { compareBytes } from '../../ic/bytes';
+import type { Account } from '../../icrc/interface';
 import { configFromInit } from './config';
 import { ledgerInit } from './deploy';
 import { APPROVE_PRUNE_LIMIT, Ledger } from './ledger';
-import { PERMITTED_DRIFT_NS, TRANSACTION_WINDOW_NS } from './rules';
+import { TRANSACTION_WINDOW_NS } from '../../icrc/deduplication';
+import { PERMITTED_DRIFT_NS } from '../../ic/constants';
 import { heapMaps, LedgerState, ownerKeyOf, pairKey } from './state';
 
 const FEE = 10n;

@@ -11,9 +11,9 @@
 import { uint8Equals } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 
-import { valueCodec } from '../../shared/candid/wire';
-import { nativeIcrc3ValueHash } from '../../shared/crypto';
-import { hashMapOfHashes, hashValue } from '../../shared/icrc/hash';
+import { valueCodec } from '../../candid/wire';
+import { nativeIcrc3ValueHash } from '../../ic/crypto';
+import { hashMapOfHashes, hashValue } from '../../icrc/hash';
 import type {
     Account,
     ApproveArgs,
@@ -25,11 +25,14 @@ import type {
     TransferFromArgs,
     TransferFromResult,
     TransferResult
-} from '../../shared/icrc/ledger';
-import { ICRC3Value, SUBACCOUNT_BYTES } from '../../shared/icrc/ledger';
-import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey, sameAccount } from './accounts';
+} from '../../icrc/interface';
+import { ICRC3Value, SUBACCOUNT_BYTES } from '../../icrc/interface';
+import { TRANSACTION_WINDOW_NS } from '../../icrc/deduplication';
+import { PERMITTED_DRIFT_NS } from '../../ic/constants';
+import { ACCOUNT_KEY_BYTES, accountKey, accountOfKey } from './accounts';
+import { sameAccount } from '../../icrc/accounts';
 import { blockBytes, type BlockType, feeCollectorBytes, type Operation, topFeeOf, transactionBytes } from './blocks';
-import { tipRootHash } from './certification';
+import { tipRootHash } from './tip-certificate';
 import type { TokenConfig } from './config';
 import {
     activeAllowance,
@@ -42,8 +45,6 @@ import {
     feeFor,
     GENERIC_ERROR_CODE,
     memoTooLong,
-    PERMITTED_DRIFT_NS,
-    TRANSACTION_WINDOW_NS,
     transferKind
 } from './rules';
 import { type LedgerState, type Tip, ownerKeyOf, pairKey } from './state';

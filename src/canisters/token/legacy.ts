@@ -4,7 +4,7 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import type { Account, ICRC3Value, Transaction } from '../../shared/icrc/ledger';
+import type { Account, ICRC3Value, Transaction } from '../../icrc/interface';
 import { blockTypeOf, SET_FEE_COLLECTOR_METHOD } from './blocks';
 
 type Fields = Map<string, ICRC3Value>;

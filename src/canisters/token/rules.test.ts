@@ -8,10 +8,10 @@ import {
     checkFunds,
     feeFor,
     memoTooLong,
-    PERMITTED_DRIFT_NS,
-    TRANSACTION_WINDOW_NS,
     transferKind
 } from './rules';
+import { TRANSACTION_WINDOW_NS } from '../../icrc/deduplication';
+import { PERMITTED_DRIFT_NS } from '../../ic/constants';
 
 const NOW = 1_700_000_000_000_000_000n;
 

@@ -3,11 +3,9 @@
  * and the test that shows it are in docs/ledger-parity.md), so that they are tested without a network. Each
  * returns the error the method answers with, or undefined when the rule holds.
  */
+import { PERMITTED_DRIFT_NS } from '../../ic/constants';
+import { TRANSACTION_WINDOW_NS } from '../../icrc/deduplication';
 
-/** ICRC-1's deduplication window: a transaction with `created_at_time` is remembered for 24 hours. */
-export const TRANSACTION_WINDOW_NS = 24n * 60n * 60n * 1_000_000_000n;
-/** How far a caller's clock may run ahead of the ledger's (`ic_limits::PERMITTED_DRIFT`: 60 s). */
-export const PERMITTED_DRIFT_NS = 60n * 1_000_000_000n;
 /** DFINITY's `DEFAULT_MAX_MEMO_LENGTH`; the init argument may raise it, an upgrade may only raise it further. */
 export const DEFAULT_MAX_MEMO_LENGTH = 32;
 /** ICRC-1 metadata default when the init argument gives no `decimals`. */

@@ -5,7 +5,7 @@
  * its wallet meters callers ({@link TOKEN_EXTENSIONS}). A test
  * checks it against the official file, method by method. The implementation is `index.ts`.
  */
-import { c, defineService, query, update } from '../../shared/candid';
+import { c, defineService, query, update } from '../../candid';
 import {
     Account,
     Allowance,
@@ -43,8 +43,8 @@ import {
     TransferFromArgs,
     TransferFromResult,
     TransferResult
-} from '../../shared/icrc/ledger';
-import { sponsorshipMethods } from '../../shared/sponsorship/policy';
+} from '../../icrc/interface';
+import { SPONSORSHIP_REFUSED_ERROR_CODE, sponsorshipMethods } from '../../sponsorship/policy';
 
 /** The methods this ledger serves beyond DFINITY's. */
 export const TOKEN_EXTENSIONS = [
@@ -58,6 +58,15 @@ export const TOKEN_EXTENSIONS = [
 ] as const;
 
 const genericError = (message: string) => ({ Err: { GenericError: { error_code: 0n, message } } });
+/** What a call the sponsorship policy refuses gets: a GenericError whose message names the limit. */
+const throttled = (message: string) => ({ Err: { GenericError: { error_code: SPONSORSHIP_REFUSED_ERROR_CODE, message } } });
+/** The same for each transfer of a refused batch. */
+const throttledBatch = (message: string, transfers: readonly unknown[]) =>
+    transfers.map(() => [throttled(message)] as [ReturnType<typeof throttled>]);
+/** ICRC-21's error for a refused consent request (anyone may ask, so it is metered like the transfers it describes). */
+const throttledConsent = (description: string) => ({
+    Err: { GenericError: { error_code: SPONSORSHIP_REFUSED_ERROR_CODE, description } }
+});
 
 export const tokenService = defineService({
     init: [LedgerArg],
@@ -75,29 +84,34 @@ export const tokenService = defineService({
         icrc1_fee: query([], Tokens),
         icrc1_minting_account: query([], c.opt(Account)),
         icrc1_balance_of: query([Account], Tokens),
-        icrc1_transfer: update([TransferArg], TransferResult, { invalid: genericError }),
+        icrc1_transfer: update([TransferArg], TransferResult, { invalid: genericError, metered: throttled }),
         icrc1_supported_standards: query([], c.vec(StandardRecord)),
 
-        icrc2_approve: update([ApproveArgs], ApproveResult, { invalid: genericError }),
+        icrc2_approve: update([ApproveArgs], ApproveResult, { invalid: genericError, metered: throttled }),
         icrc2_allowance: query([AllowanceArgs], Allowance),
-        icrc2_transfer_from: update([TransferFromArgs], TransferFromResult, { invalid: genericError }),
+        icrc2_transfer_from: update([TransferFromArgs], TransferFromResult, { invalid: genericError, metered: throttled }),
 
         icrc3_get_archives: query([GetArchivesArgs], GetArchivesResult),
         icrc3_get_tip_certificate: query([], c.opt(ICRC3DataCertificate)),
         icrc3_get_blocks: query([c.vec(GetBlocksArgs)], GetBlocksResult),
         icrc3_supported_block_types: query([], c.vec(BlockType)),
 
-        icrc21_canister_call_consent_message: update([ConsentMessageRequest], ConsentMessageResponse),
+        icrc21_canister_call_consent_message: update([ConsentMessageRequest], ConsentMessageResponse, {
+            metered: throttledConsent
+        }),
         icrc10_supported_standards: query([], c.vec(c.record({ name: c.text(), url: c.text() }))),
         icrc103_get_allowances: query([GetAllowancesArgs], GetAllowancesResponse),
         icrc106_get_index_principal: query([], GetIndexPrincipalResult),
         is_ledger_ready: query([], c.bool()),
 
-        icrc4_transfer_batch: update([TransferBatchArgs], TransferBatchResults),
+        icrc4_transfer_batch: update([TransferBatchArgs], TransferBatchResults, { metered: throttledBatch }),
         icrc4_balance_of_batch: query([BalanceQueryArgs], BalanceQueryResult),
         icrc4_maximum_update_batch_size: query([], c.opt(c.nat())),
         icrc4_maximum_query_batch_size: query([], c.opt(c.nat())),
-        icrc107_set_fee_collector: update([SetFeeCollectorArgs], SetFeeCollectorResult, { invalid: genericError }),
+        icrc107_set_fee_collector: update([SetFeeCollectorArgs], SetFeeCollectorResult, {
+            invalid: genericError,
+            metered: throttled
+        }),
         icrc107_get_fee_collector: query([], GetFeeCollectorResult),
         ...sponsorshipMethods
     }

@@ -30,15 +30,15 @@
 import { concat } from '@dfinity/candid';
 import type * as z from 'zod/mini';
 
-import { readU64be, u64be } from '../../shared/bytes';
-import { c } from '../../shared/candid';
-import { valueCodec } from '../../shared/candid/wire';
-import { type Account, ICRC3Value } from '../../shared/icrc/ledger';
-import { leb128, readLeb128 } from '../../shared/leb128';
+import { readU64be, u64be } from '../../ic/bytes';
+import { c } from '../../candid';
+import { valueCodec } from '../../candid/wire';
+import { type Account, ICRC3Value } from '../../icrc/interface';
+import { leb128, readLeb128 } from '../../ic/leb128';
 import { ACCOUNT_KEY_BYTES, accountKey, MAX_PRINCIPAL_BYTES } from './accounts';
 import { TokenConfig } from './config';
-import { OrderedKeys } from '../../shared/ordered-keys';
-import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../shared/store';
+import { OrderedKeys } from './ordered-keys';
+import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../ic/stable-maps';
 
 export const MEMORY = {
     meta: 0,
@@ -53,7 +53,7 @@ export const MEMORY = {
     allowanceOrder: 9
 } as const;
 
-/** The sponsorship module's map (`src/shared/sponsorship`), apart from the ledger's. */
+/** The sponsorship module's map (`src/sponsorship`), apart from the ledger's. */
 export const SPONSORSHIP_MEMORY = 8;
 
 export type LedgerMaps = { readonly [K in keyof typeof MEMORY]: ByteMap };
@@ -212,7 +212,7 @@ export class LedgerState {
         return this.maps.blocks.get(u64be(index));
     }
 
-    /** Stores a block given in Candid's value encoding (`src/shared/icrc/value-encoding.ts`). */
+    /** Stores a block given in Candid's value encoding (`src/icrc/value-encoding.ts`). */
     appendBlock(index: bigint, encoded: Uint8Array): void {
         this.maps.blocks.insert(u64be(index), encoded);
     }

@@ -9,8 +9,8 @@ import { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 
 import { LocalIc } from '../../replica';
-import type { ActorOf } from '../../shared/candid';
-import type { Account } from '../../shared/icrc/ledger';
+import type { ActorOf } from '../../candid';
+import type { Account } from '../../icrc/interface';
 import { encodeLedgerArg, ledgerInit } from './deploy';
 import { tokenService } from './service';
 

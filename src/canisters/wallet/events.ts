@@ -3,13 +3,13 @@
  * (`wallet_events`). There is one log; the original's view leaves out the kinds it does not know and shows a
  * top-up as the send it is.
  */
-import type { Event128, EventKind128, WalletEvent, WalletEventKind } from '../../shared/wallet';
+import type { Event128, EventKind128, WalletEvent, WalletEventKind } from './types';
+import { U64_MAX } from '../../ic/constants';
 
 /** The original wallet's default page: the last 20 events. */
 export const DEFAULT_LEGACY_EVENTS = 20n;
 /** Events one query returns at most, so a page stays well inside a query's instruction limit. */
 export const MAX_EVENTS_PER_PAGE = 1_000n;
-const U64_MAX = 2n ** 64n - 1n;
 
 /** The range `get_events` reads: `from` defaults to 20 before the end, `to` to the end (the original's rule). */
 export function legacyRange(total: bigint, from: number | undefined, to: number | undefined): { start: bigint; end: bigint } {

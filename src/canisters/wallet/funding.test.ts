@@ -4,7 +4,7 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import type { FundingStrategy, SponsoredCanister } from '../../shared/wallet';
+import type { FundingStrategy, SponsoredCanister } from './types';
 import { observe, planTopUp, settleTopUp, wanted } from './funding';
 import { newSponsored, newState, type WalletState } from './state';
 

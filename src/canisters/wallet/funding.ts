@@ -5,8 +5,9 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import type { FundingRefusal, Observation, SponsoredCanister } from '../../shared/wallet';
-import { charge, current, giveBack, NANOS_PER_SECOND, remaining, resetsAt } from '../../shared/window';
+import type { FundingRefusal, Observation, SponsoredCanister } from './types';
+import { NANOS_PER_SECOND } from '../../ic/constants';
+import { charge, current, giveBack, remaining, resetsAt } from '../../sponsorship/window';
 import { spendable } from './spending';
 import type { WalletState } from './state';
 

@@ -24,11 +24,11 @@ import {
     trap
 } from 'azle';
 
-import { implement } from '../../shared/candid';
-import { type ByteMap, mapsOf, RAW_BYTES } from '../../shared/store';
-import { decoder, encoder, preEncoded } from '../../shared/candid/wire';
-import { managementService } from '../../shared/management';
-import { type ReportAck, SponsorPolicy, type UsageReport } from '../../shared/sponsorship/policy';
+import { implement } from '../../candid';
+import { type ByteMap, mapsOf, RAW_BYTES } from '../../ic/stable-maps';
+import { decoder, encoder, preEncoded } from '../../candid/wire';
+import { managementService } from '../../ic/management';
+import { type ReportAck, SponsorPolicy, type UsageReport } from '../../sponsorship/policy';
 import type {
     CanisterSettings,
     CustodianInfo,
@@ -49,16 +49,16 @@ import type {
     WalletResult,
     WalletResultCall,
     WalletResultCreate
-} from '../../shared/wallet';
+} from './types';
 import { fitsU64, legacyEvents, legacyRange, MAX_EVENTS_PER_PAGE } from './events';
 import { walletService } from './service';
 import { MEMORY, WalletStore } from './state';
 import { AnonymousRoleError } from './roles';
 import { CallFailure, Wallet, WalletAccessError, type WalletEffects } from './wallet';
+import { U64_MAX } from '../../ic/constants';
 
 /** The cycles-wallet API version this wallet answers to (release 20240410). */
 const API_VERSION = '0.3.2';
-const U64_MAX = 2n ** 64n - 1n;
 
 /** Stable maps with binary keys and values, opened on the memories `state.ts` assigns. */
 const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
@@ -227,7 +227,6 @@ function events128(range: EventRange): Event128[] {
 
 /** Methods the wallet refuses in inspect_message: they are for canisters (which inspection never sees). */
 const CANISTER_ONLY = new Set(['wallet_receive', 'report_usage']);
-const KNOWN_METHODS = new Set<string>(Object.keys(walletService.methods));
 
 export default class WalletCanister {
     @api.init()
@@ -250,7 +249,7 @@ export default class WalletCanister {
     @inspectMessage({ manual: true })
     inspect(): boolean {
         const method = msgMethodName();
-        if (!KNOWN_METHODS.has(method) || CANISTER_ONLY.has(method)) return false;
+        if (!api.inspect(method, msgCaller()) || CANISTER_ONLY.has(method)) return false;
         return wallet.canRead(msgCaller());
     }
 

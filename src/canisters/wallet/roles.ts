@@ -6,8 +6,8 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import type { CustodianInfo, CustodianLimits } from '../../shared/wallet';
-import { EMPTY_WINDOW } from '../../shared/window';
+import type { CustodianInfo, CustodianLimits } from './types';
+import { EMPTY_WINDOW } from '../../sponsorship/window';
 import type { WalletState } from './state';
 
 /** The limits `authorize` gives: none, as in the original wallet. */

@@ -3,8 +3,8 @@
  * the types of its `lib.did` (a test calls each one through a client written from that file); then what this
  * wallet adds ({@link WALLET_EXTENSIONS}). The implementation is `index.ts`.
  */
-import { c, defineService, query, update } from '../../shared/candid';
-import { ReportAck, SponsorPolicy, UsageReport } from '../../shared/sponsorship/policy';
+import { c, defineService, query, update } from '../../candid';
+import { ReportAck, SponsorPolicy, UsageReport } from '../../sponsorship/policy';
 import {
     Balance128,
     Balance64,
@@ -36,7 +36,7 @@ import {
     WalletResult,
     WalletResultCall,
     WalletResultCreate
-} from '../../shared/wallet';
+} from './types';
 
 /** The methods this wallet serves beyond dfinity/cycles-wallet's. */
 export const WALLET_EXTENSIONS = [

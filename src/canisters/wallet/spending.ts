@@ -6,8 +6,8 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import type { SpendRefusal } from '../../shared/wallet';
-import { consume, giveBack } from '../../shared/window';
+import type { SpendRefusal } from './types';
+import { consume, giveBack } from '../../sponsorship/window';
 import { custodianOf, expired, isController } from './roles';
 import type { WalletState } from './state';
 
@@ -19,7 +19,7 @@ export type Spend = {
     /**
      * For a call to the management canister, the canisters its arguments name (`canister_id`,
      * `target_canister`, `store_canister`): what the call acts on, which a custodian's limits must allow too.
-     * Read only for a custodian limited to some canisters: decoding the argument costs about 1.2M instructions.
+     * Read only for a custodian limited to some canisters, so that other calls do not pay for decoding the argument.
      */
     readonly targets?: () => readonly Principal[];
 };

@@ -19,20 +19,13 @@ import { concat } from '@dfinity/candid';
 import type { Principal } from '@dfinity/principal';
 import type * as z from 'zod/mini';
 
-import { readU64be, u64be } from '../../shared/bytes';
-import { c } from '../../shared/candid';
-import { valueCodec } from '../../shared/candid/wire';
-import { leb128 } from '../../shared/leb128';
-import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../shared/store';
-import {
-    CustodianInfo,
-    FundingSettings,
-    type SponsorArgs,
-    SponsoredCanister,
-    WalletEvent,
-    type WalletEventKind
-} from '../../shared/wallet';
-import { EMPTY_WINDOW, WindowState } from '../../shared/window';
+import { readU64be, u64be } from '../../ic/bytes';
+import { c } from '../../candid';
+import { valueCodec } from '../../candid/wire';
+import { leb128 } from '../../ic/leb128';
+import { type ByteMap, heapMapsOf, type MemoryByteMap } from '../../ic/stable-maps';
+import { CustodianInfo, FundingSettings, type SponsorArgs, SponsoredCanister, WalletEvent, type WalletEventKind } from './types';
+import { EMPTY_WINDOW, WindowState } from '../../sponsorship/window';
 
 export const MEMORY = { meta: 0, events: 1, usage: 2, dedup: 3, dedupByTime: 4, sponsored: 5 } as const;
 

@@ -13,10 +13,10 @@ import { Ed25519KeyIdentity } from '@dfinity/identity';
 import { Principal } from '@dfinity/principal';
 
 import { LocalIc } from '../../replica';
-import type { ActorOf } from '../../shared/candid';
-import { decoder, encoder } from '../../shared/candid/wire';
-import { managementService } from '../../shared/management';
-import type { SponsorPolicy } from '../../shared/sponsorship/policy';
+import type { ActorOf } from '../../candid';
+import { decoder, encoder } from '../../candid/wire';
+import { managementService } from '../../ic/management';
+import type { SponsorPolicy } from '../../sponsorship/policy';
 import { encodeLedgerArg, ledgerInit } from '../token/deploy';
 import { tokenService } from '../token/service';
 import { walletService } from './service';

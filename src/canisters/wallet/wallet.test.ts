@@ -6,8 +6,8 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import { OPEN_POLICY } from '../../shared/sponsorship/policy';
-import { MAX_REPORTED_CALLERS_PER_METHOD } from '../../shared/sponsorship/quota';
+import { OPEN_POLICY } from '../../sponsorship/policy';
+import { MAX_REPORTED_CALLERS_PER_METHOD } from '../../sponsorship/quota';
 import { AnonymousRoleError } from './roles';
 import { heapMaps, WalletStore } from './state';
 import { ROUND_TIMEOUT_NS, Wallet, type WalletEffects } from './wallet';

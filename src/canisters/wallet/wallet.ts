@@ -8,11 +8,11 @@
  */
 import { Principal } from '@dfinity/principal';
 
-import { compareBytes } from '../../shared/bytes';
-import { c } from '../../shared/candid';
-import { CandidDecodeError, decoder } from '../../shared/candid/wire';
-import { CYCLE_PRICES } from '../../shared/cycle-prices';
-import type { ReportAck, SponsorPolicy, UsageReport } from '../../shared/sponsorship/policy';
+import { compareBytes } from '../../ic/bytes';
+import { c } from '../../candid';
+import { CandidDecodeError, decoder } from '../../candid/wire';
+import { CYCLE_PRICES } from '../../ic/cycle-prices';
+import type { ReportAck, SponsorPolicy, UsageReport } from '../../sponsorship/policy';
 import type {
     CanisterSettings,
     CustodianLimits,
@@ -27,18 +27,16 @@ import type {
     SpendRefusal,
     UsageRow,
     WalletEventKind
-} from '../../shared/wallet';
-import { MAX_REPORTED_CALLERS_PER_METHOD } from '../../shared/sponsorship/quota';
-import { NANOS_PER_SECOND } from '../../shared/window';
+} from './types';
+import { MAX_REPORTED_CALLERS_PER_METHOD } from '../../sponsorship/quota';
+import { NANOS_PER_SECOND } from '../../ic/constants';
+import { createdAtRefusal, dedupHorizon } from '../../icrc/deduplication';
 import { MAX_EVENTS_PER_PAGE } from './events';
 import { observe, planTopUp, replaceSponsored, runwaySeconds, settleTopUp, sponsoredOf } from './funding';
 import * as roles from './roles';
 import { describeSpendRefusal, reserveSpend, settleSpend, type Spend } from './spending';
 import { newSponsored, newState, readUsageKey, sendKey, usageKey, type WalletState, type WalletStore } from './state';
 
-/** How far `created_at_time` may be ahead of the wallet's clock, and how long a send is remembered. */
-export const PERMITTED_DRIFT_NANOS = 60n * NANOS_PER_SECOND;
-export const TRANSACTION_WINDOW_NANOS = 24n * 3_600n * NANOS_PER_SECOND;
 /** Deduplication entries dropped per send, so pruning never makes one send expensive. */
 const PRUNE_PER_SEND = 100;
 /** Receives below this are accepted but not logged: a smaller gift would not pay for its own log entry. */
@@ -283,9 +281,11 @@ export class Wallet {
         let remember: ((event: bigint) => void) | undefined;
         let forget: (() => void) | undefined;
         if (createdAt !== undefined) {
-            if (createdAt + TRANSACTION_WINDOW_NANOS + PERMITTED_DRIFT_NANOS < now) return { Err: { TooOld: null } };
-            if (createdAt > now + PERMITTED_DRIFT_NANOS) return { Err: { CreatedInFuture: { wallet_time: now } } };
-            this.store.pruneSends(now - TRANSACTION_WINDOW_NANOS - PERMITTED_DRIFT_NANOS, PRUNE_PER_SEND);
+            // ICRC-1's deduplication window, the drift allowed on both sides as ICRC-1's text says
+            const refusal = createdAtRefusal(createdAt, now);
+            if (refusal === 'TooOld') return { Err: { TooOld: null } };
+            if (refusal === 'CreatedInFuture') return { Err: { CreatedInFuture: { wallet_time: now } } };
+            this.store.pruneSends(dedupHorizon(now), PRUNE_PER_SEND);
             const key = sendKey(caller, args.canister, createdAt, args.amount);
             const duplicate = this.store.duplicateOf(key);
             if (duplicate === IN_FLIGHT) return { Err: { InProgress: null } };

@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 
 import { Principal } from '@dfinity/principal';
 
-import type { ArgsOf, ResultOf } from '../../shared/candid';
+import type { ArgsOf, ResultOf } from '../../candid';
 import type { Canister, CanisterSettings, StoredSnapshot } from '../canister';
 import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES } from '../costs';
 import { CallRejectedError, RejectCode } from '../errors';
@@ -19,7 +19,7 @@ import type {
     managementService,
     SnapshotValue,
     Visibility
-} from '../../shared/management';
+} from '../../ic/management';
 
 type Methods = typeof managementService.methods;
 export type ManagementMethod = keyof Methods;

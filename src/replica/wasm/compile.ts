@@ -5,10 +5,9 @@
  * module's QuickJS interpreter function is under that size as built, but not once it is instrumented, and
  * the simpler allocator stores the metering's running cost to the stack at every block. Chrome turns this
  * fallback off by default (Chromium's `V8MidtierRegallocFallback` feature, disabled, whose comment says V8
- * wants to remove it), so the local IC turns it off too. On `examples/counter` it took the bookkeeping cost
- * from about 32 % to about 26 %; the interpreter function compiles in about 110 ms instead of 30, once per
- * module (measured with `--trace-wasm-compilation-times` while this was built). Only that function changes:
- * no other function of the module is large enough.
+ * wants to remove it), so the local IC turns it off too. On `examples/counter` it lowers the bookkeeping cost
+ * (docs/benchmarks.md) for a slower compile of the interpreter function, once per module (seen with
+ * `--trace-wasm-compilation-times`). Only that function changes: no other function of the module is large enough.
  *
  * The setting is the process's: it applies to every huge function compiled after the first canister module,
  * JavaScript included, which then compiles a little slower and runs faster. It is applied on V8 11 and

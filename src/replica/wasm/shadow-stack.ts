@@ -6,9 +6,9 @@
  * wasm32) the stack is laid out first: it occupies [0, top), grows down from `top` (the global's initial
  * value), and the static data starts at `top`. Every message starts with an empty stack and ends with an
  * empty stack, so nothing a message writes there is read by a later message: a rollback need not restore it,
- * and a commit need not keep it. Nearly half of an Azle canister's stores write the stack (measured on
- * `examples/counter`: 85k of 183k per update); the analysis proves 24k of them, the rest go through pointers
- * it cannot follow (parameters, values loaded from memory, QuickJS's value stack, which can also live in the heap).
+ * and a commit need not keep it. Nearly half of an Azle canister's stores write the stack; the analysis proves
+ * a part of them, the rest go through pointers it cannot follow (parameters, values loaded from memory,
+ * QuickJS's value stack, which can also live in the heap).
  *
  * A store counts as a stack store only when its address is derived, within the function, from the stack
  * pointer alone (see `store-addresses.ts`); anything else, including an address loaded from memory or passed

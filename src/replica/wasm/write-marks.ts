@@ -10,19 +10,15 @@
  *   address between. The leader must be in a construct that encloses the others and is still open, in the
  *   same loop iteration (no loop between them), so every path to another store passes the leader after the
  *   local's last assignment.
- *
- * Measured on `examples/counter`, per `increment`: of 183k stores, 24k are proven stack stores and make no
- * mark, and grouping leaves 145k marks for the other 159k.
  */
 import { type Instruction, Op } from './instructions';
 import { type StoreAddress } from './store-addresses';
 
 /**
  * Writes are tracked in 1 KiB pages: finer than the replica's 4 KiB, because QuickJS scatters small writes
- * (reference counts) over the heap; measured, a counter update then copies 440 KiB at commit instead of 1 MiB.
- * Finer still was slower: at 512 and 256 bytes a counter update copies 211 and 135 KiB, but the commit took
- * 48 and 77 µs instead of 36, scanning two and four times the bitmap. With the scan reading 32 marks at a time
- * (`memory.ts`), 512 bytes still lost: 27.8 µs against 26.
+ * (reference counts) over the heap, so a counter update copies less than half the bytes at commit. Finer still
+ * was slower: 512- and 256-byte pages copy fewer bytes again but scan two and four times the bitmap, and the
+ * scan then costs more than the copy saves, even reading 32 marks at a time (`memory.ts`).
  */
 export const JOURNAL_PAGE_SHIFT = 10;
 const JOURNAL_PAGE = 1 << JOURNAL_PAGE_SHIFT;
