@@ -10,7 +10,7 @@ import { format, resolveConfig } from 'prettier';
 
 import { BENCH_ROUNDS, benchInstrumentation, benchLocalIc } from '../src/replica/local-ic.bench';
 import { FULL_ALLOCATOR_FOR_HUGE_FUNCTIONS } from '../src/replica/wasm/compile';
-import { benchToken } from '../src/canisters/token/token.bench';
+import { benchToken, benchTransferSteps, type TransferStep } from '../src/canisters/token/token.bench';
 import { benchWallet } from '../src/canisters/wallet/wallet.bench';
 import { benchIndex } from '../src/canisters/ledger_index/ledger_index.bench';
 import { DASHBOARD_REFRESH_SECONDS } from '../src/canisters/registry/dashboard';
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
 
     console.log('[7/9] the token canister');
     const token = await benchToken(await wasmOf('token'), await wasmOf('token_seeder', 'fixtures'), TOKEN_ROUNDS, step);
+    const transferSteps = await benchTransferSteps(await wasmOf('token_profile', 'fixtures'));
 
     console.log('[8/9] the wallet canister');
     const wallet = await benchWallet(
@@ -187,6 +188,8 @@ most 6M, \`icrc2_transfer_from\` at most 7M, one transfer inside a batch of 100 
 |---|---|---|---|
 ${token.figures.map((f) => `| ${f.call} | ${fmt(Number(f.instructions))} | ${JS_PATH_FIGURES[f.call] ?? '–'} | ${f.rust} |`).join('\n')}
 
+${transferStepsTable(transferSteps, token.figures)}
+
 The transfer at ${fmt(token.scale.accounts)} accounts costs ${fmt(Number(token.scale.large) / Number(token.scale.small), 3)}× the transfer at
 1,000 (issue 4: at most 1.3×). The million accounts are written by the \`token_seeder\` test fixture in the
 token's own layout, then the token's wasm is upgraded back in.
@@ -294,3 +297,33 @@ main().catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;
 });
+
+/**
+ * Where a transfer's instructions go, step by step (the \`token_profile\` fixture), and the rest of the whole
+ * message: Azle's dispatch, the argument's decoding and check, the sponsorship meter and the reply.
+ */
+function transferStepsTable(steps: readonly TransferStep[], figures: readonly { call: string; instructions: bigint }[]): string {
+    const fmtN = (n: bigint) => Number(n).toLocaleString('en-US');
+    const whole = (prefix: string) => figures.find((f) => f.call.startsWith(prefix))?.instructions ?? 0n;
+    const alone = whole('`icrc1_transfer` to a new account');
+    const batched = whole('one transfer inside');
+    const sum = (pick: (s: TransferStep) => bigint) => steps.reduce((total, s) => total + pick(s), 0n);
+    const rows = steps.map((s) => `| ${TRANSFER_STEP_NAMES[s.step] ?? s.step} | ${fmtN(s.alone)} | ${fmtN(s.batched)} |`);
+    return `Where a transfer's instructions go: the token's \`Ledger\` traced at each step of its pipeline in the
+\`token_profile\` test fixture (on the suite's runtime, stable maps in the token's layout), per transfer; the last
+row is the rest of the whole-message figure above.
+
+| step | a transfer alone | a transfer inside a batch of 100 |
+|---|---|---|
+${rows.join('\n')}
+| message entry and reply: Azle's dispatch, decoding and checking the argument, the meter, the reply | ${fmtN(alone - sum((s) => s.alone))} | ${fmtN(batched - sum((s) => s.batched))} |`;
+}
+
+const TRANSFER_STEP_NAMES: Readonly<Record<string, string>> = {
+    built: "the operation built: accounts, fee and burn rules, the balance read, the transaction's bytes",
+    hashed: "the transaction's ICRC-3 hash (native) and dedup key",
+    admitted: 'admission: housekeeping, throttle, time window, dedup look-up',
+    settled: 'settlement: funds check, the two balance writes',
+    appended: "the fee, the block's bytes, its hash, storing it, the dedup entries",
+    committed: 'the tip stored and certified (once per message)'
+};

@@ -1,6 +1,7 @@
 /**
- * The ledger's housekeeping, on heap maps without a network: what has expired (deduplication entries past the
- * window, approvals past their expiry) is freed by the next transaction, and counted as absent before that.
+ * The ledger on heap maps without a network: every operation passes the one pipeline in its order, and a
+ * refused one writes nothing; housekeeping frees what has expired (deduplication entries past the window,
+ * approvals past their expiry) at the next transaction, and counts it as absent before that.
  */
 import { concat } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
@@ -9,7 +10,7 @@ import { compareBytes } from '../../ic/bytes';
 import type { Account } from '../../icrc/interface';
 import { configFromInit } from './config';
 import { ledgerInit } from './deploy';
-import { APPROVE_PRUNE_LIMIT, Ledger } from './ledger';
+import { APPROVE_PRUNE_LIMIT, Ledger, type LedgerStep } from './ledger';
 import { TRANSACTION_WINDOW_NS } from '../../icrc/deduplication';
 import { PERMITTED_DRIFT_NS } from '../../ic/constants';
 import { heapMaps, LedgerState, ownerKeyOf, pairKey } from './state';
@@ -18,8 +19,8 @@ const FEE = 10n;
 const principal = (n: number) => Principal.fromUint8Array(Uint8Array.of(n));
 const account = (n: number): Account => ({ owner: principal(n), subaccount: [] });
 
-function newLedger(now: bigint): Ledger {
-    const ledger = new Ledger(new LedgerState(heapMaps()), () => undefined);
+function newLedger(now: bigint, trace?: (step: LedgerStep) => void): Ledger {
+    const ledger = new Ledger(new LedgerState(heapMaps()), () => undefined, trace);
     const init = ledgerInit({
         mintingAccount: account(0),
         transferFee: FEE,
@@ -38,6 +39,42 @@ const transfer = (to: Account, createdAt: bigint) => ({
     fee: [] as [],
     memo: [] as [],
     created_at_time: [createdAt] as [bigint]
+});
+
+describe('the pipeline', () => {
+    it('takes a transfer through every step in order, and a batch commits once', () => {
+        const steps: LedgerStep[] = [];
+        const now = 1_000n * TRANSACTION_WINDOW_NS;
+        const ledger = newLedger(now, (step) => steps.push(step));
+        steps.length = 0;
+        expect(ledger.transfer({ caller: principal(1), now }, transfer(account(2), now))).toEqual({ Ok: 1n });
+        expect(steps).toEqual(['built', 'hashed', 'admitted', 'settled', 'appended', 'committed']);
+        steps.length = 0;
+        ledger.transferBatch({ caller: principal(1), now }, [transfer(account(3), now), transfer(account(4), now)]);
+        expect(steps.filter((s) => s === 'appended')).toHaveLength(2);
+        expect(steps.filter((s) => s === 'committed')).toHaveLength(1);
+    });
+
+    it('stops a refused transfer at the step that refuses it, with the balances and the tip as they were', () => {
+        const steps: LedgerStep[] = [];
+        const now = 1_000n * TRANSACTION_WINDOW_NS;
+        const ledger = newLedger(now, (step) => steps.push(step));
+        const tip = ledger.tip;
+        steps.length = 0;
+        const tooMuch = { ...transfer(account(2), now), amount: 2_000_000n };
+        expect(ledger.transfer({ caller: principal(1), now }, tooMuch)).toEqual({
+            Err: { InsufficientFunds: { balance: 1_000_000n } }
+        });
+        expect(steps).toEqual(['built', 'hashed', 'admitted', 'settled', 'committed']);
+        expect(ledger.balanceOf(account(1))).toBe(1_000_000n);
+        expect(ledger.balanceOf(account(2))).toBe(0n);
+        expect(ledger.tip).toEqual(tip);
+        steps.length = 0;
+        const old = transfer(account(2), now - TRANSACTION_WINDOW_NS - 1n);
+        expect(ledger.transfer({ caller: principal(1), now }, old)).toEqual({ Err: { TooOld: null } });
+        expect(steps).toEqual(['built', 'hashed', 'admitted', 'committed']);
+        expect(ledger.tip).toEqual(tip);
+    });
 });
 
 it('forgets a deduplicated transaction once the window and the drift have passed', () => {

@@ -80,6 +80,14 @@ export class LedgerTrap extends Error {
 
 export type CallContext = { readonly caller: Principal; readonly now: bigint };
 
+/**
+ * The steps of the pipeline, in order, as `trace` names them when each ends: the operation built (its rules
+ * before admission and its transaction's bytes), its transaction hashed, admitted, settled (its own checks and
+ * writes), its fee collected and block appended (block bytes, hash, storage, dedup entry), and the message
+ * committed (the tip stored and certified).
+ */
+export type LedgerStep = 'built' | 'hashed' | 'admitted' | 'settled' | 'appended' | 'committed';
+
 /** What `admit` refuses: a time out of the window, a repeated transaction, or a throttled ledger. */
 type Admission =
     | { TooOld: null }
@@ -146,7 +154,12 @@ export class Ledger {
     constructor(
         readonly state: LedgerState,
         /** Sets the canister's certified data (`ic0.certified_data_set`). */
-        private readonly certify: (data: Uint8Array) => void
+        private readonly certify: (data: Uint8Array) => void,
+        /**
+         * Told as each operation passes each step of the pipeline, for profiling (the `token_profile` test
+         * fixture reads the instruction counter at each); the canister passes none.
+         */
+        private readonly trace?: (step: LedgerStep) => void
     ) {}
 
     get config(): TokenConfig {
@@ -423,13 +436,19 @@ export class Ledger {
      * was. The caller ends its message with `committed`.
      */
     private apply<E>(now: bigint, tx: LedgerTransaction<E>): { Ok: bigint } | { Err: E | Admission } {
+        this.trace?.('built');
         const prepared = prepare(tx.block);
+        this.trace?.('hashed');
         const refused = this.admit(now, prepared);
+        this.trace?.('admitted');
         if (refused !== undefined) return { Err: refused };
         const settleRefused = tx.settle();
+        this.trace?.('settled');
         if (settleRefused !== undefined) return { Err: settleRefused };
         this.collectFee(tx.fee);
-        return { Ok: this.append(now, prepared, tx.supplyChange - this.burnedFee(tx.fee)) };
+        const index = this.append(now, prepared, tx.supplyChange - this.burnedFee(tx.fee));
+        this.trace?.('appended');
+        return { Ok: index };
     }
 
     /**
@@ -441,6 +460,7 @@ export class Ledger {
             this.state.writeTip(this.tip);
             this.certifyTip();
         }
+        this.trace?.('committed');
         return result;
     }
 

@@ -4,6 +4,7 @@
  * how the transfer's cost grows from 1,000 to a million accounts; and the stable bytes an account and a block
  * take. The million accounts are written by the `token_seeder` test fixture in the token's own layout.
  */
+import { IDL as CandidIdl } from '@dfinity/candid';
 import type { IDL } from '@dfinity/candid';
 import { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
@@ -206,4 +207,37 @@ export async function benchToken(
         scale: { accounts: Number(balances), small: atThousand.instructions, large: atScale.instructions },
         storage: { bytesPerAccount, bytesPerBlock, accounts: SCALE_ACCOUNTS, blocks: SCALE_BLOCKS }
     };
+}
+
+/** A pipeline step's instructions per transfer, alone (one `transfer` a message) and inside a batch of 100. */
+export type TransferStep = { step: string; alone: bigint; batched: bigint };
+
+const profileIdl: IDL.InterfaceFactory = ({ IDL: idl }) =>
+    idl.Service({
+        profile: idl.Func([idl.Nat32, idl.Bool], [idl.Vec(idl.Record({ step: idl.Text, instructions: idl.Nat64 }))], [])
+    });
+
+/**
+ * Where a transfer's instructions go: the token's `Ledger` in the `token_profile` fixture, traced at each step
+ * of its pipeline, over transfers like the benchmark's (to a new account, with a memo and `created_at_time`).
+ */
+export async function benchTransferSteps(profileWasm: string): Promise<TransferStep[]> {
+    const ic = await LocalIc.create();
+    const holder = Ed25519KeyIdentity.generate(new Uint8Array(32).fill(1));
+    const { actor } = await ic.setupCanister<{
+        profile(count: number, batched: boolean): Promise<{ step: string; instructions: bigint }[]>;
+    }>({
+        idlFactory: profileIdl as never,
+        wasm: profileWasm,
+        arg: new Uint8Array(CandidIdl.encode([CandidIdl.Principal], [holder.getPrincipal()]))
+    });
+    actor.setIdentity(holder);
+    await actor.profile(5, false); // the first transfers fill the maps' first nodes and the key caches
+    const alone = await actor.profile(20, false);
+    const batched = await actor.profile(100, true);
+    return alone.map(({ step, instructions }) => ({
+        step,
+        alone: instructions,
+        batched: batched.find((b) => b.step === step)?.instructions ?? 0n
+    }));
 }
