@@ -1,5 +1,5 @@
 /**
- * The template canister: the interface is `service.ts`, the rules and layout `readings.ts`; this file connects
+ * The template canister: the interface is `service.ts`, the state layout `state.ts`, the rules `readings.ts`; this file connects
  * them to Azle and to the suite's sponsorship module (`src/sponsorship`), which meters `submit` and
  * `set_payout` under the policy the suite's wallet sets and reports their use to it.
  */
@@ -12,7 +12,8 @@ import { SponsoredCanister } from '../../src/sponsorship/canister';
 import { sponsorshipEndpoints } from '../../src/sponsorship/endpoints';
 import { Sponsorship } from '../../src/sponsorship/quota';
 import { type ByteMap, mapsOf, RAW_BYTES } from '../../src/ic/stable-maps';
-import { MEMORY, Readings, SPONSORSHIP_MEMORY } from './readings';
+import { Readings } from './readings';
+import { MEMORY, SPONSORSHIP_MEMORY } from './state';
 import { type PayoutResult, type Reading, type ReadingArg, readingsService, type SubmitResult } from './service';
 
 const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);

@@ -1,34 +1,14 @@
 /**
- * The template's rules and state layout, over byte maps so that they run in Node as in the canister: the
- * canister (`index.ts`) passes stable maps, a unit test heap maps.
+ * The template's rules, over byte maps so that they run in Node as in the canister: the canister
+ * (`index.ts`) passes stable maps, a unit test heap maps. The layout they read and write is `state.ts`.
  */
 import type { Principal } from '@dfinity/principal';
 
 import { readU64be, u64be } from '../../src/ic/bytes';
-import { valueCodec } from '../../src/candid/wire';
-import { Account } from '../../src/icrc/interface';
+import type { Account } from '../../src/icrc/interface';
 import type { ByteMap } from '../../src/ic/stable-maps';
-import { Reading, type ReadingArg, type ReadingsError } from './service';
-
-/** Stable memory ids: each map owns one for the life of the canister (never reuse or renumber). */
-export const MEMORY = { latest: 0, counts: 1, payouts: 2 } as const;
-/** The sponsorship module's own map. */
-export const SPONSORSHIP_MEMORY = 3;
-
-const readingCodec = valueCodec<Reading>(Reading);
-const accountCodec = valueCodec<Account>(Account);
-const utf8 = new TextEncoder();
-
-/** A latest-reading key: the device's principal (length-prefixed, so no key is a prefix of another's) and the metric. */
-function readingKey(device: Principal, metric: string): Uint8Array {
-    const id = device.toUint8Array();
-    const name = utf8.encode(metric);
-    const key = new Uint8Array(1 + id.length + name.length);
-    key[0] = id.length;
-    key.set(id, 1);
-    key.set(name, 1 + id.length);
-    return key;
-}
+import type { Reading, ReadingArg, ReadingsError } from './service';
+import { accountCodec, type MEMORY, readingCodec, readingKey } from './state';
 
 type Outcome<T> = { Ok: T } | { Err: ReadingsError };
 

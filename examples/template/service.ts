@@ -1,5 +1,6 @@
 /**
- * The template's public interface. Copy `examples/template/` to start a canister of your own on the suite:
+ * The template's public interface. `npm run new -- <name>` copies `examples/template/` into `src/canisters/<name>/` to start
+ * a canister of your own on the suite (docs/template.md):
  * this file says what crosses the canister's boundary, built from the suite's shared schemas (`Account` from
  * the ICRC ledger schemas, the sponsorship methods every sponsored canister serves), and `index.ts` wires it to
  * Azle with the quota module so the suite's wallet can pay for its callers within a policy.
