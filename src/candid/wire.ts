@@ -244,11 +244,22 @@ function utf8Decode(bytes: Uint8Array, start: number, end: number): string {
     return ascii;
 }
 
-class Writer {
+/** 2^53: below it a nat's LEB128 is written with float arithmetic; above it, with bigints. */
+const SAFE_NAT = 2n ** 53n;
+/** A nat below this takes one 28-bit bigint step (four LEB128 bytes) before the float arithmetic. */
+const ONE_STEP_NAT = SAFE_NAT << 28n;
+const LOW_28_BITS = 2n ** 28n - 1n;
+
+/**
+ * A growing byte buffer with Candid's number and text encodings: what every encoder of the layer writes with
+ * (`src/icrc/value-encoding.ts` extends it). In QuickJS each call and bigint operation costs thousands of
+ * instructions, so the hot writes check the room once and store bytes directly.
+ */
+export class Writer {
     bytes = new Uint8Array(256);
     at = 0;
 
-    private room(n: number): void {
+    protected room(n: number): void {
         if (this.at + n <= this.bytes.length) return;
         let size = this.bytes.length * 2;
         while (size < this.at + n) size *= 2;
@@ -268,13 +279,21 @@ class Writer {
         this.at += b.length;
     }
 
+    /** Unsigned LEB128 of a non-negative integer below 2^53 (at most 8 bytes). */
     uleb(n: number): void {
+        this.room(8);
         let v = n;
         while (v >= 0x80) {
-            this.byte((v % 0x80) | 0x80);
+            this.bytes[this.at++] = (v % 0x80) | 0x80;
             v = Math.floor(v / 0x80);
         }
-        this.byte(v);
+        this.bytes[this.at++] = v;
+    }
+
+    /** A length, then the bytes. */
+    sized(b: Uint8Array): void {
+        this.uleb(b.length);
+        this.raw(b);
     }
 
     sleb(n: number): void {
@@ -288,9 +307,20 @@ class Writer {
         }
     }
 
+    /**
+     * Unsigned LEB128 of a nat: below 2^53 in floats; up to 2^81, 28 bits (four full LEB128 bytes) in one
+     * bigint step first, so a nanosecond time (about 2^61) costs two bigint operations, not nine.
+     */
     ulebBig(n: bigint): void {
-        if (n < 0x20000000000000n) this.uleb(Number(n));
-        else this.raw(leb128(n));
+        if (n < SAFE_NAT) return this.uleb(Number(n));
+        if (n >= ONE_STEP_NAT) return this.raw(leb128(n));
+        this.room(4);
+        let low = Number(n & LOW_28_BITS);
+        for (let i = 0; i < 4; i++) {
+            this.bytes[this.at++] = (low % 0x80) | 0x80;
+            low = Math.floor(low / 0x80);
+        }
+        this.uleb(Number(n >> 28n));
     }
 
     slebBig(n: bigint): void {
@@ -322,9 +352,7 @@ class Writer {
     }
 
     text(s: string): void {
-        const b = utf8Encode(s);
-        this.uleb(b.length);
-        this.raw(b);
+        this.sized(utf8Encode(s));
     }
 
     done(): Uint8Array {

@@ -7,18 +7,11 @@
  * Variant indices follow Candid's field hashes, increasing (Candid specification, "Variants"): `Int` 0,
  * `Map` 1, `Nat` 2, `Blob` 3, `Text` 4, `Array` 5.
  */
-import { EncodedValue } from '../candid/wire';
-import { leb128, sleb128 } from '../ic/leb128';
+import { EncodedValue, Writer } from '../candid/wire';
+import { sleb128 } from '../ic/leb128';
 import type { ICRC3Value } from './interface';
 
 const INDEX = { Int: 0, Map: 1, Nat: 2, Blob: 3, Text: 4, Array: 5 } as const;
-
-/** Numbers up to this go through float arithmetic; above it, through bigints (2^53: exact in a double). */
-const SAFE = 2n ** 53n;
-const LOW_BITS = 28n;
-const LOW_MASK = 2n ** LOW_BITS - 1n;
-/** Above this a nat takes more than one 28-bit step: the generic bigint path. */
-const TWO_STEP_LIMIT = SAFE << LOW_BITS;
 
 const utf8 = new TextEncoder();
 /**
@@ -30,58 +23,9 @@ const texts = new Map<string, Uint8Array>();
 const MAX_REMEMBERED_TEXTS = 256;
 const MAX_REMEMBERED_TEXT_LENGTH = 32;
 
-class Writer {
-    bytes = new Uint8Array(512);
-    at = 0;
-
-    room(n: number): void {
-        if (this.at + n <= this.bytes.length) return;
-        let size = this.bytes.length * 2;
-        while (size < this.at + n) size *= 2;
-        const grown = new Uint8Array(size);
-        grown.set(this.bytes.subarray(0, this.at));
-        this.bytes = grown;
-    }
-
-    /** Unsigned LEB128 of a non-negative integer below 2^53. */
-    uleb(n: number): void {
-        this.room(8);
-        let v = n;
-        while (v >= 0x80) {
-            this.bytes[this.at++] = (v % 0x80) | 0x80;
-            v = Math.floor(v / 0x80);
-        }
-        this.bytes[this.at++] = v;
-    }
-
-    /**
-     * Unsigned LEB128 of a nat: below 2^53 in floats; above, 28 bits (four full LEB128 bytes) at a time, so a
-     * nanosecond time (about 2^61) costs two bigint operations, not nine.
-     */
-    nat(n: bigint): void {
-        if (n < SAFE) return this.uleb(Number(n));
-        if (n >= TWO_STEP_LIMIT) return this.raw(leb128(n));
-        this.room(4);
-        let low = Number(n & LOW_MASK);
-        for (let i = 0; i < 4; i++) {
-            this.bytes[this.at++] = (low % 0x80) | 0x80;
-            low = Math.floor(low / 0x80);
-        }
-        this.uleb(Number(n >> LOW_BITS));
-    }
-
-    raw(b: Uint8Array): void {
-        this.room(b.length);
-        this.bytes.set(b, this.at);
-        this.at += b.length;
-    }
-
-    sized(b: Uint8Array): void {
-        this.uleb(b.length);
-        this.raw(b);
-    }
-
-    text(s: string): void {
+/** The layer's writer, with remembered texts and ICRC-3 values. */
+class Icrc3Writer extends Writer {
+    override text(s: string): void {
         const known = texts.get(s);
         if (known !== undefined) return this.raw(known);
         const bytes = utf8.encode(s);
@@ -104,7 +48,7 @@ class Writer {
             }
         } else if ('Nat' in value) {
             this.uleb(INDEX.Nat);
-            this.nat(value.Nat);
+            this.ulebBig(value.Nat);
         } else if ('Blob' in value) {
             this.uleb(INDEX.Blob);
             this.sized(value.Blob);
@@ -124,9 +68,9 @@ class Writer {
 
 /** The encoding of `value`; a `preEncoded` stand-in anywhere inside it is written as its bytes. */
 export function encodeIcrc3Value(value: ICRC3Value): Uint8Array {
-    const w = new Writer();
+    const w = new Icrc3Writer();
     w.value(value);
-    return w.bytes.slice(0, w.at);
+    return w.done();
 }
 
 /**
@@ -138,7 +82,7 @@ export function encodeIcrc3Value(value: ICRC3Value): Uint8Array {
 export class Icrc3MapWriter {
     /** A map's entry count is written as one LEB128 byte, so at most 127 entries. */
     static readonly MAX_ENTRIES = 0x7f;
-    private readonly w = new Writer();
+    private readonly w = new Icrc3Writer();
     private readonly countAt: number;
     private count = 0;
 
@@ -148,7 +92,7 @@ export class Icrc3MapWriter {
         this.w.uleb(0);
     }
 
-    private key(key: string): Writer {
+    private key(key: string): Icrc3Writer {
         if (this.count === Icrc3MapWriter.MAX_ENTRIES) throw new RangeError('an ICRC-3 map written here has at most 127 entries');
         this.count++;
         this.w.text(key);
@@ -158,7 +102,7 @@ export class Icrc3MapWriter {
     nat(key: string, n: bigint): this {
         const w = this.key(key);
         w.uleb(INDEX.Nat);
-        w.nat(n);
+        w.ulebBig(n);
         return this;
     }
 
@@ -197,6 +141,6 @@ export class Icrc3MapWriter {
     /** The map's encoding; the writer is done. */
     finish(): Uint8Array {
         this.w.bytes[this.countAt] = this.count;
-        return this.w.bytes.slice(0, this.w.at);
+        return this.w.done();
     }
 }
