@@ -78,7 +78,8 @@ export class LedgerTrap extends Error {
     override readonly name = 'LedgerTrap';
 }
 
-export type CallContext = { readonly caller: Principal; readonly now: bigint };
+/** Who asks for an operation, and the ledger time it runs at (the canister passes `msg_caller` and `time`). */
+export type OperationContext = { readonly caller: Principal; readonly now: bigint };
 
 /**
  * The steps of the pipeline, in order, as `trace` names them when each ends: the operation built (its rules
@@ -209,13 +210,13 @@ export class Ledger {
     // --- ICRC-1 ---
 
     /** ICRC-1 `icrc1_transfer`: a transfer, or a mint from the minting account, or a burn to it. */
-    transfer(ctx: CallContext, arg: TransferArg): TransferResult {
+    transfer(ctx: OperationContext, arg: TransferArg): TransferResult {
         this.checkMemo(arg.memo, 'transfer');
         return this.committed(this.transferOne(ctx, arg));
     }
 
     /** ICRC-4: each transfer on its own, in order, one block each; the tip is stored and certified once, at the end. */
-    transferBatch(ctx: CallContext, args: readonly TransferArg[]): TransferBatchResults {
+    transferBatch(ctx: OperationContext, args: readonly TransferArg[]): TransferBatchResults {
         if (args.length > MAX_UPDATE_BATCH_SIZE) {
             const limit = BigInt(MAX_UPDATE_BATCH_SIZE);
             return args.map(() => [{ Err: { TooManyRequests: { limit } } }]);
@@ -231,7 +232,7 @@ export class Ledger {
     }
 
     /** One transfer, its memo already checked: its block and its settlement, through `apply`. */
-    private transferOne(ctx: CallContext, arg: TransferArg): TransferResult {
+    private transferOne(ctx: OperationContext, arg: TransferArg): TransferResult {
         const from: Account = { owner: ctx.caller, subaccount: arg.from_subaccount };
         const fromKey = accountKey(from);
         const toKey = accountKey(arg.to);
@@ -271,7 +272,7 @@ export class Ledger {
     // --- ICRC-2 ---
 
     /** ICRC-2 `icrc2_approve`: sets the spender's allowance, paying the fee. */
-    approve(ctx: CallContext, arg: ApproveArgs): ApproveResult {
+    approve(ctx: OperationContext, arg: ApproveArgs): ApproveResult {
         // The subaccount first: DFINITY's types make a wrong one fail to decode, before any rule runs
         if (!subaccountOk(arg.from_subaccount)) {
             const message = `a subaccount is ${SUBACCOUNT_BYTES} bytes`;
@@ -321,7 +322,7 @@ export class Ledger {
     }
 
     /** ICRC-2 `icrc2_transfer_from`: a transfer (or a burn, to the minting account) spending an allowance. */
-    transferFrom(ctx: CallContext, arg: TransferFromArgs): TransferFromResult {
+    transferFrom(ctx: OperationContext, arg: TransferFromArgs): TransferFromResult {
         this.checkMemo(arg.memo, 'transfer');
         const spender: Account = { owner: ctx.caller, subaccount: arg.spender_subaccount };
         // DFINITY's words here (`execute_transfer_not_async`) differ from its approve's
@@ -372,7 +373,7 @@ export class Ledger {
     // --- ICRC-107 ---
 
     /** ICRC-107 `icrc107_set_fee_collector`: a controller names where fees go (or that they burn). */
-    setFeeCollector(ctx: CallContext, arg: SetFeeCollectorArgs, callerIsController: boolean): SetFeeCollectorResult {
+    setFeeCollector(ctx: OperationContext, arg: SetFeeCollectorArgs, callerIsController: boolean): SetFeeCollectorResult {
         if (!callerIsController) return { Err: { AccessDenied: 'only a controller of the ledger may set the fee collector' } };
         const [collector] = arg.fee_collector;
         if (collector !== undefined) {
