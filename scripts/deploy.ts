@@ -13,21 +13,21 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 
-import { Actor, HttpAgent, type Identity } from '@dfinity/agent';
+import { Actor, type Identity } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
 import config, { type DeployConfig } from '../deploy.config';
-import { identityFromPem, type Target, targetOf, UsageError } from '../examples/lib/client';
+import { agentOf, identityFromPem, type Target, targetOf } from '../examples/lib/client';
 import { registryService } from '../src/canisters/registry/service';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
 import type { ActorOf } from '../src/candid';
 import { managementService, settingsArg } from '../src/ic/management';
 import { readCanisters, ROOT } from './lib/canisters';
+import { parseCommandLine, runTool, ToolError, UsageError } from './lib/cli';
 import { seededIdentity } from './lib/identities';
 import { wireSuite } from './lib/wiring';
 import { checkCanister } from './check-wasm';
@@ -57,7 +57,7 @@ export async function deploySuite(
     const root = options.root ?? ROOT;
     const target = targetOf(options.network, root);
     const deployer = options.identity.getPrincipal();
-    const agent = await HttpAgent.create({ host: target.host, identity: options.identity, rootKey: target.rootKey });
+    const agent = await agentOf(target, options.identity);
     const management = Actor.createActor(managementService.idlFactory as never, {
         agent,
         canisterId: Principal.managementCanister(),
@@ -79,7 +79,7 @@ export async function deploySuite(
     for (const canister of canisters) {
         const check = await checkCanister(canister, 'suite');
         if (check.problems.length > 0) {
-            throw new Error(`${canister.name} fails the module checks, not deployed:\n  ${check.problems.join('\n  ')}`);
+            throw new ToolError(`${canister.name} fails the module checks, not deployed:\n  ${check.problems.join('\n  ')}`);
         }
         const gzipped = new Uint8Array(readFileSync(check.artifactPath));
         const wasm = new Uint8Array(gunzipSync(gzipped));
@@ -151,7 +151,7 @@ async function canisterIds(
         for (const name of names) {
             const id = target.canisters[name];
             if (id === undefined) {
-                throw new UsageError(`canister_ids.json has no mainnet id for ${name}: create it first (docs/deploy.md)`);
+                throw new ToolError(`canister_ids.json has no mainnet id for ${name}: create it first (docs/deploy.md)`);
             }
             ids.set(name, Principal.fromText(id));
         }
@@ -194,21 +194,25 @@ function sha256(bytes: Uint8Array): Uint8Array {
     return new Uint8Array(createHash('sha256').update(bytes).digest());
 }
 
-function parse(argv: string[]): DeployOptions {
-    const { values } = parseArgs({
+const USAGE = `usage: npm run deploy -- [--network local|ic] [--pem FILE]
+
+  --network local   the local network of \`npm start -- --serve\` (default)
+  --network ic      mainnet: the canisters of canister_ids.json, as --pem's identity (docs/deploy.md)
+  --pem FILE        the deployer, as \`dfx identity export\` writes it (local default: a fixed test identity)
+  -h, --help        this text`;
+
+/** The options of a command line, or a usage error saying what is wrong with it. */
+export function parseDeployCommandLine(argv: string[]): DeployOptions {
+    const { values } = parseCommandLine({
         args: argv,
         options: { network: { type: 'string', default: 'local' }, pem: { type: 'string' } }
     });
-    const network = values.network as string;
+    const network = values.network;
+    if (network !== 'local' && network !== 'ic') throw new UsageError(`--network is local or ic, not ${network}`);
     if (network === 'ic' && values.pem === undefined)
         throw new UsageError('--network ic needs --pem FILE: the identity that controls the canisters');
     const identity = values.pem === undefined ? seededIdentity(LOCAL_DEPLOYER_SEED) : identityFromPem(values.pem);
     return { network, identity };
 }
 
-if (require.main === module) {
-    deploySuite(parse(process.argv.slice(2))).catch((error: unknown) => {
-        console.error(error instanceof UsageError ? error.message : error);
-        process.exitCode = 1;
-    });
-}
+if (require.main === module) runTool(USAGE, async (argv) => void (await deploySuite(parseDeployCommandLine(argv))));

@@ -12,11 +12,10 @@
  * `icp deploy -e suite-local --proxy <wallet>` (docs/deploy.md).
  */
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 
 import { IDL } from '@dfinity/candid';
 import type { Ed25519KeyIdentity } from '@dfinity/identity';
-import { Principal } from '@dfinity/principal';
+import type { Principal } from '@dfinity/principal';
 
 import config, { type DeployConfig } from '../deploy.config';
 import { registryService } from '../src/canisters/registry/service';
@@ -27,6 +26,7 @@ import { LocalIc } from '../src/replica';
 import { buildCanister } from './lib/build';
 import { seededIdentity } from './lib/identities';
 import { readCanisters, ROOT } from './lib/canisters';
+import { formatCycles, integerFlag, parseCommandLine, principalFlag, runTool, UsageError } from './lib/cli';
 import { type RegistryActor, runDemo, type TokenActor, type WalletActor } from './lib/demo';
 import { wireSuite as wire } from './lib/wiring';
 import { loadService } from './generate';
@@ -37,8 +37,6 @@ const DEMO_HEADROOM_MS = 6 * 3_600_000;
 /** Cycles each canister starts with; the wallet holds the suite's treasury. */
 const START_CYCLES: Record<string, bigint> = { wallet: 100n * T };
 const DEFAULT_START_CYCLES = 3n * T;
-
-const cyclesText = (n: bigint) => `${(Number(n) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 })} T`;
 
 /**
  * The wallet becomes a controller and the funder of the token and the registry, which report to it; `custodians`
@@ -86,23 +84,48 @@ async function wireSuite(
     const usage = sponsored?.usage.find((u) => u.method === 'icrc1_transfer');
     return [
         `wallet ${walletId.toText()} controls and funds token ${tokenId.toText()} and registry ${registryId.toText()} (top up 5 T below 5 T; at most 25 T a day in all); the registry is the token's minting account`,
-        `funding round: ${round.checked} checked, ${round.topped_up} topped up, ${cyclesText(round.cycles_sent)} sent, ${round.instructions.toLocaleString('en-US')} instructions`,
+        `funding round: ${round.checked} checked, ${round.topped_up} topped up, ${formatCycles(round.cycles_sent)} sent, ${round.instructions.toLocaleString('en-US')} instructions`,
         `token policy v${(await token.sponsorship_status()).policy.version}: 100 calls per caller per minute on its 4 updates, anonymous refused`,
         `registry policy v${(await registry.sponsorship_status()).policy.version}: per caller per 10 minutes, 3 heartbeats, 20 relays, 50 device claims, 10 reward claims`,
-        `usage reported to the wallet: icrc1_transfer ${usage?.calls ?? 0n} calls, ${(usage?.instructions ?? 0n).toLocaleString('en-US')} instructions, ${cyclesText(usage?.cycles ?? 0n)}`,
+        `usage reported to the wallet: icrc1_transfer ${usage?.calls ?? 0n} calls, ${(usage?.instructions ?? 0n).toLocaleString('en-US')} instructions, ${formatCycles(usage?.cycles ?? 0n)}`,
         ...custodians.map((c) => `${c.toText()} is a custodian of the wallet (it may spend through it, e.g. as icp-cli's proxy)`)
     ];
 }
 
-async function main(): Promise<void> {
-    const { values: flags } = parseArgs({
+const USAGE = `usage: npm start [-- --serve [--port N] [--custodian PRINCIPAL]...]
+
+  --serve                keep serving the IC's HTTP interface after the demo, until Ctrl-C
+  --port N               the port it serves on (default ${DEFAULT_PORT})
+  --custodian PRINCIPAL  make PRINCIPAL a custodian of the wallet (repeatable), e.g. icp-cli's identity
+  -h, --help             this text`;
+
+type StartOptions = { readonly serve: boolean; readonly port: number; readonly custodians: readonly Principal[] };
+
+/** The options of a command line, or a usage error saying what is wrong with it. */
+function parseStartCommandLine(argv: string[]): StartOptions {
+    const { values } = parseCommandLine({
+        args: argv,
         options: {
             serve: { type: 'boolean', default: false },
             port: { type: 'string', default: `${DEFAULT_PORT}` },
             custodian: { type: 'string', multiple: true, default: [] }
         }
     });
-    const custodians = (flags.custodian ?? []).map((text) => Principal.fromText(text));
+    const custodians = values.custodian.map((text) => {
+        const principal = principalFlag('custodian', text);
+        // the wallet refuses it too: anyone can call as the anonymous principal
+        if (principal.isAnonymous())
+            throw new UsageError(
+                `--custodian ${text} is the anonymous principal, which anyone can call as; create an identity first (\`icp identity new\`)`
+            );
+        return principal;
+    });
+    return { serve: values.serve, port: integerFlag('port', values.port, { max: 65_535 }), custodians };
+}
+
+async function main(argv: string[]): Promise<void> {
+    const flags = parseStartCommandLine(argv);
+    const custodians = flags.custodians;
     const started = performance.now();
     const canisters = readCanisters();
     console.log(`Building ${canisters.length} canister(s)`);
@@ -114,7 +137,7 @@ async function main(): Promise<void> {
     }
 
     console.log('Starting the local IC and deploying');
-    const ic = await LocalIc.create(flags.serve === true ? { time: Date.now() - DEMO_HEADROOM_MS } : {});
+    const ic = await LocalIc.create(flags.serve ? { time: Date.now() - DEMO_HEADROOM_MS } : {});
     const deployer = seededIdentity(0x5d);
     const ids = new Map<string, Principal>();
     // every canister is created before any is installed, so init arguments can name each other
@@ -169,7 +192,7 @@ async function main(): Promise<void> {
         table.push([
             ...row.slice(0, 4),
             `${(Number(status.memorySize) / 1e6).toFixed(1)} MB`,
-            cyclesText(BigInt(status.cycles)),
+            formatCycles(BigInt(status.cycles)),
             row[4] as string
         ]);
     }
@@ -180,7 +203,7 @@ async function main(): Promise<void> {
     console.log(
         `\n${table.length} canister(s) deployed and wired on the local IC in ${((performance.now() - started) / 1000).toFixed(1)} s`
     );
-    if (flags.serve === true) await serve(ic, Number(flags.port), ids);
+    if (flags.serve) await serve(ic, flags.port, ids);
     else await ic.tearDown();
 }
 
@@ -206,7 +229,4 @@ async function serve(ic: LocalIc, port: number, ids: Map<string, Principal>): Pr
     await ic.tearDown();
 }
 
-main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-});
+runTool(USAGE, main);
