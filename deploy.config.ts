@@ -1,8 +1,11 @@
 /**
- * Init arguments for each canister of dfx.json, used by `npm start` and `npm run deploy`. Each entry is
- * type-checked against the canister's service description (its `init` schemas) and may use the deployer's
- * principal and the other canisters' ids. `upgrade` gives the argument of an upgrade where the canister takes
- * one (none when absent).
+ * How the suite is deployed, used by `npm start` and `npm run deploy`:
+ *
+ * - the init arguments of each canister of dfx.json (`config`, the default export), type-checked against the
+ *   canister's service description (its `init` schemas), which may use the deployer's principal and the other
+ *   canisters' ids; `upgrade` gives the argument of an upgrade where the canister takes one (none when absent);
+ * - the wiring (`wiring`): which canister is the wallet, and which canisters it controls, funds and meters, with
+ *   each one's funding strategy, budget and sponsorship policy (`scripts/lib/wiring.ts` applies it).
  */
 import type { Principal } from '@dfinity/principal';
 
@@ -13,7 +16,8 @@ import { ledgerInit } from './src/canisters/token/deploy';
 import type { tokenService } from './src/canisters/token/service';
 import type { walletService } from './src/canisters/wallet/service';
 import type { ArgsOf } from './src/candid';
-import type { FundingSettings } from './src/canisters/wallet/types';
+import type { Budget, FundingSettings, FundingStrategy } from './src/canisters/wallet/types';
+import type { MethodRule, SponsorPolicy, sponsorshipMethods } from './src/sponsorship/policy';
 
 export type DeployContext = {
     readonly deployer: Principal;
@@ -36,6 +40,39 @@ export type DeployConfig = {
 };
 
 const T = 1_000_000_000_000n;
+
+/** The service of each canister of dfx.json, by name. */
+type CanisterServices = {
+    counter: typeof counterService;
+    token: typeof tokenService;
+    ledger_index: typeof ledgerIndexService;
+    wallet: typeof walletService;
+    registry: typeof registryService;
+};
+
+/** The canisters that serve the sponsorship methods, and so can be metered by the wallet. */
+export type SponsorableCanister = {
+    [K in keyof CanisterServices]: keyof typeof sponsorshipMethods extends keyof CanisterServices[K]['methods'] ? K : never;
+}[keyof CanisterServices];
+
+/** What the wallet does for a canister it sponsors. */
+export type Sponsorship = {
+    /** When and how much it tops the canister up. */
+    readonly strategy: FundingStrategy;
+    /** At most this much for this canister per period, besides the wallet's budget for all. */
+    readonly budget?: Budget;
+    /** What each caller of the canister's sponsored methods may do; the wallet pushes it to the canister. */
+    readonly policy: SponsorPolicy;
+};
+
+export type SuiteWiring = {
+    /** The canister that funds the others and receives their usage reports. */
+    readonly wallet: 'wallet';
+    /** How often each sponsored canister sends its usage to the wallet. */
+    readonly reportIntervalSeconds: bigint;
+    /** The canisters the wallet controls (beside the deployer), funds and meters. */
+    readonly sponsored: Readonly<Partial<Record<SponsorableCanister, Sponsorship>>>;
+};
 
 /** How the wallet funds the suite: a funding round every hour, at most 25T cycles per day in all. */
 export const SUITE_FUNDING: FundingSettings = {
@@ -96,3 +133,65 @@ const config: DeployConfig = {
 };
 
 export default config;
+
+/** Every method of a policy with the same per-caller limit; none from the anonymous principal. */
+function perCaller(methods: readonly (readonly [string, bigint])[]): [string, MethodRule][] {
+    return methods.map(([method, calls]) => [
+        method,
+        { refuse_anonymous: true, calls_per_window: [calls], instructions_per_window: [] }
+    ]);
+}
+
+/** Top up 5T when a canister falls below 5T. */
+const TOP_UP_BELOW_5T: FundingStrategy = { BelowThreshold: { min_cycles: 5n * T, top_up: 5n * T } };
+
+export const wiring: SuiteWiring = {
+    wallet: 'wallet',
+    reportIntervalSeconds: 60n,
+    sponsored: {
+        token: {
+            strategy: TOP_UP_BELOW_5T,
+            // 100 calls a minute per caller on the token's updates, none from the anonymous principal
+            policy: {
+                version: 0n,
+                window_seconds: 60n,
+                methods: [
+                    ...perCaller(
+                        ['icrc1_transfer', 'icrc2_approve', 'icrc2_transfer_from', 'icrc4_transfer_batch'].map(
+                            (m) => [m, 100n] as const
+                        )
+                    ),
+                    // an update anyone may call (wallets ask before a signature, anonymously too): metered as well
+                    [
+                        'icrc21_canister_call_consent_message',
+                        { refuse_anonymous: false, calls_per_window: [100n], instructions_per_window: [] }
+                    ],
+                    // answered with ICRC-107's AccessDenied for anyone but a controller, and so metered too
+                    ...perCaller([['icrc107_set_fee_collector', 10n]])
+                ],
+                deny: [],
+                allow: [],
+                global_calls_per_window: [10_000n]
+            }
+        },
+        registry: {
+            strategy: TOP_UP_BELOW_5T,
+            // per caller per 10 minutes (the heartbeat interval)
+            policy: {
+                version: 0n,
+                window_seconds: 600n,
+                methods: perCaller([
+                    ['heartbeat', 3n],
+                    ['register_device', 20n],
+                    ['relay_heartbeats', 20n],
+                    ['register_devices', 20n],
+                    ['claim_device', 50n],
+                    ['claim_rewards', 10n]
+                ]),
+                deny: [],
+                allow: [],
+                global_calls_per_window: [100_000n]
+            }
+        }
+    }
+};

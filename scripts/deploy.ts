@@ -1,7 +1,7 @@
 /**
  * `npm run deploy -- --network local|ic [--pem FILE]`: deploys the suite through @dfinity/agent, wired as
- * `npm start` wires it (the wallet controls and funds the token and the registry; the registry is the token's
- * minting account), to the local network (`npm start -- --serve`) or to mainnet. See docs/deploy.md.
+ * `npm start` wires it (the wallet controls, funds and meters the canisters deploy.config.ts's `wiring` names;
+ * the registry is the token's minting account), to the local network (`npm start -- --serve`) or to mainnet. See docs/deploy.md.
  *
  * Canister ids: on mainnet, from dfx's `canister_ids.json` (create the canisters first, with cycles, as
  * docs/deploy.md shows); on the local network, created with the provisional API and kept in
@@ -19,17 +19,15 @@ import { Actor, type Identity } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import config, { type DeployConfig } from '../deploy.config';
+import config, { type DeployConfig, type SuiteWiring, wiring as configuredWiring } from '../deploy.config';
 import { agentOf, identityFromPem, type Target, targetOf } from '../examples/lib/client';
-import { registryService } from '../src/canisters/registry/service';
-import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
 import type { ActorOf } from '../src/candid';
 import { managementService, settingsArg } from '../src/ic/management';
 import { readCanisters, ROOT } from './lib/canisters';
 import { parseCommandLine, runTool, ToolError, UsageError } from './lib/cli';
 import { seededIdentity } from './lib/identities';
-import { wireSuite } from './lib/wiring';
+import { describeWired, sponsoredService, wireSuite } from './lib/wiring';
 import { checkCanister } from './check-wasm';
 import { loadService } from './generate';
 
@@ -47,6 +45,8 @@ export type DeployOptions = {
     readonly identity: Identity;
     /** Where the network file and the canister id files are; the project root by default. */
     readonly root?: string;
+    /** What the wallet controls, funds and meters: deploy.config.ts's `wiring` by default. */
+    readonly wiring?: SuiteWiring;
 };
 
 /** Deploys (or upgrades) every canister of dfx.json and wires the suite; returns what it did, line by line. */
@@ -55,6 +55,7 @@ export async function deploySuite(
     print: (line: string) => void = console.log
 ): Promise<Map<string, Principal>> {
     const root = options.root ?? ROOT;
+    const wiring = options.wiring ?? configuredWiring;
     const target = targetOf(options.network, root);
     const deployer = options.identity.getPrincipal();
     const agent = await agentOf(target, options.identity);
@@ -113,28 +114,24 @@ export async function deploySuite(
         print(`  ${canister.name} ${canisterId.toText()}: ${installed === undefined ? 'installed' : 'upgraded'}`);
     }
 
-    const suite = { wallet: ids.get('wallet'), token: ids.get('token'), registry: ids.get('registry') };
-    if (suite.wallet !== undefined && suite.token !== undefined && suite.registry !== undefined) {
-        const actor = <S extends { idlFactory: unknown }>(service: S, canisterId: Principal) =>
-            Actor.createActor(service.idlFactory as never, { agent, canisterId });
-        await wireSuite(
-            {
-                ids: { wallet: suite.wallet, token: suite.token, registry: suite.registry },
-                wallet: actor(walletService, suite.wallet) as never,
-                token: actor(tokenService, suite.token) as never,
-                registry: actor(registryService, suite.registry) as never,
-                setControllers: async (canisterId, controllers) => {
-                    await management.update_settings({
-                        canister_id: canisterId,
-                        settings: settingsArg({ controllers }),
-                        sender_canister_version: []
-                    } as never);
-                }
-            },
-            deployer
-        );
-        print(`  wired: the wallet ${suite.wallet.toText()} controls and funds the token and the registry`);
-    }
+    const wired = await wireSuite(
+        {
+            ids,
+            wallet: (canisterId) => Actor.createActor(walletService.idlFactory as never, { agent, canisterId }) as never,
+            sponsored: (canisterId) => Actor.createActor(sponsoredService.idlFactory as never, { agent, canisterId }) as never,
+            setControllers: async (canisterId, controllers) => {
+                await management.update_settings({
+                    canister_id: canisterId,
+                    settings: settingsArg({ controllers }),
+                    sender_canister_version: []
+                } as never);
+            }
+        },
+        deployer,
+        wiring
+    );
+    if (wired.length > 0) print(`  wired: the wallet ${ids.get(wiring.wallet)?.toText()} controls and funds`);
+    wired.forEach((w) => print(`    ${describeWired(w)}`));
     return ids;
 }
 

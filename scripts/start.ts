@@ -1,8 +1,8 @@
 /**
  * `npm start`: builds every canister of dfx.json, starts a local IC in this process, deploys each canister with
- * its init arguments from deploy.config.ts, wires the suite together (the wallet controls and funds the token
- * and the registry and meters their callers through the sponsorship module; the registry is the token's
- * minting account), runs the DePIN demo (`scripts/lib/demo.ts`: 1,000 devices, three epochs, rewards) and
+ * its init arguments from deploy.config.ts, wires the suite together as its `wiring` says (the wallet controls
+ * and funds the token and the registry and meters their callers through the sponsorship module; the registry is
+ * the token's minting account), runs the DePIN demo (`scripts/lib/demo.ts`: 1,000 devices, three epochs, rewards) and
  * prints a summary.
  *
  * `npm start -- --serve [--port 4943]` then keeps the suite serving the IC's HTTP interface (`src/network`)
@@ -17,8 +17,7 @@ import { IDL } from '@dfinity/candid';
 import type { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 
-import config, { type DeployConfig } from '../deploy.config';
-import { registryService } from '../src/canisters/registry/service';
+import config, { type DeployConfig, wiring } from '../deploy.config';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
 import { DEFAULT_PORT, LocalNetwork, writeNetworkFile } from '../src/network';
@@ -27,8 +26,9 @@ import { buildCanister } from './lib/build';
 import { seededIdentity } from './lib/identities';
 import { readCanisters, ROOT } from './lib/canisters';
 import { formatCycles, integerFlag, parseCommandLine, principalFlag, runTool, UsageError } from './lib/cli';
-import { type RegistryActor, runDemo, type TokenActor, type WalletActor } from './lib/demo';
-import { wireSuite as wire } from './lib/wiring';
+import { runDemo, type TokenActor, type WalletActor } from './lib/demo';
+import type { ActorOf } from '../src/candid';
+import { describeWired, sponsoredService, wireSuite as wire } from './lib/wiring';
 import { loadService } from './generate';
 
 const T = 1_000_000_000_000n;
@@ -38,9 +38,12 @@ const DEMO_HEADROOM_MS = 6 * 3_600_000;
 const START_CYCLES: Record<string, bigint> = { wallet: 100n * T };
 const DEFAULT_START_CYCLES = 3n * T;
 
+type SponsoredActor = ActorOf<typeof sponsoredService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
+
 /**
- * The wallet becomes a controller and the funder of the token and the registry, which report to it; `custodians`
- * may spend through the wallet (e.g. as icp-cli's proxy).
+ * The wallet becomes a controller, the funder and the meter of the canisters deploy.config.ts's `wiring` names,
+ * which report to it; `custodians` may spend through the wallet (e.g. as icp-cli's proxy). With a token, a few
+ * transfers then show a usage report reaching the wallet.
  */
 async function wireSuite(
     ic: LocalIc,
@@ -48,46 +51,64 @@ async function wireSuite(
     ids: Map<string, Principal>,
     custodians: readonly Principal[]
 ): Promise<string[]> {
-    const walletId = ids.get('wallet');
-    const tokenId = ids.get('token');
-    const registryId = ids.get('registry');
-    if (walletId === undefined || tokenId === undefined || registryId === undefined) return [];
-    const wallet = ic.createActor(walletService.idlFactory as never, walletId) as unknown as WalletActor;
-    const token = ic.createActor(tokenService.idlFactory as never, tokenId) as unknown as TokenActor;
-    const registry = ic.createActor(registryService.idlFactory as never, registryId) as unknown as RegistryActor;
-    wallet.setIdentity(deployer);
-    token.setIdentity(deployer);
-    registry.setIdentity(deployer);
+    const walletId = ids.get(wiring.wallet);
+    if (walletId === undefined) return [];
+    const asDeployer = <A extends { setIdentity(identity: Ed25519KeyIdentity): void }>(idlFactory: unknown, id: Principal): A => {
+        const actor = ic.createActor(idlFactory as never, id) as unknown as A;
+        actor.setIdentity(deployer);
+        return actor;
+    };
+    const wallet = asDeployer<WalletActor>(walletService.idlFactory, walletId);
     const setControllers = (canisterId: Principal, controllers: Principal[]) =>
         ic.updateCanisterSettings({ canisterId, controllers, sender: deployer.getPrincipal() });
-    await wire(
-        { ids: { wallet: walletId, token: tokenId, registry: registryId }, wallet, token, registry, setControllers },
-        deployer.getPrincipal()
+    const wired = await wire(
+        {
+            ids,
+            wallet: () => wallet,
+            sponsored: (id) => asDeployer<SponsoredActor>(sponsoredService.idlFactory, id),
+            setControllers
+        },
+        deployer.getPrincipal(),
+        wiring
     );
     for (const custodian of custodians) await wallet.authorize(custodian);
     const round = await wallet.fund_now();
-
-    for (let i = 0; i < 5; i++) {
-        const result = await token.icrc1_transfer({
-            from_subaccount: [],
-            to: { owner: walletId, subaccount: [] },
-            amount: 1_000n,
-            fee: [],
-            memo: [],
-            created_at_time: []
-        });
-        if (!('Ok' in result)) throw new Error(`transfer failed: ${JSON.stringify(result)}`);
+    const lines = [
+        `wallet ${walletId.toText()} controls, funds and meters ${wired.length} canister(s) (deploy.config.ts's wiring):`,
+        ...wired.map((w) => `  ${describeWired(w)}`),
+        `funding round: ${round.checked} checked, ${round.topped_up} topped up, ${formatCycles(round.cycles_sent)} sent, ${round.instructions.toLocaleString('en-US')} instructions`
+    ];
+    for (const { name, id } of wired) {
+        const { policy } = await asDeployer<SponsoredActor>(sponsoredService.idlFactory, id).sponsorship_status();
+        lines.push(`${name} took policy v${policy.version} from the wallet`);
     }
-    await ic.advanceTime(61_000); // the token's next usage report
-    await ic.tick(5);
-    const [sponsored] = await wallet.list_sponsored();
-    const usage = sponsored?.usage.find((u) => u.method === 'icrc1_transfer');
+
+    const tokenId = ids.get('token');
+    if (tokenId !== undefined && wired.some((w) => w.name === 'token')) {
+        const token = asDeployer<TokenActor>(tokenService.idlFactory, tokenId);
+        for (let i = 0; i < 5; i++) {
+            const result = await token.icrc1_transfer({
+                from_subaccount: [],
+                to: { owner: walletId, subaccount: [] },
+                amount: 1_000n,
+                fee: [],
+                memo: [],
+                created_at_time: []
+            });
+            if (!('Ok' in result)) throw new Error(`transfer failed: ${JSON.stringify(result)}`);
+        }
+        await ic.advanceTime(Number(wiring.reportIntervalSeconds) * 1_000 + 1_000); // the token's next usage report
+        await ic.tick(5);
+        const sponsored = (await wallet.list_sponsored()).find((s) => s.canister.compareTo(tokenId) === 'eq');
+        const usage = sponsored?.usage.find((u) => u.method === 'icrc1_transfer');
+        lines.push(
+            `usage reported to the wallet: icrc1_transfer ${usage?.calls ?? 0n} calls, ${(usage?.instructions ?? 0n).toLocaleString('en-US')} instructions, ${formatCycles(usage?.cycles ?? 0n)}`
+        );
+    }
+    const registryId = ids.get('registry');
+    if (tokenId !== undefined && registryId !== undefined) lines.push("the registry is the token's minting account");
     return [
-        `wallet ${walletId.toText()} controls and funds token ${tokenId.toText()} and registry ${registryId.toText()} (top up 5 T below 5 T; at most 25 T a day in all); the registry is the token's minting account`,
-        `funding round: ${round.checked} checked, ${round.topped_up} topped up, ${formatCycles(round.cycles_sent)} sent, ${round.instructions.toLocaleString('en-US')} instructions`,
-        `token policy v${(await token.sponsorship_status()).policy.version}: 100 calls per caller per minute on its 4 updates, anonymous refused`,
-        `registry policy v${(await registry.sponsorship_status()).policy.version}: per caller per 10 minutes, 3 heartbeats, 20 relays, 50 device claims, 10 reward claims`,
-        `usage reported to the wallet: icrc1_transfer ${usage?.calls ?? 0n} calls, ${(usage?.instructions ?? 0n).toLocaleString('en-US')} instructions, ${formatCycles(usage?.cycles ?? 0n)}`,
+        ...lines,
         ...custodians.map((c) => `${c.toText()} is a custodian of the wallet (it may spend through it, e.g. as icp-cli's proxy)`)
     ];
 }

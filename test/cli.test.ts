@@ -143,5 +143,7 @@ describe('printed for people', () => {
         expect(formatTokens(5n, tokenUnitsOf([]))).toBe('5 units');
         expect(formatCycles(985_399_904_730n)).toBe('0.9854 T');
         expect(formatCycles(25n * 1_000_000_000_000n)).toBe('25 T');
+        expect(formatCycles(17_354_332n)).toBe('0.00001735 T');
+        expect(formatCycles(0n)).toBe('0 T');
     });
 });

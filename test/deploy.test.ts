@@ -2,8 +2,9 @@
  * `npm run deploy -- --network local`, through @dfinity/agent and the management canister over the local
  * network's HTTP interface: every canister of dfx.json is created and installed with its init arguments (the
  * checked module, gzipped, its `candid:service` readable by agents), the suite is wired as `npm start` wires
- * it, a second run leaves unchanged modules alone, and a canister running another module is upgraded with its
- * state and its upgrade argument.
+ * it (the wallet controls, funds and meters the canisters deploy.config.ts's `wiring` names, with its
+ * strategies and policies), a second run leaves unchanged modules alone, and a canister running another module
+ * is upgraded with its state and its upgrade argument.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,12 +17,15 @@ import type { Principal } from '@dfinity/principal';
 import { seededIdentity } from '../scripts/lib/identities';
 import { readCanisters } from '../scripts/lib/canisters';
 import { deploySuite } from '../scripts/deploy';
+import { type Sponsorship, type SuiteWiring, wiring } from '../deploy.config';
+import type { FundingStrategy } from '../src/canisters/wallet/types';
 import { counterService } from '../examples/counter/service';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
 import { LocalNetwork, writeNetworkFile } from '../src/network';
 import { LocalIc } from '../src/replica';
 
+const T = 1_000_000_000_000n;
 const deployer = seededIdentity(0xd1);
 let ic: LocalIc;
 let network: LocalNetwork;
@@ -56,18 +60,39 @@ it('deploys the suite wired and checked, leaves unchanged modules alone, upgrade
     // wallets find the token's history through the index the token names (ICRC-106)
     expect(await token.icrc106_get_index_principal()).toEqual({ Ok: id('ledger_index') });
     expect(await token.icrc1_balance_of({ owner: deployer.getPrincipal(), subaccount: [] })).toBe(1_000_000_000_000n);
-    for (const name of ['token', 'registry']) {
+    // what the wallet sponsors, how and with which policy: deploy.config.ts's wiring, not code
+    const sponsoredNames = Object.keys(wiring.sponsored).sort();
+    expect(sponsoredNames).toEqual(['registry', 'token']);
+    for (const name of sponsoredNames) {
         const controllers = (await ic.getControllers(id(name))).map((p) => p.toText()).sort();
         expect(controllers).toEqual([deployer.getPrincipal().toText(), id('wallet').toText()].sort());
     }
     const wallet = ic.createActor(walletService.idlFactory as never, id('wallet')) as unknown as {
-        list_sponsored(): Promise<{ canister: Principal; policy: [] | [{ version: bigint }] }[]>;
+        list_sponsored(): Promise<
+            {
+                canister: Principal;
+                name: [] | [string];
+                strategy: FundingStrategy;
+                funded_total: bigint;
+                policy: [] | [{ version: bigint; window_seconds: bigint; methods: [string, unknown][] }];
+            }[]
+        >;
+        fund_now(): Promise<{ topped_up: number | bigint }>;
         setIdentity(i: typeof deployer): void;
     };
     wallet.setIdentity(deployer);
     const sponsored = await wallet.list_sponsored();
-    expect(sponsored.map((s) => s.canister.toText()).sort()).toEqual([id('token').toText(), id('registry').toText()].sort());
-    expect(sponsored.every((s) => (s.policy[0]?.version ?? 0n) >= 1n)).toBe(true);
+    expect(sponsored.map((s) => [s.name[0], s.canister.toText(), s.strategy]).sort()).toEqual(
+        Object.entries(wiring.sponsored)
+            .map(([name, sponsorship]) => [name, id(name).toText(), sponsorship.strategy])
+            .sort()
+    );
+    for (const s of sponsored) {
+        const configured = wiring.sponsored[s.name[0] as keyof typeof wiring.sponsored];
+        expect(s.policy[0]?.window_seconds).toBe(configured?.policy.window_seconds);
+        expect(s.policy[0]?.methods.map(([m]) => m)).toEqual(configured?.policy.methods.map(([m]) => m));
+        expect(s.policy[0]?.version ?? 0n).toBeGreaterThanOrEqual(1n);
+    }
 
     // the installed module carries its interface, as agents and explorers read it
     const agent = await HttpAgent.create({ host: network.url, identity: deployer, shouldFetchRootKey: true });
@@ -112,4 +137,19 @@ it('deploys the suite wired and checked, leaves unchanged modules alone, upgrade
     expect(status.get('candid')).toBe(
         readFileSync(readCanisters().find((c) => c.name === 'token')?.generatedDidPath as string, 'utf8')
     );
+
+    // a strategy in the wiring is what the wallet funds by: the registry, at 10T, below a 50T threshold
+    const registryBefore = BigInt(await ic.getCyclesBalance(id('registry')));
+    const topUp: FundingStrategy = { BelowThreshold: { min_cycles: 50n * T, top_up: 2n * T } };
+    const stricter: SuiteWiring = {
+        ...wiring,
+        sponsored: { ...wiring.sponsored, registry: { ...(wiring.sponsored.registry as Sponsorship), strategy: topUp } }
+    };
+    await deploySuite({ network: 'local', identity: deployer, root, wiring: stricter }, () => undefined);
+    const round = await wallet.fund_now();
+    expect(Number(round.topped_up)).toBe(1);
+    const registryEntry = (await wallet.list_sponsored()).find((s) => s.name[0] === 'registry');
+    expect(registryEntry?.strategy).toEqual(topUp);
+    expect(registryEntry?.funded_total).toBe(2n * T);
+    expect(BigInt(await ic.getCyclesBalance(id('registry')))).toBeGreaterThan(registryBefore);
 });

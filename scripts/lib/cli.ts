@@ -109,9 +109,11 @@ export function formatIcTime(ns: bigint, nowMs = Date.now()): string {
     return `${new Date(ms).toISOString()} (${relative})`;
 }
 
-/** Cycles in trillions, as the IC's tools show them: `985.3999 T`. */
+/** Cycles in trillions, as the IC's tools show them: `985.3999 T`; under 0.01 T with four significant digits. */
 export function formatCycles(cycles: bigint): string {
-    return `${(Number(cycles) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 })} T`;
+    const t = Number(cycles) / 1e12;
+    const digits: Intl.NumberFormatOptions = t > 0 && t < 0.01 ? { maximumSignificantDigits: 4 } : { maximumFractionDigits: 4 };
+    return `${t.toLocaleString('en-US', digits)} T`;
 }
 
 /** How a token writes its amounts: from its ICRC-1 metadata. */

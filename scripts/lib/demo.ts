@@ -9,6 +9,7 @@ import type { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 import { sha256 } from '@noble/hashes/sha2';
 
+import { wiring } from '../../deploy.config';
 import { registryService } from '../../src/canisters/registry/service';
 import { tokenService } from '../../src/canisters/token/service';
 import { walletService } from '../../src/canisters/wallet/service';
@@ -19,9 +20,8 @@ import type { DeviceKey, HeartbeatResult, RelayedHeartbeat } from '../../src/can
 import { callCycles } from '../../src/canisters/wallet/wallet';
 import { DEMO_DEVICES, DEMO_OWNERS, demoDeviceCurve, demoDeviceName, demoOwner } from './demo-fleet';
 import { seededIdentity } from './identities';
-import { formatCycles } from './cli';
+import { formatCycles, formatTokens, tokenUnitsOf } from './cli';
 import { progress } from './progress';
-import { REPORT_INTERVAL_SECONDS } from './wiring';
 
 type Settable = { setIdentity(identity: Ed25519KeyIdentity): void; setPrincipal(principal: Principal): void };
 export type RegistryActor = ActorOf<typeof registryService.methods> & Settable;
@@ -35,7 +35,7 @@ const INTERVALS_PER_EPOCH = 6;
 const INTERVAL_MS = 600_000;
 const SPAM_PER_INTERVAL = 10;
 const NS_PER_MS = 1_000_000n;
-const REPORT_INTERVAL_MS = Number(REPORT_INTERVAL_SECONDS) * 1_000;
+const REPORT_INTERVAL_MS = Number(wiring.reportIntervalSeconds) * 1_000;
 const INSPECT_REFUSED = 'refused in inspect_message: over the sponsorship quota';
 
 /** The role each of the demo's devices plays. */
@@ -84,6 +84,7 @@ export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Id
     const cyclesOf = async (canister: Principal) => BigInt(await ic.getCyclesBalance(canister)) + (await funded(canister));
     const cyclesBefore = { registry: await cyclesOf(ids.registry), token: await cyclesOf(ids.token) };
     const supplyBefore = await token.icrc1_total_supply();
+    const units = tokenUnitsOf(await token.icrc1_metadata());
 
     // manufacturers, with the issuing keys they sign their calls with, and a gateway
     const makers = [seededIdentity(0x31), seededIdentity(0x32)];
@@ -220,7 +221,7 @@ export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Id
         const [summary] = await registry.get_epoch(e);
         if (summary === undefined) continue;
         epochLines.push(
-            `  epoch ${e}: ${summary.devices_seen} devices seen, ${summary.devices_rewarded} rewarded, ${summary.heartbeats.toLocaleString('en-US')} heartbeats, ${summary.points.toLocaleString('en-US')} points at ${summary.reward_per_point} units${summary.capped ? ' (capped)' : ''}`
+            `  epoch ${e}: ${summary.devices_seen} devices seen, ${summary.devices_rewarded} rewarded, ${summary.heartbeats.toLocaleString('en-US')} heartbeats, ${summary.points.toLocaleString('en-US')} points at ${formatTokens(summary.reward_per_point, units)} each${summary.capped ? ' (capped)' : ''}`
         );
     }
     const lines = [
@@ -230,7 +231,7 @@ export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Id
             .map(([what, n]) => `${n.toLocaleString('en-US')} ${what}`)
             .join('; ')}`,
         ...epochLines,
-        `rewards: ${paid.toLocaleString('en-US')} units paid to ${payouts} owners; ${minted.toLocaleString('en-US')} minted by the token (equal: ${paid === minted}); a second claim: ${'Err' in again ? Object.keys(again.Err)[0] : 'paid again!'}`,
+        `rewards: ${formatTokens(paid, units)} paid to ${payouts} owners; ${formatTokens(minted, units)} minted by the token (equal: ${paid === minted}); a second claim: ${'Err' in again ? Object.keys(again.Err)[0] : 'paid again!'}`,
         `cycles spent during the demo: registry ${formatCycles(cyclesBefore.registry - (await cyclesOf(ids.registry)))}, token ${formatCycles(cyclesBefore.token - (await cyclesOf(ids.token)))} (wallet top-ups counted)`,
         'registry cost per method (instructions counted by the local IC; cycles at the 13-node prices, ingress included):',
         ...[...perMethod].map(
