@@ -15,7 +15,7 @@ import type { registryService } from './src/canisters/registry/service';
 import { ledgerInit } from './src/canisters/token/deploy';
 import type { tokenService } from './src/canisters/token/service';
 import type { walletService } from './src/canisters/wallet/service';
-import type { ArgsOf } from './src/candid';
+import type { AnySchema, ArgsOf } from './src/candid';
 import type { Budget, FundingSettings, FundingStrategy } from './src/canisters/wallet/types';
 import type { MethodRule, SponsorPolicy, sponsorshipMethods } from './src/sponsorship/policy';
 
@@ -25,19 +25,17 @@ export type DeployContext = {
     readonly canister: (name: keyof DeployConfig) => Principal;
 };
 
-export type DeployConfig = {
-    counter: {
-        init: (ctx: DeployContext) => ArgsOf<typeof counterService.init>;
-        upgrade?: (ctx: DeployContext) => ArgsOf<typeof counterService.init>;
-    };
-    token: {
-        init: (ctx: DeployContext) => ArgsOf<typeof tokenService.init>;
-        upgrade?: (ctx: DeployContext) => ArgsOf<typeof tokenService.init>;
-    };
-    ledger_index: { init: (ctx: DeployContext) => ArgsOf<typeof ledgerIndexService.init> };
-    wallet: { init: (ctx: DeployContext) => ArgsOf<typeof walletService.init> };
-    registry: { init: (ctx: DeployContext) => ArgsOf<typeof registryService.init> };
-};
+/**
+ * A canister's install and upgrade arguments. Azle decodes `post_upgrade`'s argument with the init types (the
+ * glue registers both with them), so a canister whose init takes arguments needs `upgrade` too: a missing one
+ * is a type error here rather than a decoding trap at the upgrade. A canister whose `post_upgrade` ignores the
+ * argument still gets one of the right type (its init argument again is the simplest).
+ */
+export type CanisterDeploy<I extends readonly AnySchema[]> = {
+    init: (ctx: DeployContext) => ArgsOf<I>;
+} & (I extends readonly [] ? { upgrade?: (ctx: DeployContext) => ArgsOf<I> } : { upgrade: (ctx: DeployContext) => ArgsOf<I> });
+
+export type DeployConfig = { [K in keyof CanisterServices]: CanisterDeploy<CanisterServices[K]['init']> };
 
 const T = 1_000_000_000_000n;
 
@@ -82,6 +80,19 @@ export const SUITE_FUNDING: FundingSettings = {
     min_reserve: 100_000_000_000n
 };
 
+function registryInit({ canister }: DeployContext): ArgsOf<typeof registryService.init> {
+    return [
+        {
+            token: [canister('token')],
+            // a heartbeat counts once per 10 minutes; an hour-long epoch (6 intervals) pays devices up at
+            // least half of it
+            epochs: { heartbeat_interval_seconds: 600n, epoch_seconds: 3_600n, min_uptime_percent: 50 },
+            // 0.0001 DPN (8 decimals) per counted heartbeat, at most 10 DPN per epoch in all
+            rewards: { reward_per_heartbeat: 10_000n, epoch_cap: 1_000_000_000n }
+        }
+    ];
+}
+
 const config: DeployConfig = {
     // the counter's post_upgrade takes its init argument again (it re-reads max_step)
     counter: { init: () => [{ max_step: 1_000n }], upgrade: () => [{ max_step: 1_000n }] },
@@ -115,21 +126,17 @@ const config: DeployConfig = {
                     }
                 }
             ]
-        ]
+        ],
+        // index-ng's upgrade argument is optional: none keeps the ledger and the intervals it has
+        upgrade: () => [[]]
     },
-    wallet: { init: ({ deployer }) => [[{ controllers: [deployer], funding: [SUITE_FUNDING] }]] },
-    registry: {
-        init: ({ canister }) => [
-            {
-                token: [canister('token')],
-                // a heartbeat counts once per 10 minutes; an hour-long epoch (6 intervals) pays devices up at
-                // least half of it
-                epochs: { heartbeat_interval_seconds: 600n, epoch_seconds: 3_600n, min_uptime_percent: 50 },
-                // 0.0001 DPN (8 decimals) per counted heartbeat, at most 10 DPN per epoch in all
-                rewards: { reward_per_heartbeat: 10_000n, epoch_cap: 1_000_000_000n }
-            }
-        ]
-    }
+    wallet: {
+        init: ({ deployer }) => [[{ controllers: [deployer], funding: [SUITE_FUNDING] }]],
+        // the wallet's post_upgrade reads no argument (it re-arms its funding timer; its state stays)
+        upgrade: () => [[]]
+    },
+    // the registry's post_upgrade decodes its init argument (Azle's rule) and ignores it: its settings stay
+    registry: { init: registryInit, upgrade: registryInit }
 };
 
 export default config;

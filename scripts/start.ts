@@ -66,6 +66,7 @@ async function wireSuite(
             ids,
             wallet: () => wallet,
             sponsored: (id) => asDeployer<SponsoredActor>(sponsoredService.idlFactory, id),
+            controllersOf: (canisterId) => ic.getControllers(canisterId),
             setControllers
         },
         deployer.getPrincipal(),

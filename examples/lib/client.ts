@@ -73,14 +73,19 @@ export async function agentOf(target: Target, identity: Identity): Promise<HttpA
     return HttpAgent.create({ host: target.host, identity, rootKey: target.rootKey, verifyQuerySignatures: true });
 }
 
+/** Refused connections mean nothing listens any more; a reset one (a reused keep-alive socket) is tried again. */
 async function expectRunning(host: string): Promise<void> {
-    try {
-        await fetch(new URL('/api/v2/status', host), { signal: AbortSignal.timeout(10_000) });
-    } catch (error) {
-        const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-        throw new ToolError(
-            `the local network of ${LOCAL_NETWORK_FILE} (${host}) does not answer (${cause}): it has stopped; run \`npm start -- --serve\` first`
-        );
+    for (let attempt = 1; ; attempt++) {
+        try {
+            await fetch(new URL('/api/v2/status', host), { signal: AbortSignal.timeout(10_000) });
+            return;
+        } catch (error) {
+            const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+            if (cause !== 'ECONNREFUSED' && attempt < 3) continue;
+            throw new ToolError(
+                `the local network of ${LOCAL_NETWORK_FILE} (${host}) does not answer (${cause}): it has stopped; run \`npm start -- --serve\` first`
+            );
+        }
     }
 }
 

@@ -23,6 +23,8 @@ export type SuiteClients = {
     readonly wallet: (canister: Principal) => ActorOf<typeof walletService.methods>;
     /** A client of a sponsored canister's sponsorship methods. */
     readonly sponsored: (canister: Principal) => ActorOf<typeof sponsoredService.methods>;
+    /** A canister's controllers now (the management canister's `canister_status`). */
+    readonly controllersOf: (canister: Principal) => Promise<Principal[]>;
     /** The management canister's `update_settings`, as the deployer. */
     readonly setControllers: (canister: Principal, controllers: Principal[]) => Promise<void>;
 };
@@ -31,9 +33,9 @@ export type SuiteClients = {
 export type Wired = { readonly name: string; readonly id: Principal; readonly sponsorship: Sponsorship };
 
 /**
- * Makes the wallet a controller (beside the deployer) and the funder of each sponsored canister, points their
- * sponsorship at it and has it push their policies. Safe to run again: each step sets, not adds. Returns the
- * canisters it wired; none when dfx.json has no wallet.
+ * Makes the wallet a controller (beside the deployer, and any controller a user added, which are kept) and the
+ * funder of each sponsored canister, points their sponsorship at it and has it push their policies. Safe to run
+ * again: each step sets, not adds. Returns the canisters it wired; none when dfx.json has no wallet.
  */
 export async function wireSuite(clients: SuiteClients, deployer: Principal, wiring: SuiteWiring): Promise<Wired[]> {
     const walletId = clients.ids.get(wiring.wallet);
@@ -43,7 +45,7 @@ export async function wireSuite(clients: SuiteClients, deployer: Principal, wiri
     for (const [name, sponsorship] of Object.entries(wiring.sponsored) as [string, Sponsorship][]) {
         const id = clients.ids.get(name);
         if (id === undefined) throw new ToolError(`deploy.config.ts sponsors ${name}, which dfx.json does not have`);
-        await clients.setControllers(id, [deployer, walletId]);
+        await clients.setControllers(id, withControllers(await clients.controllersOf(id), [deployer, walletId]));
         await wallet.sponsor_canister({
             canister: id,
             name: [name],
@@ -58,6 +60,13 @@ export async function wireSuite(clients: SuiteClients, deployer: Principal, wiri
         wired.push({ name, id, sponsorship });
     }
     return wired;
+}
+
+/** The controllers a canister has, with `added` among them (each once). */
+export function withControllers(current: readonly Principal[], added: readonly Principal[]): Principal[] {
+    const all = [...current];
+    for (const p of added) if (!all.some((q) => q.compareTo(p) === 'eq')) all.push(p);
+    return all;
 }
 
 /** What the wallet does for a wired canister, in a line: its funding and its policy. */
