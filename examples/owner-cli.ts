@@ -7,18 +7,17 @@
  *   npx tsx examples/owner-cli.ts devices --pem ~/.config/dfx/identity/default/identity.pem --network ic
  *
  * `--demo-owner N` is the demo's owner N (0-49) on the local network; `--pem` is any identity dfx exports.
+ * Amounts are in the token's symbol and decimals (its ICRC-1 metadata); `--help` lists every option.
  */
-import { parseArgs } from 'node:util';
-
 import type { Identity } from '@dfinity/agent';
 import type { Principal } from '@dfinity/principal';
 
-import { seededIdentity } from '../scripts/lib/identities';
+import { errorText, formatTokens, integerFlag, parseCommandLine, principalFlag, runTool, UsageError } from '../scripts/lib/cli';
+import { DEMO_OWNERS, demoOwner } from '../scripts/lib/demo-fleet';
 import { registryService } from '../src/canisters/registry/service';
-import { tokenService } from '../src/canisters/token/service';
 import type { ActorOf } from '../src/candid';
 import type { Device } from '../src/canisters/registry/types';
-import { actorOf, canisterOf, errorText, identityFromPem, targetOf, UsageError } from './lib/client';
+import { actorOf, canisterOf, identityFromPem, rewardToken, targetOf } from './lib/client';
 
 export type OwnerCommand = 'devices' | 'claim' | 'balance';
 export type OwnerOptions = {
@@ -30,10 +29,23 @@ export type OwnerOptions = {
     readonly root?: string;
 };
 
-/** The demo's owners are seeded identities 0x40 to 0x71 (scripts/lib/demo.ts). */
-const DEMO_OWNER_SEED = 0x40;
+export const OWNER_CLI_USAGE = `usage: npx tsx examples/owner-cli.ts <devices|claim|balance> (--demo-owner N | --pem FILE) [options]
+
+  devices              the owner's devices, with their status, heartbeats and unclaimed rewards
+  claim                claim every device's unclaimed rewards, paid to the owner
+  balance              the owner's token balance
+
+  --demo-owner N       the local demo's owner N (0-${DEMO_OWNERS - 1})
+  --pem FILE           an identity as \`dfx identity export\` writes it (Ed25519 or secp256k1)
+  --network local|ic   the local network of \`npm start -- --serve\` (default) or mainnet
+  --registry ID        the registry's canister id (default: the network file's, or canister_ids.json's)
+  --token ID           the token's canister id (default: the registry's token)
+  -h, --help           this text`;
+
 /** A page of devices: the registry's maximum is 500. */
 const PAGE = 100;
+
+type Registry = ActorOf<typeof registryService.methods>;
 
 /** Runs one command as the owner. */
 export async function runOwnerCommand(options: OwnerOptions, print: (line: string) => void = console.log): Promise<void> {
@@ -41,22 +53,23 @@ export async function runOwnerCommand(options: OwnerOptions, print: (line: strin
     const owner = options.identity.getPrincipal();
     const registry = await actorOf(target, registryService, canisterOf(target, 'registry', options.registry), options.identity);
     print(`owner ${owner.toText()} on ${target.network} (${target.host})`);
+    const override = options.token === undefined ? undefined : principalFlag('token', options.token);
+    const { token, units } = await rewardToken(target, registry, options.identity, override);
     if (options.command === 'balance') {
-        const token = await actorOf(target, tokenService, canisterOf(target, 'token', options.token), options.identity);
-        const [balance, symbol, decimals] = await Promise.all([
-            token.icrc1_balance_of({ owner, subaccount: [] }),
-            token.icrc1_symbol(),
-            token.icrc1_decimals()
-        ]);
-        print(`balance: ${formatUnits(balance, decimals)} ${symbol}`);
+        if (token === undefined) throw new UsageError('the registry pays in no token: pass --token <canister id>');
+        print(`balance: ${formatTokens(await token.icrc1_balance_of({ owner, subaccount: [] }), units)}`);
         return;
     }
     const devices = await ownedDevices(registry, owner);
+    if (devices.length === 0) {
+        print(`${owner.toText()} owns no devices on this registry: nothing to ${options.command === 'claim' ? 'claim' : 'list'}`);
+        return;
+    }
     if (options.command === 'devices') {
         for (const d of devices) {
             const unclaimed = d.rewards_earned - d.rewards_claimed;
             print(
-                `  ${d.id.toText()}  ${Object.keys(d.status.kind)[0]?.padEnd(9)} ${String(d.heartbeats).padStart(5)} heartbeats, ${unclaimed} unclaimed`
+                `  ${d.id.toText()}  ${Object.keys(d.status.kind)[0]?.padEnd(9)} ${String(d.heartbeats).padStart(5)} heartbeats, ${formatTokens(unclaimed, units)} unclaimed`
             );
         }
         print(`${devices.length} device(s)`);
@@ -71,12 +84,12 @@ export async function runOwnerCommand(options: OwnerOptions, print: (line: strin
     if ('Err' in result) print(`claim refused: ${errorText(result.Err)}`);
     else
         print(
-            `claimed ${result.Ok.amount} for ${claimable.length} device(s), paid to ${result.Ok.to.owner.toText()} in block ${result.Ok.block_index}`
+            `claimed ${formatTokens(result.Ok.amount, units)} for ${claimable.length} device(s), paid to ${result.Ok.to.owner.toText()} in block ${result.Ok.block_index}`
         );
 }
 
 /** Every device of the owner, page by page. */
-async function ownedDevices(registry: ActorOf<typeof registryService.methods>, owner: Principal): Promise<Device[]> {
+async function ownedDevices(registry: Registry, owner: Principal): Promise<Device[]> {
     const devices: Device[] = [];
     for (;;) {
         const prev = devices.at(-1)?.id;
@@ -91,14 +104,9 @@ async function ownedDevices(registry: ActorOf<typeof registryService.methods>, o
     }
 }
 
-function formatUnits(amount: bigint, decimals: number): string {
-    const scale = 10n ** BigInt(decimals);
-    const fraction = (amount % scale).toString().padStart(decimals, '0').replace(/0+$/, '');
-    return `${amount / scale}${fraction.length > 0 ? `.${fraction}` : ''}`;
-}
-
-function parse(argv: string[]): OwnerOptions {
-    const { values, positionals } = parseArgs({
+/** The options of a command line, or a usage error saying what is wrong with it. */
+export function parseOwnerCommandLine(argv: string[]): OwnerOptions {
+    const { values, positionals } = parseCommandLine({
         args: argv,
         allowPositionals: true,
         options: {
@@ -109,20 +117,27 @@ function parse(argv: string[]): OwnerOptions {
             token: { type: 'string' }
         }
     });
-    const [command] = positionals;
-    if (command !== 'devices' && command !== 'claim' && command !== 'balance') {
-        throw new UsageError('usage: owner-cli.ts <devices|claim|balance> (--demo-owner N | --pem FILE) [--network local|ic]');
-    }
+    const [command, ...extra] = positionals;
+    if (command === undefined) throw new UsageError('which command: devices, claim or balance?');
+    if (command !== 'devices' && command !== 'claim' && command !== 'balance')
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: devices, claim or balance`);
+    if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+    if (values.pem !== undefined && values['demo-owner'] !== undefined)
+        throw new UsageError('--demo-owner and --pem both say who the owner is: give one');
     let identity: Identity;
     if (values.pem !== undefined) identity = identityFromPem(values.pem);
-    else if (values['demo-owner'] !== undefined) identity = seededIdentity(DEMO_OWNER_SEED + Number(values['demo-owner']));
-    else throw new UsageError('--demo-owner N (the local demo) or --pem FILE (a dfx identity) says who the owner is');
-    return { command, identity, network: values.network as string, registry: values.registry, token: values.token };
+    else if (values['demo-owner'] !== undefined) {
+        const n = integerFlag('demo-owner', values['demo-owner']);
+        if (n >= DEMO_OWNERS) throw new UsageError(`there is no demo owner ${n}: the demo's owners are 0 to ${DEMO_OWNERS - 1}`);
+        identity = demoOwner(n);
+    } else throw new UsageError('who is the owner: --demo-owner N (the local demo) or --pem FILE (a dfx identity)?');
+    for (const flag of ['registry', 'token'] as const) {
+        const text = values[flag];
+        if (text !== undefined) principalFlag(flag, text);
+    }
+    return { command, identity, network: values.network, registry: values.registry, token: values.token };
 }
 
 if (require.main === module) {
-    runOwnerCommand(parse(process.argv.slice(2))).catch((error: unknown) => {
-        console.error(error instanceof UsageError ? error.message : error);
-        process.exitCode = 1;
-    });
+    runTool(OWNER_CLI_USAGE, (argv) => runOwnerCommand(parseOwnerCommandLine(argv)));
 }

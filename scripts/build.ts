@@ -4,11 +4,22 @@
  */
 import { buildCanister, CanisterBuildError } from './lib/build';
 import { selectCanisters } from './lib/canisters';
+import { parseCommandLine, runTool } from './lib/cli';
 
-async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    const force = args.includes('--force');
-    const canisters = selectCanisters(args.filter((a) => a !== '--force'));
+const USAGE = `usage: npm run build [-- NAME... [--force]]
+
+  NAME       a canister of dfx.json (default: every one)
+  --force    build even when the inputs did not change
+  -h, --help this text`;
+
+async function main(argv: string[]): Promise<void> {
+    const { values, positionals } = parseCommandLine({
+        args: argv,
+        allowPositionals: true,
+        options: { force: { type: 'boolean', default: false } }
+    });
+    const force = values.force;
+    const canisters = selectCanisters(positionals);
     const started = performance.now();
     let failed = 0;
     // On a terminal the "building..." line is replaced by its outcome; in a log each outcome is one line.
@@ -32,7 +43,4 @@ async function main(): Promise<void> {
     if (failed > 0) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-});
+runTool(USAGE, main);

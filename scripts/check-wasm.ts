@@ -8,8 +8,9 @@
  * - the embedded `candid:service` is the committed `.did`;
  * - the gzipped module fits one `install_code` ingress message, and the code section the IC's limit.
  *
- * The checked artifacts are written to `.azle/<name>/<name>.checked.wasm.gz`. `npm run check-wasm -- <name>
- * --out <path>` checks one canister and copies its artifact there: icp.yaml's build step.
+ * The checked artifacts are written to `.azle/<name>/<name>.checked.wasm.gz`. `npm run check-wasm -- <name>...`
+ * checks only the canisters named; with `--out <path>` one canister, whose artifact it copies there: icp.yaml's
+ * build step.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,8 @@ import { gzipSync } from 'node:zlib';
 
 import { readSections, SECTION } from '../src/replica/wasm/instrument';
 import { wasmOf } from './lib/build';
-import { type CanisterInfo, readCanisters, ROOT } from './lib/canisters';
+import { type CanisterInfo, readCanisters, ROOT, selectCanisters } from './lib/canisters';
+import { parseCommandLine, runTool, UsageError } from './lib/cli';
 
 const IC_WASM = join(ROOT, 'node_modules', '@icp-sdk', 'ic-wasm-linux-x64', 'bin', 'ic-wasm');
 const MiB = 1024 * 1024;
@@ -139,17 +141,24 @@ export async function checkCanister(canister: CanisterInfo, project: 'suite' | '
     };
 }
 
-async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    const outAt = args.indexOf('--out');
-    const out = outAt === -1 ? undefined : args[outAt + 1];
-    const names = args.filter((arg, i) => !arg.startsWith('--') && i !== outAt + 1);
-    const canisters = [
-        ...readCanisters().map((c) => [c, 'suite'] as const),
-        ...readCanisters(join(ROOT, 'examples', 'template')).map((c) => [c, 'template'] as const)
-    ].filter(([c]) => names.length === 0 || names.includes(c.name));
-    if (canisters.length === 0) throw new Error(`no canister named ${names.join(', ')}`);
-    if (out !== undefined && canisters.length !== 1) throw new Error('--out takes exactly one canister name');
+const USAGE = `usage: npm run check-wasm [-- NAME... [--out FILE]]
+
+  NAME        a canister of dfx.json or of the template (default: every one)
+  --out FILE  copy the one named canister's checked artifact to FILE (icp.yaml's build step)
+  -h, --help  this text`;
+
+async function main(argv: string[]): Promise<void> {
+    const { values, positionals } = parseCommandLine({
+        args: argv,
+        allowPositionals: true,
+        options: { out: { type: 'string' } }
+    });
+    const out = values.out;
+    const suite = readCanisters();
+    const template = readCanisters(join(ROOT, 'examples', 'template'));
+    const selected = selectCanisters(positionals, ROOT, [...suite, ...template]);
+    const canisters = selected.map((c) => [c, template.includes(c) ? 'template' : 'suite'] as const);
+    if (out !== undefined && canisters.length !== 1) throw new UsageError('--out takes exactly one canister name');
     const mb = (bytes: number) => `${(bytes / MiB).toFixed(2)} MiB`;
     let failed = 0;
     for (const [index, [canister, project]] of canisters.entries()) {
@@ -169,9 +178,4 @@ async function main(): Promise<void> {
     if (failed > 0) process.exitCode = 1;
 }
 
-if (require.main === module) {
-    main().catch((error: unknown) => {
-        console.error(error instanceof Error ? error.message : error);
-        process.exitCode = 1;
-    });
-}
+if (require.main === module) runTool(USAGE, main);

@@ -1,7 +1,7 @@
 /**
  * `npm run deploy -- --network local|ic [--pem FILE]`: deploys the suite through @dfinity/agent, wired as
- * `npm start` wires it (the wallet controls and funds the token and the registry; the registry is the token's
- * minting account), to the local network (`npm start -- --serve`) or to mainnet. See docs/deploy.md.
+ * `npm start` wires it (the wallet controls, funds and meters the canisters deploy.config.ts's `wiring` names;
+ * the registry is the token's minting account), to the local network (`npm start -- --serve`) or to mainnet. See docs/deploy.md.
  *
  * Canister ids: on mainnet, from dfx's `canister_ids.json` (create the canisters first, with cycles, as
  * docs/deploy.md shows); on the local network, created with the provisional API and kept in
@@ -13,23 +13,27 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 
-import { Actor, HttpAgent, type Identity } from '@dfinity/agent';
+import { Actor, type Identity } from '@dfinity/agent';
 import { IDL } from '@dfinity/candid';
 import { Principal } from '@dfinity/principal';
 
-import config, { type DeployConfig } from '../deploy.config';
-import { identityFromPem, type Target, targetOf, UsageError } from '../examples/lib/client';
-import { registryService } from '../src/canisters/registry/service';
-import { tokenService } from '../src/canisters/token/service';
+import config, {
+    type CanisterDeploy,
+    type DeployConfig,
+    type DeployContext,
+    type SuiteWiring,
+    wiring as configuredWiring
+} from '../deploy.config';
+import { agentOf, identityFromPem, type Target, targetOf } from '../examples/lib/client';
 import { walletService } from '../src/canisters/wallet/service';
-import type { ActorOf } from '../src/candid';
+import type { ActorOf, AnySchema } from '../src/candid';
 import { managementService, settingsArg } from '../src/ic/management';
-import { readCanisters, ROOT } from './lib/canisters';
+import { type CanisterInfo, readCanisters, ROOT } from './lib/canisters';
+import { parseCommandLine, runTool, ToolError, UsageError } from './lib/cli';
 import { seededIdentity } from './lib/identities';
-import { wireSuite } from './lib/wiring';
+import { describeWired, sponsoredService, wireSuite } from './lib/wiring';
 import { checkCanister } from './check-wasm';
 import { loadService } from './generate';
 
@@ -47,6 +51,10 @@ export type DeployOptions = {
     readonly identity: Identity;
     /** Where the network file and the canister id files are; the project root by default. */
     readonly root?: string;
+    /** What the wallet controls, funds and meters: deploy.config.ts's `wiring` by default. */
+    readonly wiring?: SuiteWiring;
+    /** Say what would change (created, installed, upgraded, wired) and change nothing. */
+    readonly dryRun?: boolean;
 };
 
 /** Deploys (or upgrades) every canister of dfx.json and wires the suite; returns what it did, line by line. */
@@ -55,9 +63,10 @@ export async function deploySuite(
     print: (line: string) => void = console.log
 ): Promise<Map<string, Principal>> {
     const root = options.root ?? ROOT;
+    const wiring = options.wiring ?? configuredWiring;
     const target = targetOf(options.network, root);
     const deployer = options.identity.getPrincipal();
-    const agent = await HttpAgent.create({ host: target.host, identity: options.identity, rootKey: target.rootKey });
+    const agent = await agentOf(target, options.identity);
     const management = Actor.createActor(managementService.idlFactory as never, {
         agent,
         canisterId: Principal.managementCanister(),
@@ -68,26 +77,31 @@ export async function deploySuite(
     print(`deploying as ${deployer.toText()} to ${target.network} (${target.host})`);
 
     const canisters = readCanisters();
+    const dryRun = options.dryRun === true;
+    if (dryRun) print('dry run: nothing is created, installed or wired');
     const ids = await canisterIds(
         target,
         root,
         canisters.map((c) => c.name),
         management,
-        print
+        print,
+        dryRun
     );
     const ctx = { deployer, canister: (name: keyof DeployConfig) => ids.get(name) as Principal };
     for (const canister of canisters) {
         const check = await checkCanister(canister, 'suite');
         if (check.problems.length > 0) {
-            throw new Error(`${canister.name} fails the module checks, not deployed:\n  ${check.problems.join('\n  ')}`);
+            throw new ToolError(`${canister.name} fails the module checks, not deployed:\n  ${check.problems.join('\n  ')}`);
         }
         const gzipped = new Uint8Array(readFileSync(check.artifactPath));
         const wasm = new Uint8Array(gunzipSync(gzipped));
-        const canisterId = ids.get(canister.name) as Principal;
+        const canisterId = ids.get(canister.name);
+        if (canisterId === undefined) {
+            print(`  ${canister.name}: would be created and installed`);
+            continue;
+        }
         const status = await management.canister_status({ canister_id: canisterId });
         const [installed] = status.module_hash;
-        const entry = (config as Partial<Record<string, DeployConfig[keyof DeployConfig]>>)[canister.name];
-        const service = loadService(canister);
         // the IC names a module by the hash of what was installed: the wasm, or its gzipped form
         if (
             installed !== undefined &&
@@ -96,62 +110,86 @@ export async function deploySuite(
             print(`  ${canister.name} ${canisterId.toText()}: unchanged`);
             continue;
         }
-        const mode = installed === undefined ? { install: null } : { upgrade: [] };
-        const upgradeArgs = (entry !== undefined && 'upgrade' in entry ? entry.upgrade?.(ctx) : undefined) ?? [];
-        const args = installed === undefined ? (entry?.init(ctx) ?? []) : upgradeArgs;
-        const arg =
-            installed === undefined || upgradeArgs.length > 0
-                ? service.encodeInit(IDL, args as never)
-                : new Uint8Array(IDL.encode([], []));
+        const upgrading = installed !== undefined;
+        const arg = installArg(canister, upgrading, ctx);
+        if (dryRun) {
+            const from = upgrading ? `, replacing ${shortHex(installed)}` : '';
+            print(
+                `  ${canister.name} ${canisterId.toText()}: would be ${upgrading ? 'upgraded' : 'installed'} (module ${shortHex(sha256(wasm))}${from})`
+            );
+            continue;
+        }
         await management.install_code({
-            mode,
+            mode: upgrading ? { upgrade: [] } : { install: null },
             canister_id: canisterId,
             wasm_module: gzipped,
             arg,
             sender_canister_version: []
         } as never);
-        print(`  ${canister.name} ${canisterId.toText()}: ${installed === undefined ? 'installed' : 'upgraded'}`);
+        print(`  ${canister.name} ${canisterId.toText()}: ${upgrading ? 'upgraded' : 'installed'}`);
+    }
+    if (dryRun) {
+        const sponsored = Object.keys(wiring.sponsored).join(', ');
+        print(
+            `  wiring: the wallet would control, fund and meter ${sponsored} (deploy.config.ts's wiring), keeping other controllers`
+        );
+        return ids;
     }
 
-    const suite = { wallet: ids.get('wallet'), token: ids.get('token'), registry: ids.get('registry') };
-    if (suite.wallet !== undefined && suite.token !== undefined && suite.registry !== undefined) {
-        const actor = <S extends { idlFactory: unknown }>(service: S, canisterId: Principal) =>
-            Actor.createActor(service.idlFactory as never, { agent, canisterId });
-        await wireSuite(
-            {
-                ids: { wallet: suite.wallet, token: suite.token, registry: suite.registry },
-                wallet: actor(walletService, suite.wallet) as never,
-                token: actor(tokenService, suite.token) as never,
-                registry: actor(registryService, suite.registry) as never,
-                setControllers: async (canisterId, controllers) => {
-                    await management.update_settings({
-                        canister_id: canisterId,
-                        settings: settingsArg({ controllers }),
-                        sender_canister_version: []
-                    } as never);
-                }
-            },
-            deployer
-        );
-        print(`  wired: the wallet ${suite.wallet.toText()} controls and funds the token and the registry`);
-    }
+    const wired = await wireSuite(
+        {
+            ids,
+            wallet: (canisterId) => Actor.createActor(walletService.idlFactory as never, { agent, canisterId }) as never,
+            sponsored: (canisterId) => Actor.createActor(sponsoredService.idlFactory as never, { agent, canisterId }) as never,
+            controllersOf: async (canisterId) =>
+                (await management.canister_status({ canister_id: canisterId })).settings.controllers,
+            setControllers: async (canisterId, controllers) => {
+                await management.update_settings({
+                    canister_id: canisterId,
+                    settings: settingsArg({ controllers }),
+                    sender_canister_version: []
+                } as never);
+            }
+        },
+        deployer,
+        wiring
+    );
+    if (wired.length > 0) print(`  wired: the wallet ${ids.get(wiring.wallet)?.toText()} controls and funds`);
+    wired.forEach((w) => print(`    ${describeWired(w)}`));
     return ids;
 }
 
-/** The ids of the canisters: mainnet's from canister_ids.json, the local network's created when missing. */
+/**
+ * The install or upgrade argument of a canister, from deploy.config.ts, encoded with its init types (Azle
+ * decodes `post_upgrade`'s argument with them too).
+ */
+function installArg(canister: CanisterInfo, upgrading: boolean, ctx: DeployContext): Uint8Array {
+    const service = loadService(canister);
+    const entry = (config as Partial<Record<string, CanisterDeploy<readonly AnySchema[]>>>)[canister.name];
+    const make = upgrading ? entry?.upgrade : entry?.init;
+    if (make === undefined && service.init.length > 0)
+        throw new ToolError(`deploy.config.ts has no ${upgrading ? 'upgrade' : 'init'} argument for ${canister.name}`);
+    return service.encodeInit(IDL, (make?.(ctx) ?? []) as never);
+}
+
+/**
+ * The ids of the canisters: mainnet's from canister_ids.json, the local network's created when missing (in a
+ * dry run, left missing).
+ */
 async function canisterIds(
     target: Target,
     root: string,
     names: string[],
     management: Management,
-    print: (line: string) => void
+    print: (line: string) => void,
+    dryRun: boolean
 ): Promise<Map<string, Principal>> {
     const ids = new Map<string, Principal>();
     if (target.network === 'ic') {
         for (const name of names) {
             const id = target.canisters[name];
             if (id === undefined) {
-                throw new UsageError(`canister_ids.json has no mainnet id for ${name}: create it first (docs/deploy.md)`);
+                throw new ToolError(`canister_ids.json has no mainnet id for ${name}: create it first (docs/deploy.md)`);
             }
             ids.set(name, Principal.fromText(id));
         }
@@ -168,6 +206,7 @@ async function canisterIds(
                 id = undefined; // a network that restarted does not have it any more
             }
         }
+        if (id === undefined && dryRun) continue;
         if (id === undefined) {
             const created = await management.provisional_create_canister_with_cycles({
                 amount: [LOCAL_CYCLES[name] ?? DEFAULT_LOCAL_CYCLES],
@@ -180,6 +219,7 @@ async function canisterIds(
         }
         ids.set(name, id);
     }
+    if (dryRun) return ids;
     writeFileSync(file, `${JSON.stringify(Object.fromEntries([...ids].map(([n, id]) => [n, id.toText()])), null, 2)}\n`);
     return ids;
 }
@@ -190,25 +230,39 @@ function effectiveCanisterOf(args: unknown[]): Principal {
     return first?.canister_id ?? Principal.fromText('rwlgt-iiaaa-aaaaa-aaaaa-cai');
 }
 
+/** The start of a module hash, as a person compares two of them. */
+function shortHex(hash: Uint8Array | number[]): string {
+    return `${Buffer.from(hash).toString('hex').slice(0, 16)}…`;
+}
+
 function sha256(bytes: Uint8Array): Uint8Array {
     return new Uint8Array(createHash('sha256').update(bytes).digest());
 }
 
-function parse(argv: string[]): DeployOptions {
-    const { values } = parseArgs({
+const USAGE = `usage: npm run deploy -- [--network local|ic] [--pem FILE] [--dry-run]
+
+  --network local   the local network of \`npm start -- --serve\` (default)
+  --network ic      mainnet: the canisters of canister_ids.json, as --pem's identity (docs/deploy.md)
+  --pem FILE        the deployer, as \`dfx identity export\` writes it (local default: a fixed test identity)
+  --dry-run         say what would be created, installed, upgraded and wired, and change nothing
+  -h, --help        this text`;
+
+/** The options of a command line, or a usage error saying what is wrong with it. */
+export function parseDeployCommandLine(argv: string[]): DeployOptions {
+    const { values } = parseCommandLine({
         args: argv,
-        options: { network: { type: 'string', default: 'local' }, pem: { type: 'string' } }
+        options: {
+            network: { type: 'string', default: 'local' },
+            pem: { type: 'string' },
+            'dry-run': { type: 'boolean', default: false }
+        }
     });
-    const network = values.network as string;
+    const network = values.network;
+    if (network !== 'local' && network !== 'ic') throw new UsageError(`--network is local or ic, not ${network}`);
     if (network === 'ic' && values.pem === undefined)
         throw new UsageError('--network ic needs --pem FILE: the identity that controls the canisters');
     const identity = values.pem === undefined ? seededIdentity(LOCAL_DEPLOYER_SEED) : identityFromPem(values.pem);
-    return { network, identity };
+    return { network, identity, dryRun: values['dry-run'] };
 }
 
-if (require.main === module) {
-    deploySuite(parse(process.argv.slice(2))).catch((error: unknown) => {
-        console.error(error instanceof UsageError ? error.message : error);
-        process.exitCode = 1;
-    });
-}
+if (require.main === module) runTool(USAGE, async (argv) => void (await deploySuite(parseDeployCommandLine(argv))));

@@ -13,8 +13,12 @@ import { join } from 'node:path';
 
 import { loadService } from './generate';
 import { readCanisters, ROOT } from './lib/canisters';
+import { runTool, UsageError } from './lib/cli';
 
-const USAGE = 'usage: npm run new -- <name>   (snake_case, e.g. device_notes; see docs/template.md)';
+const USAGE = `usage: npm run new -- <name>
+
+  <name>      the canister's name, snake_case (e.g. device_notes); see docs/template.md
+  -h, --help  this text`;
 const TEMPLATE_DIR = join(ROOT, 'examples', 'template');
 /** The template's files and what each becomes in the new canister's folder. */
 const FILES = (name: string): [from: string, to: string][] => [
@@ -27,8 +31,6 @@ const FILES = (name: string): [from: string, to: string][] => [
 
 /** A canister name: snake_case, as dfx.json and Candid take it, and a folder name. */
 const NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
-
-class UsageError extends Error {}
 
 const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const pascal = (name: string) => camel(name).replace(/^./, (c) => c.toUpperCase());
@@ -56,21 +58,20 @@ function insertAfter(source: string, anchor: string, text: string, file: string)
     return source.slice(0, lineEnd) + text + source.slice(lineEnd);
 }
 
-/** The new canister's entries in deploy.config.ts: its type (init takes nothing), its value, the import. */
+/**
+ * The new canister's entries in deploy.config.ts: its service in `CanisterServices` (from which `DeployConfig`
+ * types its arguments), its arguments (its init takes nothing, so no upgrade argument is needed either), and
+ * the import.
+ */
 export function withDeployEntry(source: string, name: string): string {
     const service = `${camel(name)}Service`;
     let out = insertAfter(
         source,
-        'import type { ArgsOf }',
+        "} from './src/candid';",
         `import type { ${service} } from './src/canisters/${name}/service';\n`,
         'deploy.config.ts'
     );
-    out = insertAfter(
-        out,
-        'export type DeployConfig = {',
-        `    ${name}: {\n        init: (ctx: DeployContext) => ArgsOf<typeof ${service}.init>;\n        upgrade?: (ctx: DeployContext) => ArgsOf<typeof ${service}.init>;\n    };\n`,
-        'deploy.config.ts'
-    );
+    out = insertAfter(out, 'type CanisterServices = {', `    ${name}: typeof ${service};\n`, 'deploy.config.ts');
     return insertAfter(
         out,
         'const config: DeployConfig = {',
@@ -101,12 +102,7 @@ function scaffold(name: string): string[] {
     return written;
 }
 
-async function main(): Promise<void> {
-    const args = process.argv.slice(2);
-    if (args.includes('--help') || args.includes('-h')) {
-        console.log(USAGE);
-        return;
-    }
+async function main(args: string[]): Promise<void> {
     if (args.length !== 1 || args[0]?.startsWith('-')) throw new UsageError('give one canister name');
     const name = args[0] as string;
     const written = scaffold(name);
@@ -125,13 +121,4 @@ next:
 then make it yours: service.ts (its interface), state.ts (its layout), readings.ts (its rules); docs/template.md`);
 }
 
-if (require.main === module) {
-    main().catch((e: unknown) => {
-        if (e instanceof UsageError) {
-            console.error(`npm run new: ${e.message}\n${USAGE}`);
-            process.exit(2);
-        }
-        console.error(e instanceof Error ? e.message : e);
-        process.exit(1);
-    });
-}
+if (require.main === module) runTool(USAGE, main);

@@ -1,8 +1,8 @@
 /**
  * `npm start`: builds every canister of dfx.json, starts a local IC in this process, deploys each canister with
- * its init arguments from deploy.config.ts, wires the suite together (the wallet controls and funds the token
- * and the registry and meters their callers through the sponsorship module; the registry is the token's
- * minting account), runs the DePIN demo (`scripts/lib/demo.ts`: 1,000 devices, three epochs, rewards) and
+ * its init arguments from deploy.config.ts, wires the suite together as its `wiring` says (the wallet controls
+ * and funds the token and the registry and meters their callers through the sponsorship module; the registry is
+ * the token's minting account), runs the DePIN demo (`scripts/lib/demo.ts`: 1,000 devices, three epochs, rewards) and
  * prints a summary.
  *
  * `npm start -- --serve [--port 4943]` then keeps the suite serving the IC's HTTP interface (`src/network`)
@@ -12,14 +12,12 @@
  * `icp deploy -e suite-local --proxy <wallet>` (docs/deploy.md).
  */
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 
 import { IDL } from '@dfinity/candid';
 import type { Ed25519KeyIdentity } from '@dfinity/identity';
-import { Principal } from '@dfinity/principal';
+import type { Principal } from '@dfinity/principal';
 
-import config, { type DeployConfig } from '../deploy.config';
-import { registryService } from '../src/canisters/registry/service';
+import config, { type DeployConfig, wiring } from '../deploy.config';
 import { tokenService } from '../src/canisters/token/service';
 import { walletService } from '../src/canisters/wallet/service';
 import { DEFAULT_PORT, LocalNetwork, writeNetworkFile } from '../src/network';
@@ -27,8 +25,10 @@ import { LocalIc } from '../src/replica';
 import { buildCanister } from './lib/build';
 import { seededIdentity } from './lib/identities';
 import { readCanisters, ROOT } from './lib/canisters';
-import { type RegistryActor, runDemo, type TokenActor, type WalletActor } from './lib/demo';
-import { wireSuite as wire } from './lib/wiring';
+import { formatCycles, integerFlag, parseCommandLine, principalFlag, runTool, UsageError } from './lib/cli';
+import { runDemo, type TokenActor, type WalletActor } from './lib/demo';
+import type { ActorOf } from '../src/candid';
+import { describeWired, sponsoredService, wireSuite as wire } from './lib/wiring';
 import { loadService } from './generate';
 
 const T = 1_000_000_000_000n;
@@ -38,11 +38,12 @@ const DEMO_HEADROOM_MS = 6 * 3_600_000;
 const START_CYCLES: Record<string, bigint> = { wallet: 100n * T };
 const DEFAULT_START_CYCLES = 3n * T;
 
-const cyclesText = (n: bigint) => `${(Number(n) / 1e12).toLocaleString('en-US', { maximumFractionDigits: 4 })} T`;
+type SponsoredActor = ActorOf<typeof sponsoredService.methods> & { setIdentity(identity: Ed25519KeyIdentity): void };
 
 /**
- * The wallet becomes a controller and the funder of the token and the registry, which report to it; `custodians`
- * may spend through the wallet (e.g. as icp-cli's proxy).
+ * The wallet becomes a controller, the funder and the meter of the canisters deploy.config.ts's `wiring` names,
+ * which report to it; `custodians` may spend through the wallet (e.g. as icp-cli's proxy). With a token, a few
+ * transfers then show a usage report reaching the wallet.
  */
 async function wireSuite(
     ic: LocalIc,
@@ -50,59 +51,103 @@ async function wireSuite(
     ids: Map<string, Principal>,
     custodians: readonly Principal[]
 ): Promise<string[]> {
-    const walletId = ids.get('wallet');
-    const tokenId = ids.get('token');
-    const registryId = ids.get('registry');
-    if (walletId === undefined || tokenId === undefined || registryId === undefined) return [];
-    const wallet = ic.createActor(walletService.idlFactory as never, walletId) as unknown as WalletActor;
-    const token = ic.createActor(tokenService.idlFactory as never, tokenId) as unknown as TokenActor;
-    const registry = ic.createActor(registryService.idlFactory as never, registryId) as unknown as RegistryActor;
-    wallet.setIdentity(deployer);
-    token.setIdentity(deployer);
-    registry.setIdentity(deployer);
+    const walletId = ids.get(wiring.wallet);
+    if (walletId === undefined) return [];
+    const asDeployer = <A extends { setIdentity(identity: Ed25519KeyIdentity): void }>(idlFactory: unknown, id: Principal): A => {
+        const actor = ic.createActor(idlFactory as never, id) as unknown as A;
+        actor.setIdentity(deployer);
+        return actor;
+    };
+    const wallet = asDeployer<WalletActor>(walletService.idlFactory, walletId);
     const setControllers = (canisterId: Principal, controllers: Principal[]) =>
         ic.updateCanisterSettings({ canisterId, controllers, sender: deployer.getPrincipal() });
-    await wire(
-        { ids: { wallet: walletId, token: tokenId, registry: registryId }, wallet, token, registry, setControllers },
-        deployer.getPrincipal()
+    const wired = await wire(
+        {
+            ids,
+            wallet: () => wallet,
+            sponsored: (id) => asDeployer<SponsoredActor>(sponsoredService.idlFactory, id),
+            controllersOf: (canisterId) => ic.getControllers(canisterId),
+            setControllers
+        },
+        deployer.getPrincipal(),
+        wiring
     );
     for (const custodian of custodians) await wallet.authorize(custodian);
     const round = await wallet.fund_now();
-
-    for (let i = 0; i < 5; i++) {
-        const result = await token.icrc1_transfer({
-            from_subaccount: [],
-            to: { owner: walletId, subaccount: [] },
-            amount: 1_000n,
-            fee: [],
-            memo: [],
-            created_at_time: []
-        });
-        if (!('Ok' in result)) throw new Error(`transfer failed: ${JSON.stringify(result)}`);
+    const lines = [
+        `wallet ${walletId.toText()} controls, funds and meters ${wired.length} canister(s) (deploy.config.ts's wiring):`,
+        ...wired.map((w) => `  ${describeWired(w)}`),
+        `funding round: ${round.checked} checked, ${round.topped_up} topped up, ${formatCycles(round.cycles_sent)} sent, ${round.instructions.toLocaleString('en-US')} instructions`
+    ];
+    for (const { name, id } of wired) {
+        const { policy } = await asDeployer<SponsoredActor>(sponsoredService.idlFactory, id).sponsorship_status();
+        lines.push(`${name} took policy v${policy.version} from the wallet`);
     }
-    await ic.advanceTime(61_000); // the token's next usage report
-    await ic.tick(5);
-    const [sponsored] = await wallet.list_sponsored();
-    const usage = sponsored?.usage.find((u) => u.method === 'icrc1_transfer');
+
+    const tokenId = ids.get('token');
+    if (tokenId !== undefined && wired.some((w) => w.name === 'token')) {
+        const token = asDeployer<TokenActor>(tokenService.idlFactory, tokenId);
+        for (let i = 0; i < 5; i++) {
+            const result = await token.icrc1_transfer({
+                from_subaccount: [],
+                to: { owner: walletId, subaccount: [] },
+                amount: 1_000n,
+                fee: [],
+                memo: [],
+                created_at_time: []
+            });
+            if (!('Ok' in result)) throw new Error(`transfer failed: ${JSON.stringify(result)}`);
+        }
+        await ic.advanceTime(Number(wiring.reportIntervalSeconds) * 1_000 + 1_000); // the token's next usage report
+        await ic.tick(5);
+        const sponsored = (await wallet.list_sponsored()).find((s) => s.canister.compareTo(tokenId) === 'eq');
+        const usage = sponsored?.usage.find((u) => u.method === 'icrc1_transfer');
+        lines.push(
+            `usage reported to the wallet: icrc1_transfer ${usage?.calls ?? 0n} calls, ${(usage?.instructions ?? 0n).toLocaleString('en-US')} instructions, ${formatCycles(usage?.cycles ?? 0n)}`
+        );
+    }
+    const registryId = ids.get('registry');
+    if (tokenId !== undefined && registryId !== undefined) lines.push("the registry is the token's minting account");
     return [
-        `wallet ${walletId.toText()} controls and funds token ${tokenId.toText()} and registry ${registryId.toText()} (top up 5 T below 5 T; at most 25 T a day in all); the registry is the token's minting account`,
-        `funding round: ${round.checked} checked, ${round.topped_up} topped up, ${cyclesText(round.cycles_sent)} sent, ${round.instructions.toLocaleString('en-US')} instructions`,
-        `token policy v${(await token.sponsorship_status()).policy.version}: 100 calls per caller per minute on its 4 updates, anonymous refused`,
-        `registry policy v${(await registry.sponsorship_status()).policy.version}: per caller per 10 minutes, 3 heartbeats, 20 relays, 50 device claims, 10 reward claims`,
-        `usage reported to the wallet: icrc1_transfer ${usage?.calls ?? 0n} calls, ${(usage?.instructions ?? 0n).toLocaleString('en-US')} instructions, ${cyclesText(usage?.cycles ?? 0n)}`,
+        ...lines,
         ...custodians.map((c) => `${c.toText()} is a custodian of the wallet (it may spend through it, e.g. as icp-cli's proxy)`)
     ];
 }
 
-async function main(): Promise<void> {
-    const { values: flags } = parseArgs({
+const USAGE = `usage: npm start [-- --serve [--port N] [--custodian PRINCIPAL]...]
+
+  --serve                keep serving the IC's HTTP interface after the demo, until Ctrl-C
+  --port N               the port it serves on (default ${DEFAULT_PORT})
+  --custodian PRINCIPAL  make PRINCIPAL a custodian of the wallet (repeatable), e.g. icp-cli's identity
+  -h, --help             this text`;
+
+type StartOptions = { readonly serve: boolean; readonly port: number; readonly custodians: readonly Principal[] };
+
+/** The options of a command line, or a usage error saying what is wrong with it. */
+function parseStartCommandLine(argv: string[]): StartOptions {
+    const { values } = parseCommandLine({
+        args: argv,
         options: {
             serve: { type: 'boolean', default: false },
             port: { type: 'string', default: `${DEFAULT_PORT}` },
             custodian: { type: 'string', multiple: true, default: [] }
         }
     });
-    const custodians = (flags.custodian ?? []).map((text) => Principal.fromText(text));
+    const custodians = values.custodian.map((text) => {
+        const principal = principalFlag('custodian', text);
+        // the wallet refuses it too: anyone can call as the anonymous principal
+        if (principal.isAnonymous())
+            throw new UsageError(
+                `--custodian ${text} is the anonymous principal, which anyone can call as; create an identity first (\`icp identity new\`)`
+            );
+        return principal;
+    });
+    return { serve: values.serve, port: integerFlag('port', values.port, { max: 65_535 }), custodians };
+}
+
+async function main(argv: string[]): Promise<void> {
+    const flags = parseStartCommandLine(argv);
+    const custodians = flags.custodians;
     const started = performance.now();
     const canisters = readCanisters();
     console.log(`Building ${canisters.length} canister(s)`);
@@ -114,7 +159,7 @@ async function main(): Promise<void> {
     }
 
     console.log('Starting the local IC and deploying');
-    const ic = await LocalIc.create(flags.serve === true ? { time: Date.now() - DEMO_HEADROOM_MS } : {});
+    const ic = await LocalIc.create(flags.serve ? { time: Date.now() - DEMO_HEADROOM_MS } : {});
     const deployer = seededIdentity(0x5d);
     const ids = new Map<string, Principal>();
     // every canister is created before any is installed, so init arguments can name each other
@@ -169,7 +214,7 @@ async function main(): Promise<void> {
         table.push([
             ...row.slice(0, 4),
             `${(Number(status.memorySize) / 1e6).toFixed(1)} MB`,
-            cyclesText(BigInt(status.cycles)),
+            formatCycles(BigInt(status.cycles)),
             row[4] as string
         ]);
     }
@@ -180,7 +225,7 @@ async function main(): Promise<void> {
     console.log(
         `\n${table.length} canister(s) deployed and wired on the local IC in ${((performance.now() - started) / 1000).toFixed(1)} s`
     );
-    if (flags.serve === true) await serve(ic, Number(flags.port), ids);
+    if (flags.serve) await serve(ic, flags.port, ids);
     else await ic.tearDown();
 }
 
@@ -206,7 +251,4 @@ async function serve(ic: LocalIc, port: number, ids: Map<string, Principal>): Pr
     await ic.tearDown();
 }
 
-main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-});
+runTool(USAGE, main);

@@ -15,6 +15,9 @@ import { Principal } from '@dfinity/principal';
 
 import { LOCAL_NETWORK_FILE, type LocalNetworkFile } from '../../src/network';
 import type { ActorOf, Methods, Service } from '../../src/candid/service';
+import { ToolError, tokenUnitsOf, type TokenUnits, UsageError } from '../../scripts/lib/cli';
+import type { registryService } from '../../src/canisters/registry/service';
+import { tokenService } from '../../src/canisters/token/service';
 
 export const MAINNET_HOST = 'https://icp-api.io';
 
@@ -27,11 +30,6 @@ export type Target = {
     readonly canisters: Readonly<Record<string, string>>;
 };
 
-/** A failure the user can act on: printed without a stack. */
-export class UsageError extends Error {
-    override readonly name = 'UsageError';
-}
-
 /** The target for `--network local` (the default) or `--network ic`, from files under `root`. */
 export function targetOf(network: string, root = process.cwd()): Target {
     if (network === 'ic') {
@@ -42,7 +40,7 @@ export function targetOf(network: string, root = process.cwd()): Target {
     }
     if (network !== 'local') throw new UsageError(`--network is local or ic, not ${network}`);
     const file = join(root, LOCAL_NETWORK_FILE);
-    if (!existsSync(file)) throw new UsageError(`no local network: run \`npm start -- --serve\` first (${LOCAL_NETWORK_FILE})`);
+    if (!existsSync(file)) throw new ToolError(`no local network: run \`npm start -- --serve\` first (${LOCAL_NETWORK_FILE})`);
     const { url, rootKey, canisters } = JSON.parse(readFileSync(file, 'utf8')) as LocalNetworkFile;
     return { network: 'local', host: url, rootKey: Uint8Array.from(Buffer.from(rootKey, 'hex')), canisters };
 }
@@ -61,8 +59,34 @@ export async function actorOf<M extends Methods>(
     canisterId: Principal,
     identity: Identity
 ): Promise<ActorOf<M>> {
-    const agent = await HttpAgent.create({ host: target.host, identity, rootKey: target.rootKey, verifyQuerySignatures: true });
+    const agent = await agentOf(target, identity);
     return Actor.createActor(service.idlFactory as never, { agent, canisterId }) as unknown as ActorOf<M>;
+}
+
+/**
+ * An agent for the target, calling as `identity`. For the local network it first asks whether the network
+ * answers: the file outlives a network stopped with Ctrl-C, and an agent would only fail later with a
+ * transport error.
+ */
+export async function agentOf(target: Target, identity: Identity): Promise<HttpAgent> {
+    if (target.network === 'local') await expectRunning(target.host);
+    return HttpAgent.create({ host: target.host, identity, rootKey: target.rootKey, verifyQuerySignatures: true });
+}
+
+/** Refused connections mean nothing listens any more; a reset one (a reused keep-alive socket) is tried again. */
+async function expectRunning(host: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            await fetch(new URL('/api/v2/status', host), { signal: AbortSignal.timeout(10_000) });
+            return;
+        } catch (error) {
+            const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+            if (cause !== 'ECONNREFUSED' && attempt < 3) continue;
+            throw new ToolError(
+                `the local network of ${LOCAL_NETWORK_FILE} (${host}) does not answer (${cause}): it has stopped; run \`npm start -- --serve\` first`
+            );
+        }
+    }
 }
 
 /**
@@ -70,6 +94,7 @@ export async function actorOf<M extends Methods>(
  * secp256k1 (`EC PRIVATE KEY`).
  */
 export function identityFromPem(path: string): Identity {
+    if (!existsSync(path)) throw new UsageError(`--pem ${path}: no such file`);
     const pem = readFileSync(path, 'utf8');
     if (pem.includes('EC PRIVATE KEY')) return Secp256k1KeyIdentity.fromPem(pem);
     const jwk = createPrivateKey(pem).export({ format: 'jwk' });
@@ -78,10 +103,19 @@ export function identityFromPem(path: string): Identity {
     return Ed25519KeyIdentity.fromSecretKey(Uint8Array.from(Buffer.from(jwk.d, 'base64url')));
 }
 
-/** A Candid variant error as text: its case and, when it has one, its payload. */
-export function errorText(error: object): string {
-    const [[name, detail]] = Object.entries(error) as [[string, unknown]];
-    return detail === null
-        ? name
-        : `${name} ${JSON.stringify(detail, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`;
+/**
+ * The token the registry pays rewards in (or the one `override` names), and how it writes amounts (its ICRC-1
+ * metadata); raw units when there is none.
+ */
+export async function rewardToken(
+    target: Target,
+    registry: ActorOf<typeof registryService.methods>,
+    identity: Identity,
+    override?: Principal
+): Promise<{ token: ActorOf<typeof tokenService.methods> | undefined; units: TokenUnits }> {
+    const [paying] = override === undefined ? (await registry.get_config()).token : [override];
+    const tokenId = paying ?? (target.canisters.token === undefined ? undefined : Principal.fromText(target.canisters.token));
+    if (tokenId === undefined) return { token: undefined, units: tokenUnitsOf([]) };
+    const token = await actorOf(target, tokenService, tokenId, identity);
+    return { token, units: tokenUnitsOf(await token.icrc1_metadata()) };
 }

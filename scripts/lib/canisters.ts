@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
+import { UsageError } from './cli';
+
 export const ROOT = resolve(__dirname, '..', '..');
 
 type DfxCanister = { type?: string; main?: string; custom?: { env?: string[]; candid_gen?: string } };
@@ -47,13 +49,12 @@ export function readCanisters(root = ROOT): CanisterInfo[] {
         });
 }
 
-/** The canisters named on the command line (all when none are), or an error naming the unknown ones. */
-export function selectCanisters(names: readonly string[], root = ROOT): CanisterInfo[] {
-    const all = readCanisters(root);
+/** The canisters named on the command line (all when none are), or a usage error naming the unknown ones. */
+export function selectCanisters(names: readonly string[], root = ROOT, all = readCanisters(root)): CanisterInfo[] {
     if (names.length === 0) return all;
     const unknown = names.filter((n) => !all.some((c) => c.name === n));
     if (unknown.length > 0) {
-        throw new Error(`not in dfx.json: ${unknown.join(', ')} (known: ${all.map((c) => c.name).join(', ')})`);
+        throw new UsageError(`not in dfx.json: ${unknown.join(', ')} (known: ${all.map((c) => c.name).join(', ')})`);
     }
     return all.filter((c) => names.includes(c.name));
 }

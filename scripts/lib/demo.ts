@@ -9,39 +9,36 @@ import type { Ed25519KeyIdentity } from '@dfinity/identity';
 import type { Principal } from '@dfinity/principal';
 import { sha256 } from '@noble/hashes/sha2';
 
+import { wiring } from '../../deploy.config';
 import { registryService } from '../../src/canisters/registry/service';
 import { tokenService } from '../../src/canisters/token/service';
 import { walletService } from '../../src/canisters/wallet/service';
 import type { LocalIc } from '../../src/replica';
 import type { ActorOf } from '../../src/candid';
-import type { CurveName } from '../../src/ic/keys';
 import { DeviceSigner } from '../../src/canisters/registry/device-signer';
 import type { DeviceKey, HeartbeatResult, RelayedHeartbeat } from '../../src/canisters/registry/types';
 import { callCycles } from '../../src/canisters/wallet/wallet';
+import { DEMO_DEVICES, DEMO_OWNERS, demoDeviceCurve, demoDeviceName, demoOwner } from './demo-fleet';
 import { seededIdentity } from './identities';
+import { formatCycles, formatTokens, tokenUnitsOf } from './cli';
 import { progress } from './progress';
-import { REPORT_INTERVAL_SECONDS } from './wiring';
 
 type Settable = { setIdentity(identity: Ed25519KeyIdentity): void; setPrincipal(principal: Principal): void };
 export type RegistryActor = ActorOf<typeof registryService.methods> & Settable;
 export type TokenActor = ActorOf<typeof tokenService.methods> & Settable;
 export type WalletActor = ActorOf<typeof walletService.methods> & Settable;
 
-const DEVICES = 1_000;
-const OWNERS = 50;
+const DEVICES = DEMO_DEVICES;
+const OWNERS = DEMO_OWNERS;
 const EPOCHS = 3;
 const INTERVALS_PER_EPOCH = 6;
 const INTERVAL_MS = 600_000;
 const SPAM_PER_INTERVAL = 10;
 const NS_PER_MS = 1_000_000n;
-const REPORT_INTERVAL_MS = Number(REPORT_INTERVAL_SECONDS) * 1_000;
+const REPORT_INTERVAL_MS = Number(wiring.reportIntervalSeconds) * 1_000;
 const INSPECT_REFUSED = 'refused in inspect_message: over the sponsorship quota';
 
-/** The demo's devices: the curve mix of a fleet, and the role each one plays. */
-function curveOf(i: number): CurveName {
-    const r = i % 20;
-    return r < 12 ? 'Ed25519' : r < 17 ? 'Secp256k1' : 'P256';
-}
+/** The role each of the demo's devices plays. */
 const isRelayed = (i: number) => i % 10 === 9;
 const isFlaky = (i: number) => i % 10 === 3;
 const SPAMMER = 5;
@@ -87,6 +84,7 @@ export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Id
     const cyclesOf = async (canister: Principal) => BigInt(await ic.getCyclesBalance(canister)) + (await funded(canister));
     const cyclesBefore = { registry: await cyclesOf(ids.registry), token: await cyclesOf(ids.token) };
     const supplyBefore = await token.icrc1_total_supply();
+    const units = tokenUnitsOf(await token.icrc1_metadata());
 
     // manufacturers, with the issuing keys they sign their calls with, and a gateway
     const makers = [seededIdentity(0x31), seededIdentity(0x32)];
@@ -107,7 +105,7 @@ export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Id
     // 1,000 devices with real keys, registered in batches of 100 with their proofs of possession
     const devices = Array.from(
         { length: DEVICES },
-        (_, i) => new DeviceSigner(curveOf(i), sha256(new TextEncoder().encode(`demo device ${i}`)), ids.registry)
+        (_, i) => new DeviceSigner(demoDeviceCurve(i), sha256(new TextEncoder().encode(demoDeviceName(i))), ids.registry)
     );
     const registering = progress('registering devices', DEVICES);
     let registered = 0;
@@ -124,7 +122,7 @@ export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Id
     registering.done(`${registered} devices registered by ${makers.length} manufacturers`);
 
     // 50 owners claim 20 devices each, with claims the devices signed for them
-    const owners = Array.from({ length: OWNERS }, (_, j) => seededIdentity(0x40 + j));
+    const owners = Array.from({ length: OWNERS }, (_, j) => demoOwner(j));
     const ownerOf = (i: number) => owners[Math.floor(i / (DEVICES / OWNERS))] as Ed25519KeyIdentity;
     const claiming = progress('owners claiming devices', DEVICES);
     for (const [i, device] of devices.entries()) {
@@ -223,30 +221,29 @@ export async function runDemo(ic: LocalIc, deployer: Ed25519KeyIdentity, ids: Id
         const [summary] = await registry.get_epoch(e);
         if (summary === undefined) continue;
         epochLines.push(
-            `  epoch ${e}: ${summary.devices_seen} devices seen, ${summary.devices_rewarded} rewarded, ${summary.heartbeats.toLocaleString('en-US')} heartbeats, ${summary.points.toLocaleString('en-US')} points at ${summary.reward_per_point} units${summary.capped ? ' (capped)' : ''}`
+            `  epoch ${e}: ${summary.devices_seen} devices seen, ${summary.devices_rewarded} rewarded, ${summary.heartbeats.toLocaleString('en-US')} heartbeats, ${summary.points.toLocaleString('en-US')} points at ${formatTokens(summary.reward_per_point, units)} each${summary.capped ? ' (capped)' : ''}`
         );
     }
-    const fmtT = (n: bigint) => `${(Number(n) / 1e12).toFixed(3)} T`;
     const lines = [
-        `devices: ${stats.devices} registered (${stats.active} active), ${devices.filter((_, i) => curveOf(i) === 'Ed25519').length} Ed25519, ${devices.filter((_, i) => curveOf(i) === 'Secp256k1').length} secp256k1, ${devices.filter((_, i) => curveOf(i) === 'P256').length} P-256; ${devices.filter((_, i) => isRelayed(i)).length} relayed by a gateway, ${devices.filter((_, i) => isFlaky(i)).length} flaky`,
+        `devices: ${stats.devices} registered (${stats.active} active), ${devices.filter((_, i) => demoDeviceCurve(i) === 'Ed25519').length} Ed25519, ${devices.filter((_, i) => demoDeviceCurve(i) === 'Secp256k1').length} secp256k1, ${devices.filter((_, i) => demoDeviceCurve(i) === 'P256').length} P-256; ${devices.filter((_, i) => isRelayed(i)).length} relayed by a gateway, ${devices.filter((_, i) => isFlaky(i)).length} flaky`,
         `heartbeats: ${[...outcomes]
             .sort((a, b) => b[1] - a[1])
             .map(([what, n]) => `${n.toLocaleString('en-US')} ${what}`)
             .join('; ')}`,
         ...epochLines,
-        `rewards: ${paid.toLocaleString('en-US')} units paid to ${payouts} owners; ${minted.toLocaleString('en-US')} minted by the token (equal: ${paid === minted}); a second claim: ${'Err' in again ? Object.keys(again.Err)[0] : 'paid again!'}`,
-        `cycles spent during the demo: registry ${fmtT(cyclesBefore.registry - (await cyclesOf(ids.registry)))}, token ${fmtT(cyclesBefore.token - (await cyclesOf(ids.token)))} (wallet top-ups counted)`,
+        `rewards: ${formatTokens(paid, units)} paid to ${payouts} owners; ${formatTokens(minted, units)} minted by the token (equal: ${paid === minted}); a second claim: ${'Err' in again ? Object.keys(again.Err)[0] : 'paid again!'}`,
+        `cycles spent during the demo: registry ${formatCycles(cyclesBefore.registry - (await cyclesOf(ids.registry)))}, token ${formatCycles(cyclesBefore.token - (await cyclesOf(ids.token)))} (wallet top-ups counted)`,
         'registry cost per method (instructions counted by the local IC; cycles at the 13-node prices, ingress included):',
         ...[...perMethod].map(
             ([method, u]) =>
-                `  ${method.padEnd(17)} ${u.calls.toLocaleString('en-US').padStart(7)} calls, ${(Number(u.instructions) / Number(u.calls) / 1e6).toFixed(2).padStart(9)}M instructions per call, ${fmtT(callCycles(u.calls, u.instructions))}`
+                `  ${method.padEnd(17)} ${u.calls.toLocaleString('en-US').padStart(7)} calls, ${(Number(u.instructions) / Number(u.calls) / 1e6).toFixed(2).padStart(9)}M instructions per call, ${formatCycles(callCycles(u.calls, u.instructions))}`
         ),
         "the wallet's view, from the registry's usage reports (calls that reached the method; inspect_message refusals never do):",
         ...[...perMethod].map(([method, u]) => {
             const reported = walletView.get(method);
             const reached = u.calls - (method === 'heartbeat' ? refusedInInspect : 0n);
             const seen = (reported?.calls ?? 0n) + (reported?.refused ?? 0n);
-            return `  ${method.padEnd(17)} ${seen.toLocaleString('en-US').padStart(7)} calls, ${fmtT(reported?.cycles ?? 0n)}; ${seen === reached ? 'agrees with the local IC' : `the local IC counted ${reached}`}`;
+            return `  ${method.padEnd(17)} ${seen.toLocaleString('en-US').padStart(7)} calls, ${formatCycles(reported?.cycles ?? 0n)}; ${seen === reached ? 'agrees with the local IC' : `the local IC counted ${reached}`}`;
         })
     ];
     return lines;

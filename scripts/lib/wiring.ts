@@ -1,90 +1,84 @@
 /**
  * Wiring the suite, for `npm start` (on the local IC in process) and `npm run deploy` (through an agent, on the
- * local network or mainnet): the wallet becomes a controller and the funder of the token and the registry,
- * which meter their callers with the policies below and report usage to it. One function serves both, over
- * the clients each one has.
+ * local network or mainnet), as deploy.config.ts's `wiring` says: the wallet becomes a controller and the
+ * funder of each sponsored canister, which meters its callers with its policy and reports usage to the wallet.
+ * One function serves both, over the clients each one has.
  */
 import type { Principal } from '@dfinity/principal';
 
-import type { registryService } from '../../src/canisters/registry/service';
-import type { tokenService } from '../../src/canisters/token/service';
+import type { Sponsorship, SuiteWiring } from '../../deploy.config';
 import type { walletService } from '../../src/canisters/wallet/service';
-import type { ActorOf } from '../../src/candid';
-import type { MethodRule, SponsorPolicy } from '../../src/sponsorship/policy';
+import { type ActorOf, defineService } from '../../src/candid';
+import { sponsorshipMethods } from '../../src/sponsorship/policy';
+import { formatCycles, ToolError } from './cli';
 
-const T = 1_000_000_000_000n;
-
-/** How often the token and the registry send their usage to the wallet. */
-export const REPORT_INTERVAL_SECONDS = 60n;
-/** What the token's sponsored methods allow each caller: 100 calls a minute, none from the anonymous principal. */
-export const TOKEN_POLICY: SponsorPolicy = {
-    version: 0n,
-    window_seconds: 60n,
-    methods: [
-        ...['icrc1_transfer', 'icrc2_approve', 'icrc2_transfer_from', 'icrc4_transfer_batch'].map((m): [string, MethodRule] => [
-            m,
-            { refuse_anonymous: true, calls_per_window: [100n], instructions_per_window: [] }
-        ]),
-        // an update anyone may call (wallets ask before a signature, anonymously too): metered as well
-        [
-            'icrc21_canister_call_consent_message',
-            { refuse_anonymous: false, calls_per_window: [100n], instructions_per_window: [] }
-        ],
-        // answered with ICRC-107's AccessDenied for anyone but a controller, and so metered too
-        ['icrc107_set_fee_collector', { refuse_anonymous: true, calls_per_window: [10n], instructions_per_window: [] }]
-    ],
-    deny: [],
-    allow: [],
-    global_calls_per_window: [10_000n]
-};
-
-/** What the registry's sponsored methods allow each caller per 10 minutes (the heartbeat interval). */
-export const REGISTRY_POLICY: SponsorPolicy = {
-    version: 0n,
-    window_seconds: 600n,
-    methods: (
-        [
-            ['heartbeat', 3n],
-            ['register_device', 20n],
-            ['relay_heartbeats', 20n],
-            ['register_devices', 20n],
-            ['claim_device', 50n],
-            ['claim_rewards', 10n]
-        ] as const
-    ).map(([method, calls]) => [method, { refuse_anonymous: true, calls_per_window: [calls], instructions_per_window: [] }]),
-    deny: [],
-    allow: [],
-    global_calls_per_window: [100_000n]
-};
+/** The methods every sponsored canister serves: all the wiring calls on it. */
+export const sponsoredService = defineService({ methods: sponsorshipMethods });
 
 /** The suite's canisters, called as the deployer (a controller of each). */
 export type SuiteClients = {
-    readonly ids: { readonly wallet: Principal; readonly token: Principal; readonly registry: Principal };
-    readonly wallet: ActorOf<typeof walletService.methods>;
-    readonly token: ActorOf<typeof tokenService.methods>;
-    readonly registry: ActorOf<typeof registryService.methods>;
+    /** The id of each canister of dfx.json, by name. */
+    readonly ids: ReadonlyMap<string, Principal>;
+    /** A client of the wallet, once its id is known. */
+    readonly wallet: (canister: Principal) => ActorOf<typeof walletService.methods>;
+    /** A client of a sponsored canister's sponsorship methods. */
+    readonly sponsored: (canister: Principal) => ActorOf<typeof sponsoredService.methods>;
+    /** A canister's controllers now (the management canister's `canister_status`). */
+    readonly controllersOf: (canister: Principal) => Promise<Principal[]>;
     /** The management canister's `update_settings`, as the deployer. */
     readonly setControllers: (canister: Principal, controllers: Principal[]) => Promise<void>;
 };
 
-/** What the wallet does for each canister it sponsors: top up 5T when it falls below 5T. */
-const SPONSORED_STRATEGY = { BelowThreshold: { min_cycles: 5n * T, top_up: 5n * T } };
+/** A wired canister: its name, its id and what the wallet does for it. */
+export type Wired = { readonly name: string; readonly id: Principal; readonly sponsorship: Sponsorship };
 
 /**
- * Makes the wallet a controller (beside the deployer) and the funder of the token and the registry, points
- * their sponsorship at it and has it push their policies. Safe to run again: each step sets, not adds.
+ * Makes the wallet a controller (beside the deployer, and any controller a user added, which are kept) and the
+ * funder of each sponsored canister, points their sponsorship at it and has it push their policies. Safe to run
+ * again: each step sets, not adds. Returns the canisters it wired; none when dfx.json has no wallet.
  */
-export async function wireSuite(clients: SuiteClients, deployer: Principal): Promise<void> {
-    const { ids, wallet } = clients;
-    const targets = [
-        { id: ids.token, name: 'token', actor: clients.token, policy: TOKEN_POLICY },
-        { id: ids.registry, name: 'registry', actor: clients.registry, policy: REGISTRY_POLICY }
-    ];
-    for (const target of targets) {
-        await clients.setControllers(target.id, [deployer, ids.wallet]);
-        await wallet.sponsor_canister({ canister: target.id, name: [target.name], strategy: SPONSORED_STRATEGY, budget: [] });
-        await target.actor.sponsorship_configure({ wallet: [ids.wallet], report_interval_seconds: REPORT_INTERVAL_SECONDS });
-        const pushed = await wallet.set_sponsor_policy({ canister: target.id, policy: target.policy });
-        if ('Err' in pushed) throw new Error(`the ${target.name} did not take its policy: ${pushed.Err}`);
+export async function wireSuite(clients: SuiteClients, deployer: Principal, wiring: SuiteWiring): Promise<Wired[]> {
+    const walletId = clients.ids.get(wiring.wallet);
+    if (walletId === undefined) return [];
+    const wallet = clients.wallet(walletId);
+    const wired: Wired[] = [];
+    for (const [name, sponsorship] of Object.entries(wiring.sponsored) as [string, Sponsorship][]) {
+        const id = clients.ids.get(name);
+        if (id === undefined) throw new ToolError(`deploy.config.ts sponsors ${name}, which dfx.json does not have`);
+        await clients.setControllers(id, withControllers(await clients.controllersOf(id), [deployer, walletId]));
+        await wallet.sponsor_canister({
+            canister: id,
+            name: [name],
+            strategy: sponsorship.strategy,
+            budget: sponsorship.budget === undefined ? [] : [sponsorship.budget]
+        });
+        await clients
+            .sponsored(id)
+            .sponsorship_configure({ wallet: [walletId], report_interval_seconds: wiring.reportIntervalSeconds });
+        const pushed = await wallet.set_sponsor_policy({ canister: id, policy: sponsorship.policy });
+        if ('Err' in pushed) throw new Error(`the ${name} did not take its policy: ${pushed.Err}`);
+        wired.push({ name, id, sponsorship });
     }
+    return wired;
+}
+
+/** The controllers a canister has, with `added` among them (each once). */
+export function withControllers(current: readonly Principal[], added: readonly Principal[]): Principal[] {
+    const all = [...current];
+    for (const p of added) if (!all.some((q) => q.compareTo(p) === 'eq')) all.push(p);
+    return all;
+}
+
+/** What the wallet does for a wired canister, in a line: its funding and its policy. */
+export function describeWired({ name, id, sponsorship }: Wired): string {
+    const { strategy, budget, policy } = sponsorship;
+    const funding =
+        'BelowThreshold' in strategy
+            ? `top up ${formatCycles(strategy.BelowThreshold.top_up)} below ${formatCycles(strategy.BelowThreshold.min_cycles)}`
+            : 'BelowRunway' in strategy
+              ? `top up to ${strategy.BelowRunway.target_seconds} s of runway below ${strategy.BelowRunway.min_seconds} s`
+              : `${formatCycles(strategy.Fixed.amount)} every ${strategy.Fixed.interval_seconds} s`;
+    const limit = budget === undefined ? '' : `, at most ${formatCycles(budget.max_cycles)} per ${budget.period_seconds} s`;
+    const rules = policy.methods.map(([method, rule]) => `${method} ${rule.calls_per_window[0] ?? 'unlimited'}`).join(', ');
+    return `${name} ${id.toText()}: ${funding}${limit}; per caller per ${policy.window_seconds} s: ${rules}`;
 }
