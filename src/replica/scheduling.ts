@@ -85,16 +85,7 @@ export class Scheduler {
     ): CallResponse | undefined {
         let response: CallResponse | undefined;
         const context = new CallContext(caller, method, 0n, (r) => (response = r));
-        const message = newMessage({
-            kind: 'query',
-            methodName: method,
-            caller,
-            arg,
-            callContext: context,
-            instructionLimit: INSTRUCTION_LIMITS.query,
-            replicated: false,
-            certificate
-        });
+        const message = queryMessage('query', method, arg, caller, context, certificate);
         const entry = exportName('query', method);
         const outcome = canister.run(message, (exports) => (exports[entry] as () => void)(), 'always');
         if (outcome.trap !== undefined) return { reject: trapRejectBody(canister, outcome.trap.reason, outcome.trap.errorCode) };
@@ -122,16 +113,7 @@ export class Scheduler {
         let response: CallResponse | undefined;
         const context = new CallContext(caller, method, 0n, (r) => (response = r));
         const entry = exportName('composite_query', method);
-        const message = newMessage({
-            kind: 'composite_query',
-            methodName: method,
-            caller,
-            arg,
-            callContext: context,
-            instructionLimit: INSTRUCTION_LIMITS.query,
-            replicated: false,
-            certificate
-        });
+        const message = queryMessage('composite_query', method, arg, caller, context, certificate);
         path.add(keyOf(canister.id));
         try {
             this.runComposite(canister, message, (exports) => (exports[entry] as () => void)(), path);
@@ -485,6 +467,27 @@ export class Scheduler {
 
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
     return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** A query or composite query method's message: non-replicated, under the query limit, in its own call context. */
+function queryMessage(
+    kind: 'query' | 'composite_query',
+    method: string,
+    arg: Uint8Array,
+    caller: Uint8Array,
+    context: CallContext,
+    certificate: (() => Uint8Array) | undefined
+): ReturnType<typeof newMessage> {
+    return newMessage({
+        kind,
+        methodName: method,
+        caller,
+        arg,
+        callContext: context,
+        instructionLimit: INSTRUCTION_LIMITS.query,
+        replicated: false,
+        certificate
+    });
 }
 
 /** A message to run and how its code is entered. */
