@@ -148,6 +148,31 @@ function ruled<This, A extends unknown[], R>(
     return run;
 }
 
+/** A method's Candid as the suite serves it: its argument bytes decoded, checked, and its result encoded. */
+export type MethodCodec = {
+    /** The arguments in the bytes; throws CandidDecodeError for bytes that are not Candid of the method's types. */
+    decode(bytes: Uint8Array): unknown[];
+    /** The decoded arguments' refinements (the suite's decoder already checked their types: validate.ts). */
+    check(args: unknown[]): Checked<unknown[]>;
+    /** The reply bytes of a result (none for a method without one). */
+    encode(result: unknown): Uint8Array;
+};
+
+/**
+ * The codec a method is served with, from its spec: the suite's decoder and encoder (`wire.ts`). The canisters'
+ * methods are served with it here, and the local IC's management canister with the same.
+ */
+export function methodCodec(spec: MethodSpec): MethodCodec {
+    const decode = decoder(spec.args);
+    const results = spec.ret === undefined ? [] : [spec.ret];
+    const encode = encoder(results);
+    return {
+        decode: (bytes) => decode(bytes),
+        check: decodedArgsChecker(spec.args),
+        encode: (result) => encode(results.length === 0 ? [] : [result])
+    };
+}
+
 /**
  * Serves a query or update in Azle's manual mode: decodes the message's argument bytes, runs the checked method
  * and replies with its encoded result (once its promise settles, for an async method).
@@ -159,21 +184,18 @@ function served<This, A extends unknown[], R>(
     azle: AzleApi,
     options: ImplementOptions
 ): Method<This, [], void | Promise<void>> {
-    const decode = decoder(spec.args);
-    const results = spec.ret === undefined ? [] : [spec.ret];
-    const encode = encoder(results);
-    const reply = (result: unknown): void => azle.msgReply(encode(results.length === 0 ? [] : [result]));
-    // The suite's decoder produced the arguments, so only their refinements are checked (validate.ts).
+    const codec = methodCodec(spec);
+    const reply = (result: unknown): void => azle.msgReply(codec.encode(result));
     const checkedMethod = guarded(
         ruled(method, spec, methodName, azle, options),
-        decodedArgsChecker(spec.args),
+        codec.check,
         methodName,
         spec.invalid as ((reason: string) => R) | undefined
     );
     return function (this: This): void | Promise<void> {
         let args: unknown[];
         try {
-            args = decode(azle.msgArgData());
+            args = codec.decode(azle.msgArgData());
         } catch (e) {
             if (e instanceof CandidDecodeError) throw new InvalidArgumentError(methodName, e.message);
             throw e;
