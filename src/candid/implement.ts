@@ -163,11 +163,10 @@ export type MethodCodec = {
  * methods are served with it here, and the local IC's management canister with the same.
  */
 export function methodCodec(spec: MethodSpec): MethodCodec {
-    const decode = decoder(spec.args);
     const results = spec.ret === undefined ? [] : [spec.ret];
     const encode = encoder(results);
     return {
-        decode: (bytes) => decode(bytes),
+        decode: decoder(spec.args),
         check: decodedArgsChecker(spec.args),
         encode: (result) => encode(results.length === 0 ? [] : [result])
     };
