@@ -32,7 +32,7 @@ import { IdlConverter, type IdlNamespace, type IdlType } from './idl';
 import type { ArgsOf, MethodMode, Methods, MethodSpec, ResultOf, Service } from './service';
 import type { AnySchema } from './node';
 import { type Checked, checkArgs, decodedArgsChecker, InvalidArgumentError } from './validate';
-import { CandidDecodeError, decoder, encoder } from './wire';
+import { CandidDecodeError, decoder, type Encoder, encoder } from './wire';
 
 type Method<This, A extends unknown[], R> = (this: This, ...args: A) => R;
 type AzleDecorator = <This, A extends unknown[], R>(
@@ -154,8 +154,10 @@ export type MethodCodec = {
     decode(bytes: Uint8Array): unknown[];
     /** The decoded arguments' refinements (the suite's decoder already checked their types: validate.ts). */
     check(args: unknown[]): Checked<unknown[]>;
-    /** The reply bytes of a result (none for a method without one). */
-    encode(result: unknown): Uint8Array;
+    /** Whether the method has a result: the values {@link encode} takes are `[result]`, or none. */
+    readonly returns: boolean;
+    /** The reply bytes of the method's result values. */
+    readonly encode: Encoder;
 };
 
 /**
@@ -164,11 +166,11 @@ export type MethodCodec = {
  */
 export function methodCodec(spec: MethodSpec): MethodCodec {
     const results = spec.ret === undefined ? [] : [spec.ret];
-    const encode = encoder(results);
     return {
         decode: decoder(spec.args),
         check: decodedArgsChecker(spec.args),
-        encode: (result) => encode(results.length === 0 ? [] : [result])
+        returns: results.length > 0,
+        encode: encoder(results)
     };
 }
 
@@ -184,7 +186,8 @@ function served<This, A extends unknown[], R>(
     options: ImplementOptions
 ): Method<This, [], void | Promise<void>> {
     const codec = methodCodec(spec);
-    const reply = (result: unknown): void => azle.msgReply(codec.encode(result));
+    const { decode, encode, returns } = codec;
+    const reply = (result: unknown): void => azle.msgReply(encode(returns ? [result] : []));
     const checkedMethod = guarded(
         ruled(method, spec, methodName, azle, options),
         codec.check,
@@ -194,7 +197,7 @@ function served<This, A extends unknown[], R>(
     return function (this: This): void | Promise<void> {
         let args: unknown[];
         try {
-            args = codec.decode(azle.msgArgData());
+            args = decode(azle.msgArgData());
         } catch (e) {
             if (e instanceof CandidDecodeError) throw new InvalidArgumentError(methodName, e.message);
             throw e;

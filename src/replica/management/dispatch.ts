@@ -56,7 +56,8 @@ export class ManagementDispatch {
         if (!checked.ok)
             throw new CallRejectedError(RejectCode.CanisterError, `Invalid argument to ${method}: ${checked.reason}`, 'IC0503');
         const handler = this.handlers[method as ManagementMethod] as (call: unknown, ...a: unknown[]) => unknown;
-        return codec.encode(handler({ caller, cycles, accept }, ...checked.value));
+        const result = handler({ caller, cycles, accept }, ...checked.value);
+        return codec.encode(codec.returns ? [result] : []);
     }
 
     /** The method's codec, made on its first call; the management canister's reject for a method it lacks. */
