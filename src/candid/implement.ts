@@ -32,7 +32,7 @@ import { IdlConverter, type IdlNamespace, type IdlType } from './idl';
 import type { ArgsOf, MethodMode, Methods, MethodSpec, ResultOf, Service } from './service';
 import type { AnySchema } from './node';
 import { type Checked, checkArgs, decodedArgsChecker, InvalidArgumentError } from './validate';
-import { CandidDecodeError, decoder, encoder } from './wire';
+import { CandidDecodeError, decoder, type Encoder, encoder } from './wire';
 
 type Method<This, A extends unknown[], R> = (this: This, ...args: A) => R;
 type AzleDecorator = <This, A extends unknown[], R>(
@@ -148,6 +148,32 @@ function ruled<This, A extends unknown[], R>(
     return run;
 }
 
+/** A method's Candid as the suite serves it: its argument bytes decoded, checked, and its result encoded. */
+export type MethodCodec = {
+    /** The arguments in the bytes; throws CandidDecodeError for bytes that are not Candid of the method's types. */
+    decode(bytes: Uint8Array): unknown[];
+    /** The decoded arguments' refinements (the suite's decoder already checked their types: validate.ts). */
+    check(args: unknown[]): Checked<unknown[]>;
+    /** Whether the method has a result: the values {@link encode} takes are `[result]`, or none. */
+    readonly returns: boolean;
+    /** The reply bytes of the method's result values. */
+    readonly encode: Encoder;
+};
+
+/**
+ * The codec a method is served with, from its spec: the suite's decoder and encoder (`wire.ts`). The canisters'
+ * methods are served with it here, and the local IC's management canister with the same.
+ */
+export function methodCodec(spec: MethodSpec): MethodCodec {
+    const results = spec.ret === undefined ? [] : [spec.ret];
+    return {
+        decode: decoder(spec.args),
+        check: decodedArgsChecker(spec.args),
+        returns: results.length > 0,
+        encode: encoder(results)
+    };
+}
+
 /**
  * Serves a query or update in Azle's manual mode: decodes the message's argument bytes, runs the checked method
  * and replies with its encoded result (once its promise settles, for an async method).
@@ -159,14 +185,12 @@ function served<This, A extends unknown[], R>(
     azle: AzleApi,
     options: ImplementOptions
 ): Method<This, [], void | Promise<void>> {
-    const decode = decoder(spec.args);
-    const results = spec.ret === undefined ? [] : [spec.ret];
-    const encode = encoder(results);
-    const reply = (result: unknown): void => azle.msgReply(encode(results.length === 0 ? [] : [result]));
-    // The suite's decoder produced the arguments, so only their refinements are checked (validate.ts).
+    const codec = methodCodec(spec);
+    const { decode, encode, returns } = codec;
+    const reply = (result: unknown): void => azle.msgReply(encode(returns ? [result] : []));
     const checkedMethod = guarded(
         ruled(method, spec, methodName, azle, options),
-        decodedArgsChecker(spec.args),
+        codec.check,
         methodName,
         spec.invalid as ((reason: string) => R) | undefined
     );

@@ -6,7 +6,7 @@ export { c, type FuncRef, isPrincipal, type Kinded, MAX_PRINCIPAL_BYTES } from '
 export { withValidation } from './client';
 export { DidWriter } from './did';
 export { IdlConverter, type IdlNamespace, type IdlType, toIdl } from './idl';
-export { type AzleApi, type Implementation, implement } from './implement';
+export { type AzleApi, type Implementation, implement, type MethodCodec, methodCodec } from './implement';
 export { type AnySchema, CandidSchemaError, candidNodeOf, type CandidNode } from './node';
 export {
     type ActorOf,

@@ -7,7 +7,14 @@
 import { Principal } from '@dfinity/principal';
 
 import type { EnvironmentVariable, Visibility } from '../ic/management';
-import { CYCLE_PRICES, DEFAULT_SETTINGS, GIB, instructionLimitMessage } from './costs';
+import {
+    DEFAULT_SETTINGS,
+    instructionLimitMessage,
+    interCanisterCallCost,
+    STORAGE_OWED_UNIT,
+    storageCost,
+    storageOwed
+} from './costs';
 import { CanisterTrap } from './errors';
 import { HeapShadow, type StableCopy, StableMemory } from './memory';
 import type { MessageContext } from './message';
@@ -397,7 +404,7 @@ export class Canister implements SystemApiHost {
     }
 
     costCall(methodNameSize: bigint, payloadSize: bigint): bigint {
-        return CYCLE_PRICES.interCanisterCall + CYCLE_PRICES.interCanisterByte * (methodNameSize + payloadSize);
+        return interCanisterCallCost(methodNameSize, payloadSize);
     }
 
     // --- accounting ---
@@ -424,10 +431,9 @@ export class Canister implements SystemApiHost {
      * when the canister ran out of cycles: the IC then uninstalls its code, and so does the caller.
      */
     chargeStorage(elapsedNs: bigint): boolean {
-        this.storageOwed += this.memorySize() * CYCLE_PRICES.storagePerGiBSecond * elapsedNs;
-        const unit = GIB * 1_000_000_000n;
-        const due = this.storageOwed / unit;
-        this.storageOwed %= unit;
+        this.storageOwed += storageOwed(this.memorySize(), elapsedNs);
+        const due = this.storageOwed / STORAGE_OWED_UNIT;
+        this.storageOwed %= STORAGE_OWED_UNIT;
         if (due <= this.cycles) {
             this.cycles -= due;
             return true;
@@ -438,7 +444,7 @@ export class Canister implements SystemApiHost {
 
     /** What holding the canister's memory costs for `seconds` (storage; compute allocation is not modelled). */
     private storageCost(seconds: bigint): bigint {
-        return (this.memorySize() * CYCLE_PRICES.storagePerGiBSecond * seconds) / GIB;
+        return storageCost(this.memorySize(), seconds);
     }
 
     /** Cycles the canister burns per day while idle. */

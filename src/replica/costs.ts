@@ -1,5 +1,6 @@
 /**
- * The IC's limits and prices the local IC applies, in one place.
+ * The IC's limits and prices the local IC applies, in one place: every cycle charge the local IC makes is
+ * priced by a function here, and nothing else in `src/replica/` reads the price table.
  *
  * Sources:
  * - instruction limits: the IC's `rs/config/src/subnet_config.rs` (application subnets) and the resource-limits
@@ -71,7 +72,41 @@ export const SYSTEM_API_OVERHEAD: Readonly<Record<string, number>> = {
     trap: 500
 };
 
-export { CYCLE_PRICES } from '../ic/cycle-prices';
+import { CYCLE_PRICES } from '../ic/cycle-prices';
+
+/** The IC's cost of executing `instructions` in an update-like message. */
+export function executionCost(instructions: bigint): bigint {
+    return CYCLE_PRICES.updateMessageBase + CYCLE_PRICES.perInstruction * instructions;
+}
+
+/** What inducting an ingress message costs the canister it is for: a fee and its method name's and argument's bytes. */
+export function ingressCost(methodNameSize: number, argSize: number): bigint {
+    return CYCLE_PRICES.ingressMessage + CYCLE_PRICES.ingressByte * BigInt(methodNameSize + argSize);
+}
+
+/** What sending an inter-canister call costs its caller (`ic0.cost_call`): a fee and the bytes it carries. */
+export function interCanisterCallCost(methodNameSize: bigint, payloadSize: bigint): bigint {
+    return CYCLE_PRICES.interCanisterCall + CYCLE_PRICES.interCanisterByte * (methodNameSize + payloadSize);
+}
+
+/** Cycles a canister created by `create_canister` must be sent at least: the creation fee. */
+export const CANISTER_CREATION_FEE = CYCLE_PRICES.canisterCreation;
+
+/**
+ * Storage owed for holding `bytes` for `elapsedNs`, in units of {@link STORAGE_OWED_UNIT} cycles: kept in this
+ * fine unit so that many short steps of time add up to what one long step charges.
+ */
+export function storageOwed(bytes: bigint, elapsedNs: bigint): bigint {
+    return bytes * CYCLE_PRICES.storagePerGiBSecond * elapsedNs;
+}
+
+/** Units of {@link storageOwed} in one cycle (a GiB-nanosecond at the per-GiB-second price). */
+export const STORAGE_OWED_UNIT = 1024n ** 3n * 1_000_000_000n;
+
+/** What holding `bytes` for `seconds` costs (storage; compute allocation is not modelled). */
+export function storageCost(bytes: bigint, seconds: bigint): bigint {
+    return (bytes * CYCLE_PRICES.storagePerGiBSecond * seconds) / GIB;
+}
 
 /** Default canister settings (interface specification, `canister_settings`). */
 export const DEFAULT_SETTINGS = {

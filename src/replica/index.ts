@@ -3,11 +3,11 @@
  * See docs/local-ic.md for what it models and what it does not.
  */
 export { type Actor, type ActorInterface, type InterfaceFactory } from './actor';
+export { executionCost } from './costs';
 export { CallRejectedError, RejectCode } from './errors';
 export {
     type CanisterFixture,
     type CreateCanisterOptions,
-    executionCost,
     type InstallCodeOptions,
     LocalIc,
     type LocalIcOptions,

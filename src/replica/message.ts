@@ -3,7 +3,12 @@
  * to, and the calls it makes. The system API (`system-api.ts`) reads and writes it; the canister
  * (`canister.ts`) creates one per message and applies or discards what it collected.
  */
+import { IDL } from '@dfinity/candid';
+
 import type { RejectCode } from './errors';
+
+/** An empty Candid argument list (`DIDL\0\0`): what a call or install without an argument sends. */
+export const EMPTY_ARGS = new Uint8Array(IDL.encode([], []));
 
 /**
  * The kinds of entry points, as the interface specification names their contexts ("Overview of imports"):

@@ -9,7 +9,7 @@ import { Principal } from '@dfinity/principal';
 
 import type { ArgsOf, ResultOf } from '../../candid';
 import type { Canister, CanisterSettings, StoredSnapshot } from '../canister';
-import { CYCLE_PRICES, DEFAULT_PROVISIONAL_CYCLES } from '../costs';
+import { CANISTER_CREATION_FEE, DEFAULT_PROVISIONAL_CYCLES } from '../costs';
 import { CallRejectedError, RejectCode } from '../errors';
 import type {
     CanisterSettingsArg,
@@ -58,9 +58,6 @@ export interface ManagementHost {
  * `MAX_NUMBER_OF_SNAPSHOTS_PER_CANISTER`; the specification's `MAX_SNAPSHOTS`).
  */
 export const MAX_SNAPSHOTS = 10;
-
-/** Cycles a canister created by `create_canister` must be sent at least: the creation fee. */
-const CREATION_FEE = CYCLE_PRICES.canisterCreation;
 
 function reject(code: RejectCode, message: string, errorCode?: string): never {
     throw new CallRejectedError(code, message, errorCode);
@@ -138,16 +135,16 @@ export function managementHandlers(host: ManagementHost): ManagementHandlers {
 
     return {
         create_canister: ({ caller, cycles, accept }, { settings }) => {
-            if (cycles < CREATION_FEE) {
+            if (cycles < CANISTER_CREATION_FEE) {
                 reject(
                     RejectCode.CanisterError,
-                    `Creating a canister requires at least ${CREATION_FEE} cycles, but ${cycles} were attached.`,
+                    `Creating a canister requires at least ${CANISTER_CREATION_FEE} cycles, but ${cycles} were attached.`,
                     'IC0504'
                 );
             }
             const apply = checkedSettings(settings[0]);
             accept(cycles);
-            const canister = host.createCanister({ controllers: [caller], cycles: cycles - CREATION_FEE });
+            const canister = host.createCanister({ controllers: [caller], cycles: cycles - CANISTER_CREATION_FEE });
             apply(canister.settings);
             return { canister_id: canister.id };
         },
