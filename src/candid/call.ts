@@ -130,7 +130,9 @@ export function canisterCalls(azle: CallAzle): CanisterCalls {
     async function callWithRefund<M extends Methods, K extends keyof M & string>(
         request: CallRequest<M, K>
     ): Promise<Replied<ResultOf<M[K]['ret']>>> {
-        const spec = request.service.methods[request.method] as MethodSpec;
+        const spec: MethodSpec | undefined = request.service.methods[request.method];
+        // the types admit only the service's methods; this stops an untyped caller before anything is sent
+        if (spec === undefined) throw new TypeError(`the service has no method ${request.method}`);
         const codec = codecOf(spec);
         const replied = await callRaw(request.canister, request.method, codec.encode(request.args), request.cycles ?? 0n);
         return { result: codec.decode(replied.result) as ResultOf<M[K]['ret']>, refunded: replied.refunded };
