@@ -86,11 +86,20 @@ type MethodCodec = {
 /** Compiled at a method's first call: a canister that never calls a method of a service pays nothing for it. */
 const codecs = new WeakMap<MethodSpec, MethodCodec>();
 
+/**
+ * A method's result decoder. A method without a result is not decoded: Candid lets a caller ignore values it does
+ * not expect, so its reply has nothing to check.
+ */
+function resultDecoder(ret: AnySchema | undefined): (bytes: Uint8Array) => unknown {
+    if (ret === undefined) return () => undefined;
+    const decodeAll = decoder([ret]);
+    return (bytes) => decodeAll(bytes)[0];
+}
+
 function codecOf(spec: MethodSpec): MethodCodec {
     let codec = codecs.get(spec);
     if (codec === undefined) {
-        const decodeAll = decoder(spec.ret === undefined ? [] : [spec.ret]);
-        codec = { encode: encoder(spec.args), decode: (bytes) => decodeAll(bytes)[0] };
+        codec = { encode: encoder(spec.args), decode: resultDecoder(spec.ret) };
         codecs.set(spec, codec);
     }
     return codec;
@@ -117,32 +126,56 @@ export function canisterCalls(azle: CallAzle): CanisterCalls {
     // The refund is read only when cycles were attached: without, it is 0 and the system call is saved.
     const refundOf = (cycles: bigint) => (cycles > 0n ? azle.msgCyclesRefunded() : 0n);
 
-    async function callRaw(canister: Principal, method: string, args: Uint8Array, cycles: bigint): Promise<Replied<Uint8Array>> {
-        let reply: unknown;
+    /**
+     * Makes the call and hands its reply to `answer`. Written with `then`, not as an async function, so that the
+     * caller's await is the only one between Azle's promise and the answer.
+     */
+    function made<T>(
+        canister: Principal,
+        method: string,
+        args: Uint8Array,
+        cycles: bigint,
+        answer: (reply: Uint8Array) => T
+    ): Promise<T> {
+        let sent: Promise<unknown>;
         try {
-            reply = await azle.call(canister, method, cycles > 0n ? { raw: true, args, cycles } : { raw: true, args });
+            sent = azle.call(canister, method, cycles > 0n ? { raw: true, args, cycles } : { raw: true, args });
         } catch (error) {
-            throw callErrorOf(error, refundOf(cycles));
+            return Promise.reject(callErrorOf(error, refundOf(cycles)));
         }
-        return { result: reply as Uint8Array, refunded: refundOf(cycles) };
+        return sent.then(
+            (reply) => answer(reply as Uint8Array),
+            (error: unknown) => {
+                throw callErrorOf(error, refundOf(cycles));
+            }
+        );
     }
 
-    async function callWithRefund<M extends Methods, K extends keyof M & string>(
-        request: CallRequest<M, K>
-    ): Promise<Replied<ResultOf<M[K]['ret']>>> {
+    /** Encodes a typed request, makes it and hands the decoded result and the cycles attached to `answer`. */
+    function typed<M extends Methods, K extends keyof M & string, T>(
+        request: CallRequest<M, K>,
+        answer: (result: ResultOf<M[K]['ret']>, cycles: bigint) => T
+    ): Promise<T> {
         const spec: MethodSpec | undefined = request.service.methods[request.method];
         // the types admit only the service's methods; this stops an untyped caller before anything is sent
-        if (spec === undefined) throw new TypeError(`the service has no method ${request.method}`);
+        if (spec === undefined) return Promise.reject(new TypeError(`the service has no method ${request.method}`));
         const codec = codecOf(spec);
-        const replied = await callRaw(request.canister, request.method, codec.encode(request.args), request.cycles ?? 0n);
-        return { result: codec.decode(replied.result) as ResultOf<M[K]['ret']>, refunded: replied.refunded };
+        let args: Uint8Array;
+        try {
+            args = codec.encode(request.args);
+        } catch (error) {
+            return Promise.reject(error as Error);
+        }
+        const cycles = request.cycles ?? 0n;
+        return made(request.canister, request.method, args, cycles, (reply) =>
+            answer(codec.decode(reply) as ResultOf<M[K]['ret']>, cycles)
+        );
     }
 
     return {
-        callRaw,
-        callWithRefund,
-        async call(request) {
-            return (await callWithRefund(request)).result;
-        }
+        call: (request) => typed(request, (result) => result),
+        callWithRefund: (request) => typed(request, (result, cycles) => ({ result, refunded: refundOf(cycles) })),
+        callRaw: (canister, method, args, cycles) =>
+            made(canister, method, args, cycles, (reply) => ({ result: reply, refunded: refundOf(cycles) }))
     };
 }
