@@ -3,6 +3,15 @@
  * types and the runtime checks of every canister boundary are derived.
  */
 export { c, type FuncRef, isPrincipal, type Kinded, MAX_PRINCIPAL_BYTES } from './builders';
+export {
+    type CallAzle,
+    callErrorOf,
+    type CallRequest,
+    canisterCalls,
+    type CanisterCalls,
+    InterCanisterCallError,
+    type Replied
+} from './call';
 export { withValidation } from './client';
 export { DidWriter } from './did';
 export { IdlConverter, type IdlNamespace, type IdlType, toIdl } from './idl';

@@ -5,8 +5,8 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import { decoder, encoder } from '../candid/wire';
-import { ReportAck, type SponsorPolicy, type SponsorshipConfig, UsageReport } from './policy';
+import { type CallAzle, canisterCalls, type CanisterCalls } from '../candid/call';
+import { type ReportAck, type SponsorPolicy, type SponsorshipConfig, sponsorService } from './policy';
 import { type CallOutcome, describeRefusal, type Sponsorship } from './quota';
 
 /**
@@ -20,8 +20,7 @@ export function outcomeOf(result: unknown): CallOutcome {
 }
 
 /** The part of Azle's exports this module uses; a canister passes Azle's module itself. */
-export type SponsorAzle = {
-    readonly call: (canister: Principal, method: string, options: { raw: true; args: Uint8Array }) => Promise<unknown>;
+export type SponsorAzle = CallAzle & {
     readonly setTimerInterval: (seconds: number, callback: () => Promise<void>) => bigint;
     readonly clearTimer: (id: bigint) => void;
     readonly canisterCycleBalance: () => bigint;
@@ -31,9 +30,6 @@ export type SponsorAzle = {
     readonly performanceCounter: (counter: number) => bigint;
 };
 
-const encodeReport = encoder([UsageReport]);
-const decodeAck = decoder([ReportAck]);
-
 /** The reject a caller gets for a sponsorship method it may not call. */
 export class SponsorshipAccessError extends Error {
     override readonly name = 'SponsorshipAccessError';
@@ -41,11 +37,14 @@ export class SponsorshipAccessError extends Error {
 
 export class SponsoredCanister {
     private timer: bigint | undefined;
+    private readonly canisters: CanisterCalls;
 
     constructor(
         readonly sponsorship: Sponsorship,
         private readonly azle: SponsorAzle
-    ) {}
+    ) {
+        this.canisters = canisterCalls(azle);
+    }
 
     /** Arms the report timer (call in init and post_upgrade; a timer does not survive an upgrade). */
     start(): void {
@@ -128,15 +127,19 @@ export class SponsoredCanister {
         if (wallet === undefined) return;
         const report = this.sponsorship.takeReport(this.azle.canisterCycleBalance(), this.azle.time());
         if (report === undefined) return;
-        let answer: Uint8Array;
+        let ack: ReportAck;
         try {
-            answer = (await this.azle.call(wallet, 'report_usage', { raw: true, args: encodeReport([report]) })) as Uint8Array;
+            ack = await this.canisters.call({
+                service: sponsorService,
+                canister: wallet,
+                method: 'report_usage',
+                args: [report]
+            });
         } catch {
             this.sponsorship.restore(report, this.azle.time());
             return;
         }
         this.sponsorship.reported();
-        const [ack] = decodeAck(answer) as [ReportAck];
         const [policy] = ack.policy;
         if (policy !== undefined) this.sponsorship.setPolicy(policy);
     }

@@ -12,11 +12,9 @@
  */
 import type { Principal } from '@dfinity/principal';
 
-import { type AzleApi, defineService, implement } from '../candid';
+import { type AzleApi, implement } from '../candid';
 import type { SponsoredCanister } from './canister';
-import { type SponsorPolicy, type SponsorshipConfig, sponsorshipMethods, type SponsorshipStatus } from './policy';
-
-const sponsorshipService = defineService({ methods: sponsorshipMethods });
+import { type SponsorPolicy, type SponsorshipConfig, sponsorshipService, type SponsorshipStatus } from './policy';
 
 /** A base class serving `sponsorship_configure`, `sponsorship_set_policy` and `sponsorship_status` for `sponsored`. */
 export function sponsorshipEndpoints(sponsored: SponsoredCanister, azle: AzleApi & { readonly msgCaller: () => Principal }) {

@@ -5,7 +5,7 @@
  */
 import type * as z from 'zod/mini';
 
-import { c, query, update } from '../candid';
+import { c, defineService, query, update } from '../candid';
 import { WindowState } from './window';
 
 /** How a sponsored method is metered. Methods a policy does not name are not metered. */
@@ -114,6 +114,17 @@ export const sponsorshipMethods = {
     sponsorship_set_policy: update([SponsorPolicy]),
     sponsorship_status: query([], SponsorshipStatus)
 } as const;
+
+/** The sponsorship methods as a service: what the wallet calls on a sponsored canister, and what it serves. */
+export const sponsorshipService = defineService({ methods: sponsorshipMethods });
+
+/** The method a sponsoring wallet serves: a sponsored canister's usage report, answered with its newer policy. */
+export const sponsorMethods = {
+    report_usage: update([UsageReport], ReportAck)
+} as const;
+
+/** The sponsoring wallet's side as a service: what a sponsored canister calls to report its usage. */
+export const sponsorService = defineService({ methods: sponsorMethods });
 
 /**
  * The `error_code` of the `GenericError` an ICRC method answers a refused call with (HTTP's "Too Many

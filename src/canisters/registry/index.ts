@@ -7,7 +7,6 @@
 import { type Principal } from '@dfinity/principal';
 import * as azle from 'azle';
 import {
-    call,
     canisterCycleBalance,
     canisterSelf,
     certifiedDataSet,
@@ -25,13 +24,14 @@ import {
     time
 } from 'azle';
 
-import { c, implement } from '../../candid';
-import { decoder, encoder } from '../../candid/wire';
+import { c, canisterCalls, implement, InterCanisterCallError } from '../../candid';
+import { decoder } from '../../candid/wire';
 import { usesNativeCrypto } from '../../ic/crypto';
 import { type CurveName, precomputeCurve } from '../../ic/keys';
 import type { CertifiedResponses } from '../../ic/http/response-certification';
 import type { HttpRequest, HttpResponse } from '../../ic/http/interface';
-import { TransferArg, TransferResult } from '../../icrc/interface';
+import type { TransferResult } from '../../icrc/interface';
+import { tokenService } from '../token/service';
 import type {
     AddManufacturerArgs,
     ClaimRewardsResult,
@@ -62,8 +62,7 @@ import { MEMORY, RegistryStore, SPONSORSHIP_MEMORY } from './state';
 /** Stable maps with binary keys and values, opened on the memories `state.ts` assigns. */
 const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
 
-const encodeTransfer = encoder([TransferArg]);
-const decodeTransfer = decoder([TransferResult]);
+const canisters = canisterCalls(azle);
 const CLAIM_MEMO = new TextEncoder().encode('depin rewards');
 
 const effects: RegistryEffects = {
@@ -73,15 +72,18 @@ const effects: RegistryEffects = {
     now: () => time(),
     isController: (principal) => isController(principal),
     async mint(token, to, amount) {
-        const args = encodeTransfer([{ from_subaccount: [], to, amount, fee: [], memo: [CLAIM_MEMO], created_at_time: [] }]);
-        let reply: Uint8Array;
+        let result: TransferResult;
         try {
-            reply = await call<Uint8Array, Uint8Array>(token, 'icrc1_transfer', { raw: true, args });
+            result = await canisters.call({
+                service: tokenService,
+                canister: token,
+                method: 'icrc1_transfer',
+                args: [{ from_subaccount: [], to, amount, fee: [], memo: [CLAIM_MEMO], created_at_time: [] }]
+            });
         } catch (error) {
-            const e = error as { rejectMessage?: string };
-            return { Err: `the token rejected the call: ${e.rejectMessage ?? String(error)}` };
+            if (!(error instanceof InterCanisterCallError)) throw error;
+            return { Err: `the token rejected the call: ${error.rejectMessage}` };
         }
-        const [result] = decodeTransfer(reply) as [TransferResult];
         return 'Ok' in result
             ? { Ok: result.Ok }
             : {

@@ -7,7 +7,6 @@
 import { Principal } from '@dfinity/principal';
 import * as azle from 'azle';
 import {
-    call,
     canisterCycleBalance,
     canisterSelf,
     clearTimer,
@@ -15,7 +14,6 @@ import {
     msgCaller,
     msgCyclesAccept,
     msgCyclesAvailable,
-    msgCyclesRefunded,
     msgMethodName,
     performanceCounter,
     setTimerInterval,
@@ -24,11 +22,11 @@ import {
     trap
 } from 'azle';
 
-import { implement } from '../../candid';
+import { canisterCalls, implement } from '../../candid';
 import { type ByteMap, mapsOf, RAW_BYTES } from '../../ic/stable-maps';
-import { decoder, encoder, preEncoded } from '../../candid/wire';
-import { managementService } from '../../ic/management';
-import { type ReportAck, SponsorPolicy, type UsageReport } from '../../sponsorship/policy';
+import { preEncoded } from '../../candid/wire';
+import { managementService, settingsArg } from '../../ic/management';
+import { type ReportAck, type SponsorPolicy, sponsorshipService, type UsageReport } from '../../sponsorship/policy';
 import type {
     CanisterSettings,
     CustodianInfo,
@@ -54,7 +52,7 @@ import { fitsU64, legacyEvents, legacyRange, MAX_EVENTS_PER_PAGE } from './event
 import { walletService } from './service';
 import { MEMORY, WalletStore } from './state';
 import { AnonymousRoleError } from './roles';
-import { CallFailure, Wallet, WalletAccessError, type WalletEffects } from './wallet';
+import { Wallet, WalletAccessError, type WalletEffects } from './wallet';
 import { U64_MAX } from '../../ic/constants';
 
 /** The cycles-wallet API version this wallet answers to (release 20240410). */
@@ -64,37 +62,17 @@ const API_VERSION = '0.3.2';
 const openStable = (id: number): ByteMap => new StableBTreeMap<Uint8Array, Uint8Array>(id, RAW_BYTES, RAW_BYTES);
 
 const api = implement(walletService, azle);
-const management = managementService.methods;
 const MANAGEMENT = Principal.managementCanister();
+const canisters = canisterCalls(azle);
 
-const codecs = {
-    deposit: encoder(management.deposit_cycles.args),
-    status: encoder(management.canister_status.args),
-    statusResult: decoder([management.canister_status.ret as NonNullable<typeof management.canister_status.ret>]),
-    create: encoder(management.create_canister.args),
-    createResult: decoder([management.create_canister.ret as NonNullable<typeof management.create_canister.ret>]),
-    policy: encoder([SponsorPolicy])
-};
-
-/** Makes a call with raw Candid; a reject becomes a CallFailure carrying the refunded cycles. */
-async function rawCall(canister: Principal, method: string, args: Uint8Array, cycles: bigint): Promise<Uint8Array> {
-    try {
-        return await call<Uint8Array, Uint8Array>(canister, method, { raw: true, args, cycles });
-    } catch (error) {
-        const e = error as { rejectCode?: number; rejectMessage?: string; type?: string };
-        throw new CallFailure(
-            e.rejectCode ?? 0,
-            e.rejectMessage ?? e.type ?? String(error),
-            cycles > 0n ? msgCyclesRefunded() : 0n
-        );
-    }
-}
-
-type StatusResult = { cycles: bigint; idle_cycles_burned_per_day: bigint; settings: { freezing_threshold: bigint } };
-
-async function statusOf(canister: Principal): Promise<StatusResult> {
-    const reply = await rawCall(MANAGEMENT, 'canister_status', codecs.status([{ canister_id: canister }]), 0n);
-    return codecs.statusResult(reply)[0] as StatusResult;
+/** A canister's status, from the management canister (the wallet must be a controller of it). */
+function statusOf(canister: Principal) {
+    return canisters.call({
+        service: managementService,
+        canister: MANAGEMENT,
+        method: 'canister_status',
+        args: [{ canister_id: canister }]
+    });
 }
 
 const effects: WalletEffects = {
@@ -104,37 +82,40 @@ const effects: WalletEffects = {
     now: () => time(),
     balance: () => canisterCycleBalance(),
     async depositCycles(canister, amount) {
-        await rawCall(MANAGEMENT, 'deposit_cycles', codecs.deposit([{ canister_id: canister }]), amount);
-        return msgCyclesRefunded();
+        const deposited = await canisters.callWithRefund({
+            service: managementService,
+            canister: MANAGEMENT,
+            method: 'deposit_cycles',
+            args: [{ canister_id: canister }],
+            cycles: amount
+        });
+        return deposited.refunded;
     },
     async call(canister, method, args, cycles) {
-        const reply = await rawCall(canister, method, args, cycles);
-        return { reply, refunded: cycles > 0n ? msgCyclesRefunded() : 0n };
+        const answer = await canisters.callRaw(canister, method, args, cycles);
+        return { reply: answer.result, refunded: answer.refunded };
     },
     async createCanister(settings, cycles) {
-        const arg = {
-            settings: [
+        const created = await canisters.callWithRefund({
+            service: managementService,
+            canister: MANAGEMENT,
+            method: 'create_canister',
+            args: [
                 {
-                    controllers: [settings.controllers],
-                    compute_allocation: optional(settings.compute_allocation),
-                    memory_allocation: optional(settings.memory_allocation),
-                    freezing_threshold: optional(settings.freezing_threshold),
-                    reserved_cycles_limit: [],
-                    log_visibility: [],
-                    log_memory_limit: [],
-                    snapshot_visibility: [],
-                    status_visibility: [],
-                    minimum_incoming_canister_call_cycles: [],
-                    wasm_memory_limit: [],
-                    wasm_memory_threshold: [],
-                    environment_variables: []
+                    settings: [
+                        settingsArg({
+                            controllers: settings.controllers,
+                            computeAllocation: settings.compute_allocation,
+                            memoryAllocation: settings.memory_allocation,
+                            freezingThreshold: settings.freezing_threshold
+                        })
+                    ],
+                    sender_canister_version: []
                 }
             ],
-            sender_canister_version: []
-        };
-        const reply = await rawCall(MANAGEMENT, 'create_canister', codecs.create([arg]), cycles);
-        const [result] = codecs.createResult(reply) as [{ canister_id: Principal }];
-        return { canister: result.canister_id, refunded: msgCyclesRefunded() };
+            cycles
+        });
+        return { canister: created.result.canister_id, refunded: created.refunded };
     },
     async balanceOf(canister) {
         return (await statusOf(canister)).cycles;
@@ -144,13 +125,9 @@ const effects: WalletEffects = {
         return (status.idle_cycles_burned_per_day * status.settings.freezing_threshold) / 86_400n;
     },
     async pushPolicy(canister, policy) {
-        await rawCall(canister, 'sponsorship_set_policy', codecs.policy([policy]), 0n);
+        await canisters.call({ service: sponsorshipService, canister, method: 'sponsorship_set_policy', args: [policy] });
     }
 };
-
-function optional<T>(value: T | undefined): [] | [T] {
-    return value === undefined ? [] : [value];
-}
 
 const wallet = new Wallet(new WalletStore(mapsOf(MEMORY, openStable)), effects);
 let fundingTimer: bigint | undefined;

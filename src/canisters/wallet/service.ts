@@ -4,7 +4,7 @@
  * wallet adds ({@link WALLET_EXTENSIONS}). The implementation is `index.ts`.
  */
 import { c, defineService, query, update } from '../../candid';
-import { ReportAck, SponsorPolicy, UsageReport } from '../../sponsorship/policy';
+import { SponsorPolicy, sponsorMethods } from '../../sponsorship/policy';
 import {
     Balance128,
     Balance64,
@@ -91,7 +91,7 @@ export const walletService = defineService({
         get_funding: query([], FundingSettings),
         fund_now: update([], FundingReport),
         set_sponsor_policy: update([c.record({ canister: c.principal(), policy: SponsorPolicy })], WalletResult),
-        report_usage: update([UsageReport], ReportAck),
+        ...sponsorMethods,
         get_usage: query([UsageRequest], UsagePage),
         wallet_events: query([EventsRequest], EventsPage),
         /** icp-cli's proxy canister interface: `icp deploy --proxy <wallet>` (docs/deploy.md). */

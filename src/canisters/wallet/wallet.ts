@@ -9,7 +9,7 @@
 import { Principal } from '@dfinity/principal';
 
 import { compareBytes } from '../../ic/bytes';
-import { c } from '../../candid';
+import { c, InterCanisterCallError } from '../../candid';
 import { CandidDecodeError, decoder } from '../../candid/wire';
 import { CYCLE_PRICES } from '../../ic/cycle-prices';
 import type { ReportAck, SponsorPolicy, UsageReport } from '../../sponsorship/policy';
@@ -45,18 +45,6 @@ export const MIN_LOGGED_RECEIVE = 10_000_000n;
 export const MAX_SPONSORED = 100;
 
 const MANAGEMENT_CANISTER = Principal.managementCanister();
-
-/** A call the IC rejected, with the cycles that came back. */
-export class CallFailure extends Error {
-    override readonly name = 'CallFailure';
-    constructor(
-        readonly code: number,
-        message: string,
-        readonly refunded: bigint
-    ) {
-        super(message);
-    }
-}
 
 /** A caller without the role a method needs; the canister rejects the call with this message. */
 export class WalletAccessError extends Error {
@@ -128,7 +116,7 @@ export interface WalletEffects {
 export type SpendResult<T> =
     | { ok: true; value: T; event: bigint; refunded: bigint }
     | { ok: false; refusal: SpendRefusal }
-    | { ok: false; failure: CallFailure; cycles: bigint };
+    | { ok: false; failure: InterCanisterCallError; cycles: bigint };
 
 /** A spend as the original wallet's methods answer it: the value, or the error as text. */
 export type SpendOutcome<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -139,8 +127,8 @@ const NO_EVENT = -1n;
 /** As the original wallet says it; a call may not forward to the wallet itself (it would bypass the limits). */
 const FORWARD_TO_SELF = 'Attempted to call forward on self. This is not allowed. Call this method via a different custodian.';
 
-function describeFailure({ failure, cycles }: { failure: CallFailure; cycles: bigint }): string {
-    return `An error happened during the call: ${failure.code}: ${failure.message} (${cycles} cycles attached, ${failure.refunded} refunded)`;
+function describeFailure({ failure, cycles }: { failure: InterCanisterCallError; cycles: bigint }): string {
+    return `An error happened during the call: ${failure.rejectCode}: ${failure.message} (${cycles} cycles attached, ${failure.refunded} refunded)`;
 }
 
 function textOf<T>(result: SpendResult<T>): SpendOutcome<T> {
@@ -301,8 +289,8 @@ export class Wallet {
         }
         if ('refusal' in result) return { Err: { Refused: result.refusal } };
         forget?.();
-        const { code, message, refunded } = result.failure;
-        return { Err: { Rejected: { code, message, refunded } } };
+        const { rejectCode, message, refunded } = result.failure;
+        return { Err: { Rejected: { code: rejectCode, message, refunded } } };
     }
 
     /** A deposit through the management canister, logged as a send whether or not it went through. */
@@ -550,7 +538,7 @@ export class Wallet {
                 TopUpRefused: {
                     canister,
                     wanted: plan.wanted,
-                    reason: { DepositFailed: { code: failure.code, message: failure.message } }
+                    reason: { DepositFailed: { code: failure.rejectCode, message: failure.message } }
                 }
             });
             return -1n;
@@ -693,7 +681,7 @@ export class Wallet {
 /** The deduplication value of a send still waiting for its answer. */
 const IN_FLIGHT = 2n ** 64n - 1n;
 
-function asFailure(error: unknown, attached: bigint): CallFailure {
-    if (error instanceof CallFailure) return error;
-    return new CallFailure(0, error instanceof Error ? error.message : String(error), attached);
+function asFailure(error: unknown, attached: bigint): InterCanisterCallError {
+    if (error instanceof InterCanisterCallError) return error;
+    return new InterCanisterCallError(0, error instanceof Error ? error.message : String(error), attached);
 }
