@@ -12,7 +12,8 @@ import { OPEN_POLICY } from '../../sponsorship/policy';
 import { MAX_REPORTED_CALLERS_PER_METHOD } from '../../sponsorship/quota';
 import { AnonymousRoleError } from './roles';
 import { heapMaps, WalletStore } from './state';
-import { CallFailure, ROUND_TIMEOUT_NS, Wallet, WalletAccessError, type WalletEffects } from './wallet';
+import { InterCanisterCallError } from '../../candid/call';
+import { ROUND_TIMEOUT_NS, Wallet, WalletAccessError, type WalletEffects } from './wallet';
 
 const T = 1_000_000_000_000n;
 const controller = Principal.fromUint8Array(Uint8Array.of(1));
@@ -173,7 +174,7 @@ describe('spending limits (every spend goes through the custodian’s limits, re
     it('gives the whole spend back when the call is rejected with everything refunded', async () => {
         const { wallet } = limitedWallet(limited, {
             depositCycles: async (_canister, amount) => {
-                throw new CallFailure(4, 'refused by the callee', amount);
+                throw new InterCanisterCallError(4, 'refused by the callee', amount);
             }
         });
         const result = await wallet.sendCycles(custodian, { canister: other, amount: 10n, created_at_time: [], memo: [] });
@@ -248,7 +249,7 @@ describe('send_cycles deduplication (ICRC-1’s window over caller, canister, am
         const wallet = sponsoringWallet(
             effectsWith({
                 depositCycles: async (_canister, amount) => {
-                    if (fail) throw new CallFailure(2, 'no route', amount);
+                    if (fail) throw new InterCanisterCallError(2, 'no route', amount);
                     return 0n;
                 }
             })
